@@ -1,0 +1,2 @@
+/* replaced by the capture pipeline stages */
+typedef int iiss_capture_placeholder;

@@ -1,0 +1,63 @@
+/* Name tables: the one place where numbers of this protocol get names.
+ * The plugin builds its value_strings from these tables, the CLI prints
+ * from them. Each table ends with an entry whose name is NULL. */
+#ifndef IISS_NAMES_H
+#define IISS_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct iiss_value_name {
+    uint32_t value;
+    const char *name;
+} iiss_value_name;
+
+/* Interface and class identifiers (MS-IISS 1.9). */
+#define IISS_IID_STRING "E8FB8620-588F-11D2-9D61-00C04F79C5FE"
+#define IISS_CLSID_STRING "E8FB8621-588F-11D2-9D61-00C04F79C5FE"
+#define IISS_INTERFACE_NAME "IIsServiceControl"
+extern const uint8_t iiss_iid_bytes[16];   /* as on the wire, little-endian fields */
+extern const uint8_t iiss_clsid_bytes[16];
+
+/* Opnums 7-11 (MS-IISS 3.1.4): "Stop", "Start", "Reboot", "Status", "Kill". */
+enum {
+    IISS_OPNUM_STOP = 7,
+    IISS_OPNUM_START = 8,
+    IISS_OPNUM_REBOOT = 9,
+    IISS_OPNUM_STATUS = 10,
+    IISS_OPNUM_KILL = 11,
+};
+extern const iiss_value_name iiss_method_names[];
+
+/* SERVICE_STATUS (MS-SCMR 2.2.47). */
+extern const iiss_value_name iiss_service_type_names[];      /* whole values: 0x10, 0x20, 0x110, 0x50 ... */
+extern const iiss_value_name iiss_service_type_bits[];       /* single bits: 0x1, 0x2, 0x10, 0x20, 0x40, 0x80, 0x100 */
+extern const iiss_value_name iiss_service_state_names[];     /* 1..7 */
+extern const iiss_value_name iiss_controls_accepted_bits[];  /* 0x1 .. 0x400 */
+extern const iiss_value_name iiss_win32_error_names[];       /* 0, 1051-1077, 1115, and common others */
+
+/* HRESULTs: the spec's six (plus 0x8000041D), common COM/RPC ones. */
+extern const iiss_value_name iiss_hresult_names[];
+/* DCE/RPC fault status codes (nca_s_*, RPC_S_*). */
+extern const iiss_value_name iiss_fault_status_names[];
+
+/* Returns the name, or NULL when the table has none. */
+const char *iiss_lookup(const iiss_value_name *table, uint32_t value);
+
+/* Formatting helpers write a NUL-terminated string into buf (truncating
+ * safely) and return buf. */
+
+/* "WIN32_SHARE_PROCESS" or bit names joined by '|' with any unknown rest in
+ * hex, e.g. "WIN32_OWN_PROCESS|INTERACTIVE_PROCESS". */
+const char *iiss_service_type_format(uint32_t type, char *buf, size_t n);
+/* "STOP|SHUTDOWN", "0" for none, unknown bits as "0x..." */
+const char *iiss_flags_format(const iiss_value_name *bits, uint32_t value, char *buf, size_t n);
+/* A name from the table, else a structured rendering:
+ * "FAILURE facility=WIN32(7) code=0x0005 (ERROR_ACCESS_DENIED)". */
+const char *iiss_hresult_format(uint32_t hresult, char *buf, size_t n);
+/* Name of the state, or "UNKNOWN(0x..)". */
+const char *iiss_state_format(uint32_t state, char *buf, size_t n);
+/* Name of the Win32 error, or its decimal number. */
+const char *iiss_win32_error_format(uint32_t code, char *buf, size_t n);
+
+#endif

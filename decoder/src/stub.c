@@ -1,0 +1,2 @@
+/* to be written */
+typedef int iiss_placeholder_stub;
