@@ -1,0 +1,2 @@
+/* to be written */
+typedef int iissdump_placeholder_timeline_text;
