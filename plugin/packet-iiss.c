@@ -1,0 +1,839 @@
+/* packet-iiss.c: the IIS ServiceControl protocol (MS-IISS), the DCOM
+ * interface IIsServiceControl behind remote `iisreset`.
+ *
+ * This file is Wireshark glue. Everything it knows about the protocol (the
+ * stub layouts in NDR20 and NDR64, the STATUS_BLOB, the names of numbers,
+ * the anomalies) comes from the decoder library (the headers in decoder/include/iiss/),
+ * the same code iissdump runs. The plugin hands the stub bytes to the
+ * decoder, then puts each decoded value on the bytes the decoder says it
+ * came from. Wireshark's DCOM helpers show ORPCTHIS/ORPCTHAT where they can
+ * (NDR20 layout in an NDR20 context); elsewhere the decoder's parse is shown.
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include <epan/packet.h>
+#include <epan/exceptions.h>
+#include <epan/expert.h>
+#include <epan/guid-utils.h>
+#include <epan/show_exception.h>
+#include <epan/unit_strings.h>
+#include <epan/dissectors/packet-dcerpc.h>
+#include <epan/dissectors/packet-dcom.h>
+#include <epan/dissectors/packet-dcom-dispatch.h>
+#include <ws_version.h>
+
+#include "iiss/anomaly.h"
+#include "iiss/names.h"
+#include "iiss/status_blob.h"
+#include "iiss/stub.h"
+
+#include "packet-iiss.h"
+
+/* Wireshark 4.4+ no longer needs subtree indices initialised to -1, 4.0 and
+ * 4.2 do; -1 works for all. */
+#define IISS_ETT_INIT (-1)
+
+static int proto_iiss = -1;
+
+static int hf_iiss_opnum = -1;
+static int hf_iiss_timeout = -1;
+static int hf_iiss_force = -1;
+static int hf_iiss_force_apps_closed = -1;
+static int hf_iiss_buffer_size = -1;
+static int hf_iiss_buffer_max_count = -1;
+static int hf_iiss_buffer = -1;
+static int hf_iiss_required_size = -1;
+static int hf_iiss_num_services = -1;
+static int hf_iiss_hresult = -1;
+static int hf_iiss_offset_unit = -1;
+static int hf_iiss_service = -1;
+static int hf_iiss_service_name = -1;
+static int hf_iiss_service_display_name = -1;
+static int hf_iiss_service_name_offset = -1;
+static int hf_iiss_service_display_name_offset = -1;
+static int hf_iiss_service_type = -1;
+static int hf_iiss_service_state = -1;
+static int hf_iiss_service_controls_accepted = -1;
+static int hf_iiss_service_win32_exit_code = -1;
+static int hf_iiss_service_specific_exit_code = -1;
+static int hf_iiss_service_checkpoint = -1;
+static int hf_iiss_service_wait_hint = -1;
+static int hf_iiss_orpc_layout = -1;
+static int hf_iiss_orpcthis = -1;
+static int hf_iiss_orpcthis_version_major = -1;
+static int hf_iiss_orpcthis_version_minor = -1;
+static int hf_iiss_orpcthis_flags = -1;
+static int hf_iiss_orpcthis_reserved1 = -1;
+static int hf_iiss_orpcthis_cid = -1;
+static int hf_iiss_orpcthat = -1;
+static int hf_iiss_orpcthat_flags = -1;
+static int hf_iiss_orpc_extensions = -1;
+static int hf_iiss_orpc_extensions_size = -1;
+static int hf_iiss_orpc_extensions_reserved = -1;
+static int hf_iiss_orpc_extensions_count = -1;
+static int hf_iiss_orpc_extent = -1;
+static int hf_iiss_orpc_extent_id = -1;
+static int hf_iiss_orpc_extent_size = -1;
+
+static gint ett_iiss = IISS_ETT_INIT;
+static gint ett_iiss_buffer = IISS_ETT_INIT;
+static gint ett_iiss_service = IISS_ETT_INIT;
+static gint ett_iiss_service_type = IISS_ETT_INIT;
+static gint ett_iiss_controls_accepted = IISS_ETT_INIT;
+static gint ett_iiss_orpc = IISS_ETT_INIT;
+static gint ett_iiss_orpc_extensions = IISS_ETT_INIT;
+
+/* One expert info per decoder anomaly kind, plus the protocol notes. */
+static expert_field ei_iiss_anomaly[IISS_AN_KIND_COUNT];
+static expert_field ei_iiss_hresult_failure = EI_INIT;
+static expert_field ei_iiss_insufficient_buffer = EI_INIT;
+static expert_field ei_iiss_terminates_processes = EI_INIT;
+static expert_field ei_iiss_reboot = EI_INIT;
+
+/* Bit fields of dwServiceType and dwControlsAccepted, registered from the
+ * decoder's bit tables (NULL-terminated lists of hf ids for the bitmask). */
+static int **iiss_service_type_bit_fields;
+static int **iiss_controls_accepted_bit_fields;
+
+/* Per-call state kept with the DCE/RPC call (dcerpc_call_value.private_data):
+ * the request's dwBufferSize, to check the reply's conformance. */
+typedef struct iiss_call_state {
+    gboolean have_buffer_size;
+    guint32 buffer_size;
+} iiss_call_state;
+
+/* DWORD booleans (dwForce, dwForceAppsClosed): the spec's TRUE and FALSE. */
+static const value_string iiss_dword_bool_vals[] = {
+    {0, "FALSE"},
+    {1, "TRUE"},
+    {0, NULL},
+};
+
+/* ---- value_strings from the decoder's tables ---- */
+
+static const value_string *vs_from_table(const iiss_value_name *table)
+{
+    size_t n = 0;
+    while (table[n].name != NULL) {
+        n++;
+    }
+    value_string *vs = g_new0(value_string, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        vs[i].value = table[i].value;
+        vs[i].strptr = table[i].name;
+    }
+    return vs;
+}
+
+static const char *method_name(guint16 opnum)
+{
+    const char *name = iiss_lookup(iiss_method_names, opnum);
+    return name != NULL ? name : "Unknown";
+}
+
+/* ---- small helpers ---- */
+
+/* A GUID stored as on the wire (fields in the data representation's order). */
+static void guid_from_wire(const guint8 wire[16], gboolean big_endian, e_guid_t *out)
+{
+    if (big_endian) {
+        out->data1 = ((guint32)wire[0] << 24) | ((guint32)wire[1] << 16) | ((guint32)wire[2] << 8) | wire[3];
+        out->data2 = (guint16)(((guint)wire[4] << 8) | wire[5]);
+        out->data3 = (guint16)(((guint)wire[6] << 8) | wire[7]);
+    } else {
+        out->data1 = ((guint32)wire[3] << 24) | ((guint32)wire[2] << 16) | ((guint32)wire[1] << 8) | wire[0];
+        out->data2 = (guint16)(((guint)wire[5] << 8) | wire[4]);
+        out->data3 = (guint16)(((guint)wire[7] << 8) | wire[6]);
+    }
+    memcpy(out->data4, wire + 8, 8);
+}
+
+/* Clamp a decoder span (relative to `base`) to the captured bytes, so that a
+ * span reaching past a cut capture never throws from proto_tree_add_*. */
+static void clamp_span(tvbuff_t *tvb, int base, guint32 off, guint32 len, int *out_off, int *out_len)
+{
+    guint avail = tvb_captured_length(tvb);
+    guint64 start = (guint64)base + off;
+    guint64 end = start + len;
+    if (start > avail) {
+        start = avail;
+    }
+    if (end > avail) {
+        end = avail;
+    }
+    *out_off = (int)start;
+    *out_len = (int)(end - start);
+}
+
+static proto_item *add_uint_at(proto_tree *tree, int hf, tvbuff_t *tvb, int base, guint32 off, guint32 len,
+                               guint32 value)
+{
+    int o, l;
+    clamp_span(tvb, base, off, len, &o, &l);
+    return proto_tree_add_uint(tree, hf, tvb, o, l, value);
+}
+
+static proto_item *add_dword_param(proto_tree *tree, int hf, tvbuff_t *tvb, int base, const iiss_dword_param *p)
+{
+    if (!p->present) {
+        return NULL;
+    }
+    return add_uint_at(tree, hf, tvb, base, p->span.offset, p->span.length, p->value);
+}
+
+static void add_anomalies(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base,
+                          const iiss_anomaly_list *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        const iiss_anomaly *an = &list->items[i];
+        if ((unsigned)an->kind >= IISS_AN_KIND_COUNT) {
+            continue;
+        }
+        int o, l;
+        clamp_span(tvb, base, an->offset, an->length, &o, &l);
+        proto_tree_add_expert_format(tree, pinfo, &ei_iiss_anomaly[an->kind], tvb, o, l, "%s",
+                                     an->message[0] ? an->message : iiss_anomaly_kind_summary(an->kind));
+    }
+}
+
+static gboolean context_is_ndr64(const dcerpc_info *di)
+{
+    return di != NULL && di->call_data != NULL && (di->call_data->flags & DCERPC_IS_NDR64) != 0;
+}
+
+static gboolean drep_big_endian(const guint8 *drep)
+{
+    return (drep[0] & DREP_LITTLE_ENDIAN) == 0;
+}
+
+/* The stub bytes from `offset` on, as captured. */
+static const guint8 *stub_bytes(tvbuff_t *tvb, int offset, size_t *len)
+{
+    gint avail = tvb_captured_length_remaining(tvb, offset);
+    if (avail <= 0) {
+        *len = 0;
+        return NULL;
+    }
+    *len = (size_t)avail;
+    return tvb_get_ptr(tvb, offset, avail);
+}
+
+/* ---- ORPCTHIS / ORPCTHAT from the decoder (NDR64 contexts, or when the
+ * DCOM helpers cannot be used) ---- */
+
+/* Positions inside ORPCTHIS of the fixed part, the same in NDR20 and NDR64
+ * (MS-DCOM 2.2.13.3): COMVERSION, flags, reserved1, cid. */
+#define ORPCTHIS_OFF_VERSION_MAJOR 0u
+#define ORPCTHIS_OFF_VERSION_MINOR 2u
+#define ORPCTHIS_OFF_FLAGS 4u
+#define ORPCTHIS_OFF_RESERVED1 8u
+#define ORPCTHIS_OFF_CID 12u
+
+static void add_orpc_extensions(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base, gboolean big_endian,
+                                const iiss_orpc_extensions *ext)
+{
+    if (!ext->present) {
+        return;
+    }
+    int o, l;
+    clamp_span(tvb, base, ext->span.offset, ext->span.length, &o, &l);
+    proto_item *ti = proto_tree_add_item(tree, hf_iiss_orpc_extensions, tvb, o, l, ENC_NA);
+    proto_tree *et = proto_item_add_subtree(ti, ett_iiss_orpc_extensions);
+    proto_item_set_generated(proto_tree_add_uint(et, hf_iiss_orpc_extensions_size, tvb, o, l, ext->size));
+    proto_item_set_generated(proto_tree_add_uint(et, hf_iiss_orpc_extensions_reserved, tvb, o, l, ext->reserved));
+    proto_item_set_generated(proto_tree_add_uint(et, hf_iiss_orpc_extensions_count, tvb, o, l, ext->count));
+    guint32 kept = ext->count < IISS_ORPC_EXTENTS_KEPT ? ext->count : IISS_ORPC_EXTENTS_KEPT;
+    for (guint32 i = 0; i < kept; i++) {
+        const iiss_orpc_extent *x = &ext->kept[i];
+        e_guid_t id;
+        guid_from_wire(x->id, big_endian, &id);
+        clamp_span(tvb, base, x->data.offset, x->data.length, &o, &l);
+        proto_item *xi = proto_tree_add_item(et, hf_iiss_orpc_extent, tvb, o, l, ENC_NA);
+        proto_item_append_text(xi, ": %s, %u bytes", guids_resolve_guid_to_str(&id, pinfo->pool), x->size);
+        proto_tree *xt = proto_item_add_subtree(xi, ett_iiss_orpc_extensions);
+        proto_item_set_generated(proto_tree_add_guid(xt, hf_iiss_orpc_extent_id, tvb, o, l, &id));
+        proto_item_set_generated(proto_tree_add_uint(xt, hf_iiss_orpc_extent_size, tvb, o, l, x->size));
+    }
+}
+
+static void add_orpcthis(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base, gboolean big_endian,
+                         const iiss_orpcthis *t)
+{
+    int o, l;
+    clamp_span(tvb, base, t->span.offset, t->span.length, &o, &l);
+    proto_item *ti = proto_tree_add_item(tree, hf_iiss_orpcthis, tvb, o, l, ENC_NA);
+    proto_item_append_text(ti, " (%s layout)", iiss_ndr_name(t->layout));
+    proto_tree *ot = proto_item_add_subtree(ti, ett_iiss_orpc);
+    proto_item_set_generated(proto_tree_add_uint(ot, hf_iiss_orpc_layout, tvb, o, l, t->layout));
+    guint32 at = t->span.offset;
+    add_uint_at(ot, hf_iiss_orpcthis_version_major, tvb, base, at + ORPCTHIS_OFF_VERSION_MAJOR, 2, t->version_major);
+    add_uint_at(ot, hf_iiss_orpcthis_version_minor, tvb, base, at + ORPCTHIS_OFF_VERSION_MINOR, 2, t->version_minor);
+    add_uint_at(ot, hf_iiss_orpcthis_flags, tvb, base, at + ORPCTHIS_OFF_FLAGS, 4, t->flags);
+    add_uint_at(ot, hf_iiss_orpcthis_reserved1, tvb, base, at + ORPCTHIS_OFF_RESERVED1, 4, t->reserved1);
+    e_guid_t cid;
+    guid_from_wire(t->cid, big_endian, &cid);
+    clamp_span(tvb, base, at + ORPCTHIS_OFF_CID, 16, &o, &l);
+    proto_tree_add_guid(ot, hf_iiss_orpcthis_cid, tvb, o, l, &cid);
+    add_orpc_extensions(ot, pinfo, tvb, base, big_endian, &t->extensions);
+}
+
+static void add_orpcthat(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base, gboolean big_endian,
+                         const iiss_orpcthat *t)
+{
+    int o, l;
+    clamp_span(tvb, base, t->span.offset, t->span.length, &o, &l);
+    proto_item *ti = proto_tree_add_item(tree, hf_iiss_orpcthat, tvb, o, l, ENC_NA);
+    proto_item_append_text(ti, " (%s layout)", iiss_ndr_name(t->layout));
+    proto_tree *ot = proto_item_add_subtree(ti, ett_iiss_orpc);
+    proto_item_set_generated(proto_tree_add_uint(ot, hf_iiss_orpc_layout, tvb, o, l, t->layout));
+    add_uint_at(ot, hf_iiss_orpcthat_flags, tvb, base, t->span.offset, 4, t->flags);
+    add_orpc_extensions(ot, pinfo, tvb, base, big_endian, &t->extensions);
+}
+
+/* ORPCTHIS through Wireshark's DCOM helper when the decoder found it in NDR20
+ * layout in an NDR20 context (what the helper understands); otherwise the
+ * decoder's parse. A helper exception (it parses on its own) is shown and
+ * does not stop the rest of the call from being shown. */
+static void show_orpcthis(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+                          guint8 *drep, gboolean ndr64, const iiss_orpcthis *t)
+{
+    if (!t->parsed) {
+        return;
+    }
+    if (!ndr64 && t->layout == IISS_NDR20) {
+        TRY {
+            dissect_dcom_this(tvb, offset, pinfo, tree, di, drep);
+        }
+        CATCH_NONFATAL_ERRORS {
+            show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
+        }
+        ENDTRY;
+        return;
+    }
+    add_orpcthis(tree, pinfo, tvb, offset, drep_big_endian(drep), t);
+}
+
+static void show_orpcthat(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+                          guint8 *drep, gboolean ndr64, const iiss_orpcthat *t)
+{
+    if (!t->parsed) {
+        return;
+    }
+    if (!ndr64 && t->layout == IISS_NDR20) {
+        TRY {
+            dissect_dcom_that(tvb, offset, pinfo, tree, di, drep);
+        }
+        CATCH_NONFATAL_ERRORS {
+            show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
+        }
+        ENDTRY;
+        return;
+    }
+    add_orpcthat(tree, pinfo, tvb, offset, drep_big_endian(drep), t);
+}
+
+/* ---- requests ---- */
+
+static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+                                guint8 *drep)
+{
+    guint16 opnum = di->call_data != NULL ? di->call_data->opnum : 0;
+    gboolean ndr64 = context_is_ndr64(di);
+    gboolean big_endian = drep_big_endian(drep);
+    size_t len;
+    const guint8 *stub = stub_bytes(tvb, offset, &len);
+
+    iiss_request *req = wmem_new0(pinfo->pool, iiss_request);
+    iiss_decode_request(stub, len, opnum, ndr64 ? IISS_NDR64 : IISS_NDR20, big_endian, req);
+
+    show_orpcthis(tvb, offset, pinfo, tree, di, drep, ndr64, &req->orpcthis);
+
+    proto_item *ti;
+    add_dword_param(tree, hf_iiss_timeout, tvb, offset, &req->timeout_ms);
+    ti = add_dword_param(tree, hf_iiss_force, tvb, offset, &req->force);
+    if (ti != NULL && opnum == IISS_OPNUM_STOP && req->force.value != 0) {
+        expert_add_info(pinfo, ti, &ei_iiss_terminates_processes);
+    }
+    ti = add_dword_param(tree, hf_iiss_force_apps_closed, tvb, offset, &req->force_apps_closed);
+    add_dword_param(tree, hf_iiss_buffer_size, tvb, offset, &req->buffer_size);
+
+    if (opnum == IISS_OPNUM_KILL) {
+        proto_tree_add_expert(tree, pinfo, &ei_iiss_terminates_processes, tvb, offset, 0);
+    } else if (opnum == IISS_OPNUM_REBOOT) {
+        proto_tree_add_expert(tree, pinfo, &ei_iiss_reboot, tvb, offset, 0);
+    }
+    add_anomalies(tree, pinfo, tvb, offset, &req->anomalies);
+
+    /* Remember dwBufferSize for the reply's conformance check. */
+    if (opnum == IISS_OPNUM_STATUS && req->buffer_size.present && di->call_data != NULL) {
+        iiss_call_state *st = (iiss_call_state *)di->call_data->private_data;
+        if (st == NULL) {
+            st = wmem_new0(wmem_file_scope(), iiss_call_state);
+            di->call_data->private_data = st;
+        }
+        st->have_buffer_size = TRUE;
+        st->buffer_size = req->buffer_size.value;
+    }
+
+    /* Info column: "Stop request: timeout 20000 ms, force". */
+    col_add_fstr(pinfo->cinfo, COL_INFO, "%s request", method_name(opnum));
+    const char *sep = ": ";
+    if (req->timeout_ms.present) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%stimeout %u ms", sep, req->timeout_ms.value);
+        sep = ", ";
+    }
+    if (req->force.present && req->force.value != 0) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%sforce", sep);
+        sep = ", ";
+    }
+    if (req->force_apps_closed.present && req->force_apps_closed.value != 0) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%sforce apps closed", sep);
+        sep = ", ";
+    }
+    if (req->buffer_size.present) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%sbuffer %u bytes", sep, req->buffer_size.value);
+        sep = ", ";
+    }
+    if (!req->complete) {
+        col_append_str(pinfo->cinfo, COL_INFO, " [incomplete]");
+    }
+    return offset + (int)len;
+}
+
+/* ---- responses ---- */
+
+static void add_service(proto_tree *tree, tvbuff_t *tvb, int buf_base, guint index, const iiss_service_record *r)
+{
+    int o, l;
+    clamp_span(tvb, buf_base, r->record_offset, IISS_RECORD_SIZE, &o, &l);
+    proto_item *si = proto_tree_add_item(tree, hf_iiss_service, tvb, o, l, ENC_NA);
+    char state[64];
+    proto_item_append_text(si, " %u: %s (%s), %s", index + 1, r->name.utf8 != NULL ? r->name.utf8 : "?",
+                           r->display_name.utf8 != NULL ? r->display_name.utf8 : "?",
+                           iiss_state_format(r->current_state, state, sizeof state));
+    proto_tree *st = proto_item_add_subtree(si, ett_iiss_service);
+    guint32 rec = r->record_offset;
+
+    add_uint_at(st, hf_iiss_service_name_offset, tvb, buf_base, rec + IISS_REC_OFF_NAME, 4, r->name_offset);
+    if (r->name.present && r->name.utf8 != NULL) {
+        clamp_span(tvb, buf_base, r->name.offset, r->name.length, &o, &l);
+        proto_tree_add_string(st, hf_iiss_service_name, tvb, o, l, r->name.utf8);
+    }
+    add_uint_at(st, hf_iiss_service_display_name_offset, tvb, buf_base, rec + IISS_REC_OFF_DISPLAY_NAME, 4,
+                r->display_name_offset);
+    if (r->display_name.present && r->display_name.utf8 != NULL) {
+        clamp_span(tvb, buf_base, r->display_name.offset, r->display_name.length, &o, &l);
+        proto_tree_add_string(st, hf_iiss_service_display_name, tvb, o, l, r->display_name.utf8);
+    }
+
+    clamp_span(tvb, buf_base, rec + IISS_REC_OFF_SERVICE_TYPE, 4, &o, &l);
+    if (l == 4) {
+        proto_item *ti = proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_type, ett_iiss_service_type,
+                                                      (int *const *)iiss_service_type_bit_fields, r->service_type);
+        char type[128];
+        proto_item_append_text(ti, " (%s)", iiss_service_type_format(r->service_type, type, sizeof type));
+    }
+    add_uint_at(st, hf_iiss_service_state, tvb, buf_base, rec + IISS_REC_OFF_CURRENT_STATE, 4, r->current_state);
+    clamp_span(tvb, buf_base, rec + IISS_REC_OFF_CONTROLS_ACCEPTED, 4, &o, &l);
+    if (l == 4) {
+        proto_item *ti = proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_controls_accepted,
+                                                      ett_iiss_controls_accepted,
+                                                      (int *const *)iiss_controls_accepted_bit_fields,
+                                                      r->controls_accepted);
+        char flags[256];
+        proto_item_append_text(ti, " (%s)",
+                               iiss_flags_format(iiss_controls_accepted_bits, r->controls_accepted, flags, sizeof flags));
+    }
+    add_uint_at(st, hf_iiss_service_win32_exit_code, tvb, buf_base, rec + IISS_REC_OFF_WIN32_EXIT_CODE, 4,
+                r->win32_exit_code);
+    add_uint_at(st, hf_iiss_service_specific_exit_code, tvb, buf_base, rec + IISS_REC_OFF_SPECIFIC_EXIT_CODE, 4,
+                r->service_specific_exit_code);
+    add_uint_at(st, hf_iiss_service_checkpoint, tvb, buf_base, rec + IISS_REC_OFF_CHECK_POINT, 4, r->check_point);
+    add_uint_at(st, hf_iiss_service_wait_hint, tvb, buf_base, rec + IISS_REC_OFF_WAIT_HINT, 4, r->wait_hint);
+}
+
+/* pbBuffer: the bytes, then the STATUS_BLOB as the decoder reads it. */
+static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int offset, const guint8 *stub,
+                              size_t len, const iiss_response *resp)
+{
+    int o, l;
+    clamp_span(tvb, offset, resp->conformance_span.offset, resp->conformance_span.length, &o, &l);
+    proto_tree_add_uint64(tree, hf_iiss_buffer_max_count, tvb, o, l, resp->conformance);
+
+    clamp_span(tvb, offset, resp->buffer.offset, resp->buffer.length, &o, &l);
+    proto_item *bi = proto_tree_add_item(tree, hf_iiss_buffer, tvb, o, l, ENC_NA);
+    if (resp->buffer.length == 0) {
+        return;
+    }
+    proto_tree *bt = proto_item_add_subtree(bi, ett_iiss_buffer);
+
+    iiss_status_blob blob;
+    if (!iiss_response_decode_blob(stub, len, resp, &blob)) {
+        iiss_status_blob_free(&blob);
+        return;
+    }
+    int buf_base = offset + (int)resp->buffer.offset;
+    if (blob.service_count > 0) {
+        proto_item_set_generated(proto_tree_add_uint(bt, hf_iiss_offset_unit, tvb, o, l, blob.offset_unit));
+    }
+    for (size_t i = 0; i < blob.service_count; i++) {
+        add_service(bt, tvb, buf_base, (guint)i, &blob.services[i]);
+    }
+    proto_item_append_text(bi, " (%zu service%s)", blob.service_count, blob.service_count == 1 ? "" : "s");
+    add_anomalies(bt, pinfo, tvb, buf_base, &blob.anomalies);
+    iiss_status_blob_free(&blob);
+}
+
+static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+                                 guint8 *drep)
+{
+    guint16 opnum = di->call_data != NULL ? di->call_data->opnum : 0;
+    gboolean ndr64 = context_is_ndr64(di);
+    gboolean big_endian = drep_big_endian(drep);
+    size_t len;
+    const guint8 *stub = stub_bytes(tvb, offset, &len);
+
+    const guint32 *request_buffer_size = NULL;
+    if (di->call_data != NULL && di->call_data->private_data != NULL) {
+        const iiss_call_state *st = (const iiss_call_state *)di->call_data->private_data;
+        if (st->have_buffer_size) {
+            request_buffer_size = &st->buffer_size;
+        }
+    }
+
+    iiss_response *resp = wmem_new0(pinfo->pool, iiss_response);
+    iiss_decode_response(stub, len, opnum, ndr64 ? IISS_NDR64 : IISS_NDR20, big_endian, request_buffer_size, resp);
+
+    show_orpcthat(tvb, offset, pinfo, tree, di, drep, ndr64, &resp->orpcthat);
+
+    if (resp->has_buffer) {
+        add_status_buffer(tree, pinfo, tvb, offset, stub, len, resp);
+    }
+    proto_item *req_item = add_dword_param(tree, hf_iiss_required_size, tvb, offset, &resp->required_size);
+    add_dword_param(tree, hf_iiss_num_services, tvb, offset, &resp->num_services);
+    proto_item *hr_item = add_dword_param(tree, hf_iiss_hresult, tvb, offset, &resp->hresult);
+
+    char hr_name[128];
+    if (resp->hresult.present) {
+        iiss_hresult_format(resp->hresult.value, hr_name, sizeof hr_name);
+        if (resp->hresult.value != 0) {
+            expert_add_info_format(pinfo, hr_item, &ei_iiss_hresult_failure, "%s returned %s", method_name(opnum),
+                                   hr_name);
+        }
+        if (resp->hresult.value == 0x8007007Au && req_item != NULL) {
+            expert_add_info_format(pinfo, req_item, &ei_iiss_insufficient_buffer,
+                                   "Buffer too small: the server needs %u bytes", resp->required_size.value);
+        }
+    }
+    add_anomalies(tree, pinfo, tvb, offset, &resp->anomalies);
+
+    /* Info column: "Status response: 5 services, S_OK". */
+    col_add_fstr(pinfo->cinfo, COL_INFO, "%s response", method_name(opnum));
+    const char *sep = ": ";
+    if (resp->num_services.present) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%s%u service%s", sep, resp->num_services.value,
+                        resp->num_services.value == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (resp->hresult.present && resp->hresult.value == 0x8007007Au && resp->required_size.present) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%srequired %u bytes", sep, resp->required_size.value);
+        sep = ", ";
+    }
+    if (resp->hresult.present) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, "%s%s", sep, hr_name);
+    }
+    if (!resp->complete) {
+        col_append_str(pinfo->cinfo, COL_INFO, " [incomplete]");
+    }
+    return offset + (int)len;
+}
+
+/* IDispatch methods (opnums 3-6) through Wireshark's helpers, which know
+ * NDR20 only; in an NDR64 context the stub stays undissected. */
+#define IISS_IDISPATCH_WRAPPER(fn)                                                                           \
+    static int iiss_##fn(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di, \
+                         guint8 *drep)                                                                       \
+    {                                                                                                        \
+        if (context_is_ndr64(di)) {                                                                          \
+            return offset;                                                                                   \
+        }                                                                                                    \
+        return fn(tvb, offset, pinfo, tree, di, drep);                                                       \
+    }
+IISS_IDISPATCH_WRAPPER(dissect_dcom_simple_rqst)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_GetTypeInfoCount_resp)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_GetTypeInfo_rqst)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_GetTypeInfo_resp)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_GetIDsOfNames_rqst)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_GetIDsOfNames_resp)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_Invoke_rqst)
+IISS_IDISPATCH_WRAPPER(dissect_IDispatch_Invoke_resp)
+
+/* Opnums 0-2 are IUnknown's, 3-6 IDispatch's (MS-IISS 3.1.4, MS-OAUT), 7-11
+ * this interface's. The names are filled in from the decoder's table at
+ * registration (the DCE/RPC statistics and the opnum field show them). */
+static dcerpc_sub_dissector iiss_procs[] = {
+    {0, NULL, NULL, NULL},
+    {1, NULL, NULL, NULL},
+    {2, NULL, NULL, NULL},
+    {3, NULL, iiss_dissect_dcom_simple_rqst, iiss_dissect_IDispatch_GetTypeInfoCount_resp},
+    {4, NULL, iiss_dissect_IDispatch_GetTypeInfo_rqst, iiss_dissect_IDispatch_GetTypeInfo_resp},
+    {5, NULL, iiss_dissect_IDispatch_GetIDsOfNames_rqst, iiss_dissect_IDispatch_GetIDsOfNames_resp},
+    {6, NULL, iiss_dissect_IDispatch_Invoke_rqst, iiss_dissect_IDispatch_Invoke_resp},
+    {IISS_OPNUM_STOP, NULL, dissect_iiss_request, dissect_iiss_response},
+    {IISS_OPNUM_START, NULL, dissect_iiss_request, dissect_iiss_response},
+    {IISS_OPNUM_REBOOT, NULL, dissect_iiss_request, dissect_iiss_response},
+    {IISS_OPNUM_STATUS, NULL, dissect_iiss_request, dissect_iiss_response},
+    {IISS_OPNUM_KILL, NULL, dissect_iiss_request, dissect_iiss_response},
+    {0, NULL, NULL, NULL},
+};
+
+/* ---- registration ---- */
+
+/* "SERVICE_ACCEPT_STOP" -> "stop": the filter-name part of a bit. */
+static char *bit_abbrev_part(const char *name)
+{
+    static const char *const prefixes[] = {"SERVICE_ACCEPT_", "SERVICE_"};
+    for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(name, prefixes[i], n) == 0 && name[n] != '\0') {
+            name += n;
+            break;
+        }
+    }
+    char *part = g_ascii_strdown(name, -1);
+    for (char *c = part; *c; c++) {
+        if (!g_ascii_isalnum(*c)) {
+            *c = '_';
+        }
+    }
+    return part;
+}
+
+/* Registers one FT_BOOLEAN field per bit of `bits` under `parent_abbrev`;
+ * returns the NULL-terminated hf id list proto_tree_add_bitmask_value wants. */
+static int **register_bit_fields(const iiss_value_name *bits, const char *parent_abbrev)
+{
+    size_t n = 0;
+    while (bits[n].name != NULL) {
+        n++;
+    }
+    int **ids = g_new0(int *, n + 1);
+    hf_register_info *hf = g_new0(hf_register_info, n);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = g_new(int, 1);
+        *ids[i] = -1;
+        char *part = bit_abbrev_part(bits[i].name);
+        hf[i].p_id = ids[i];
+        hf[i].hfinfo.name = bits[i].name;
+        hf[i].hfinfo.abbrev = g_strdup_printf("%s.%s", parent_abbrev, part);
+        hf[i].hfinfo.type = FT_BOOLEAN;
+        hf[i].hfinfo.display = 32;
+        hf[i].hfinfo.strings = TFS(&tfs_set_notset);
+        hf[i].hfinfo.bitmask = bits[i].value;
+        hf[i].hfinfo.blurb = NULL;
+        hf[i].hfinfo.id = -1;
+        hf[i].hfinfo.parent = 0;
+        hf[i].hfinfo.ref_type = HF_REF_TYPE_NONE;
+        hf[i].hfinfo.same_name_prev_id = -1;
+        hf[i].hfinfo.same_name_next = NULL;
+        g_free(part);
+    }
+    proto_register_field_array(proto_iiss, hf, (int)n);
+    return ids;
+}
+
+static void register_anomaly_experts(expert_module_t *module)
+{
+    ei_register_info *ei = g_new0(ei_register_info, IISS_AN_KIND_COUNT);
+    for (int k = 0; k < IISS_AN_KIND_COUNT; k++) {
+        ei_iiss_anomaly[k].ei = EI_INIT_EI;
+        ei_iiss_anomaly[k].hf = EI_INIT_HF;
+        gboolean malformed = iiss_anomaly_kind_is_malformed((iiss_anomaly_kind)k);
+        const char *name = iiss_anomaly_kind_name((iiss_anomaly_kind)k);
+        const char *summary = iiss_anomaly_kind_summary((iiss_anomaly_kind)k);
+        ei[k].ids = &ei_iiss_anomaly[k];
+        ei[k].eiinfo.name = g_strdup_printf("iiss.anomaly.%s", name != NULL ? name : "unknown");
+        ei[k].eiinfo.group = malformed ? PI_MALFORMED : PI_PROTOCOL;
+        ei[k].eiinfo.severity = malformed ? PI_ERROR : PI_WARN;
+        ei[k].eiinfo.summary = summary != NULL ? summary : "IIS ServiceControl anomaly";
+        ei[k].eiinfo.id = 0;
+        ei[k].eiinfo.protocol = NULL;
+        ei[k].eiinfo.orig_severity = 0;
+    }
+    expert_register_field_array(module, ei, IISS_AN_KIND_COUNT);
+}
+
+static void set_field_strings(hf_register_info *hf, size_t n, const int *id, const void *strings)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (hf[i].p_id == id) {
+            hf[i].hfinfo.strings = strings;
+        }
+    }
+}
+
+void proto_register_iiss(void)
+{
+    static hf_register_info hf[] = {
+        {&hf_iiss_opnum, {"Operation", "iiss.opnum", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_timeout,
+         {"Timeout", "iiss.timeout", FT_UINT32, BASE_DEC | BASE_UNIT_STRING, &units_milliseconds, 0x0,
+          "dwTimeoutMsecs", HFILL}},
+        {&hf_iiss_force,
+         {"Force", "iiss.force", FT_UINT32, BASE_DEC, VALS(iiss_dword_bool_vals), 0x0,
+          "dwForce: terminate the services that do not stop in time", HFILL}},
+        {&hf_iiss_force_apps_closed,
+         {"Force apps closed", "iiss.force_apps_closed", FT_UINT32, BASE_DEC, VALS(iiss_dword_bool_vals), 0x0,
+          "dwForceAppsClosed", HFILL}},
+        {&hf_iiss_buffer_size,
+         {"Buffer size", "iiss.buffer_size", FT_UINT32, BASE_DEC | BASE_UNIT_STRING, &units_byte_bytes, 0x0,
+          "dwBufferSize", HFILL}},
+        {&hf_iiss_buffer_max_count,
+         {"Buffer max count", "iiss.buffer.max_count", FT_UINT64, BASE_DEC, NULL, 0x0,
+          "Conformance of pbBuffer (equals the request's dwBufferSize)", HFILL}},
+        {&hf_iiss_buffer, {"Buffer", "iiss.buffer", FT_BYTES, BASE_NONE, NULL, 0x0, "pbBuffer (STATUS_BLOB)", HFILL}},
+        {&hf_iiss_required_size,
+         {"Required buffer size", "iiss.required_size", FT_UINT32, BASE_DEC | BASE_UNIT_STRING, &units_byte_bytes,
+          0x0, "pdwMDRequiredBufferSize", HFILL}},
+        {&hf_iiss_num_services,
+         {"Number of services", "iiss.num_services", FT_UINT32, BASE_DEC, NULL, 0x0, "pdwNumServices", HFILL}},
+        {&hf_iiss_hresult, {"HRESULT", "iiss.hresult", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_offset_unit,
+         {"String offset unit", "iiss.buffer.offset_unit", FT_UINT8, BASE_DEC, NULL, 0x0,
+          "Unit of iServiceName/iDisplayName: WCHARs (MS-IISS 2.2.1) or bytes (the 4.1 example)", HFILL}},
+        {&hf_iiss_service,
+         {"Service", "iiss.service", FT_NONE, BASE_NONE, NULL, 0x0, "SERIALIZED_ENUM_SERVICE_STATUS", HFILL}},
+        {&hf_iiss_service_name, {"Name", "iiss.service.name", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_service_display_name,
+         {"Display name", "iiss.service.display_name", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_service_name_offset,
+         {"Name offset", "iiss.service.name_offset", FT_UINT32, BASE_DEC, NULL, 0x0, "iServiceName", HFILL}},
+        {&hf_iiss_service_display_name_offset,
+         {"Display name offset", "iiss.service.display_name_offset", FT_UINT32, BASE_DEC, NULL, 0x0, "iDisplayName",
+          HFILL}},
+        {&hf_iiss_service_type,
+         {"Service type", "iiss.service.type", FT_UINT32, BASE_HEX, NULL, 0x0, "dwServiceType", HFILL}},
+        {&hf_iiss_service_state,
+         {"Current state", "iiss.service.state", FT_UINT32, BASE_DEC, NULL, 0x0, "dwCurrentState", HFILL}},
+        {&hf_iiss_service_controls_accepted,
+         {"Controls accepted", "iiss.service.controls_accepted", FT_UINT32, BASE_HEX, NULL, 0x0,
+          "dwControlsAccepted", HFILL}},
+        {&hf_iiss_service_win32_exit_code,
+         {"Win32 exit code", "iiss.service.win32_exit_code", FT_UINT32, BASE_DEC, NULL, 0x0, "dwWin32ExitCode",
+          HFILL}},
+        {&hf_iiss_service_specific_exit_code,
+         {"Service-specific exit code", "iiss.service.specific_exit_code", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "dwServiceSpecificExitCode", HFILL}},
+        {&hf_iiss_service_checkpoint,
+         {"Check point", "iiss.service.checkpoint", FT_UINT32, BASE_DEC, NULL, 0x0, "dwCheckPoint", HFILL}},
+        {&hf_iiss_service_wait_hint,
+         {"Wait hint", "iiss.service.wait_hint", FT_UINT32, BASE_DEC | BASE_UNIT_STRING, &units_milliseconds, 0x0,
+          "dwWaitHint", HFILL}},
+        {&hf_iiss_orpc_layout,
+         {"Layout", "iiss.orpc.layout", FT_UINT8, BASE_DEC, NULL, 0x0,
+          "Transfer syntax layout ORPCTHIS/ORPCTHAT parsed in", HFILL}},
+        {&hf_iiss_orpcthis, {"ORPCTHIS", "iiss.orpcthis", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthis_version_major,
+         {"Version major", "iiss.orpcthis.version_major", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthis_version_minor,
+         {"Version minor", "iiss.orpcthis.version_minor", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthis_flags, {"Flags", "iiss.orpcthis.flags", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthis_reserved1,
+         {"Reserved", "iiss.orpcthis.reserved1", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthis_cid,
+         {"Causality ID", "iiss.orpcthis.cid", FT_GUID, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthat, {"ORPCTHAT", "iiss.orpcthat", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpcthat_flags, {"Flags", "iiss.orpcthat.flags", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpc_extensions,
+         {"Extensions", "iiss.orpc.extensions", FT_NONE, BASE_NONE, NULL, 0x0, "ORPC_EXTENT_ARRAY", HFILL}},
+        {&hf_iiss_orpc_extensions_size,
+         {"Size", "iiss.orpc.extensions.size", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpc_extensions_reserved,
+         {"Reserved", "iiss.orpc.extensions.reserved", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpc_extensions_count,
+         {"Extents", "iiss.orpc.extensions.count", FT_UINT32, BASE_DEC, NULL, 0x0, "Non-NULL extents", HFILL}},
+        {&hf_iiss_orpc_extent, {"Extent", "iiss.orpc.extent", FT_NONE, BASE_NONE, NULL, 0x0, "ORPC_EXTENT", HFILL}},
+        {&hf_iiss_orpc_extent_id, {"ID", "iiss.orpc.extent.id", FT_GUID, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_iiss_orpc_extent_size,
+         {"Size", "iiss.orpc.extent.size", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+    };
+
+    static gint *ett[] = {
+        &ett_iiss,
+        &ett_iiss_buffer,
+        &ett_iiss_service,
+        &ett_iiss_service_type,
+        &ett_iiss_controls_accepted,
+        &ett_iiss_orpc,
+        &ett_iiss_orpc_extensions,
+    };
+
+    static ei_register_info ei[] = {
+        {&ei_iiss_hresult_failure,
+         {"iiss.hresult.failure", PI_RESPONSE_CODE, PI_NOTE, "The call did not return S_OK", EXPFILL}},
+        {&ei_iiss_insufficient_buffer,
+         {"iiss.insufficient_buffer", PI_RESPONSE_CODE, PI_NOTE,
+          "E_ERROR_INSUFFICIENT_BUFFER: the reply tells the required buffer size", EXPFILL}},
+        {&ei_iiss_terminates_processes,
+         {"iiss.terminates_processes", PI_REQUEST_CODE, PI_NOTE,
+          "The server terminates IIS processes (Kill, or Stop with dwForce)", EXPFILL}},
+        {&ei_iiss_reboot,
+         {"iiss.reboot", PI_REQUEST_CODE, PI_NOTE, "Reboot: the server is asked to restart the computer", EXPFILL}},
+    };
+
+    /* Names of numbers: the decoder's tables, converted once. */
+    static value_string ndr_vals[3];
+    static value_string unit_vals[3];
+    ndr_vals[0].value = IISS_NDR20;
+    ndr_vals[0].strptr = iiss_ndr_name(IISS_NDR20);
+    ndr_vals[1].value = IISS_NDR64;
+    ndr_vals[1].strptr = iiss_ndr_name(IISS_NDR64);
+    unit_vals[0].value = IISS_OFFSET_WCHAR;
+    unit_vals[0].strptr = iiss_offset_unit_name(IISS_OFFSET_WCHAR);
+    unit_vals[1].value = IISS_OFFSET_BYTE;
+    unit_vals[1].strptr = iiss_offset_unit_name(IISS_OFFSET_BYTE);
+
+    const size_t nprocs = G_N_ELEMENTS(iiss_procs) - 1; /* without the terminator */
+    for (size_t i = 0; i < nprocs; i++) {
+        iiss_procs[i].name = method_name(iiss_procs[i].num);
+    }
+    value_string *opnum_vals = g_new0(value_string, nprocs + 1);
+    for (size_t i = 0; i < nprocs; i++) {
+        opnum_vals[i].value = iiss_procs[i].num;
+        opnum_vals[i].strptr = iiss_procs[i].name;
+    }
+
+    const size_t nhf = G_N_ELEMENTS(hf);
+    set_field_strings(hf, nhf, &hf_iiss_opnum, VALS(opnum_vals));
+    set_field_strings(hf, nhf, &hf_iiss_hresult, VALS(vs_from_table(iiss_hresult_names)));
+    set_field_strings(hf, nhf, &hf_iiss_service_type, VALS(vs_from_table(iiss_service_type_names)));
+    set_field_strings(hf, nhf, &hf_iiss_service_state, VALS(vs_from_table(iiss_service_state_names)));
+    set_field_strings(hf, nhf, &hf_iiss_service_win32_exit_code, VALS(vs_from_table(iiss_win32_error_names)));
+    set_field_strings(hf, nhf, &hf_iiss_orpc_layout, VALS(ndr_vals));
+    set_field_strings(hf, nhf, &hf_iiss_offset_unit, VALS(unit_vals));
+
+    proto_iiss = proto_register_protocol("IIS ServiceControl", "IISS", "iiss");
+    proto_register_field_array(proto_iiss, hf, (int)nhf);
+    proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
+    iiss_service_type_bit_fields = register_bit_fields(iiss_service_type_bits, "iiss.service.type");
+    iiss_controls_accepted_bit_fields = register_bit_fields(iiss_controls_accepted_bits,
+                                                            "iiss.service.controls_accepted");
+
+    expert_module_t *expert_iiss = expert_register_protocol(proto_iiss);
+    expert_register_field_array(expert_iiss, ei, G_N_ELEMENTS(ei));
+    register_anomaly_experts(expert_iiss);
+}
+
+void proto_reg_handoff_iiss(void)
+{
+    e_guid_t iid, clsid;
+    guid_from_wire(iiss_iid_bytes, FALSE, &iid);
+    guid_from_wire(iiss_clsid_bytes, FALSE, &clsid);
+
+    dcerpc_init_uuid(proto_iiss, ett_iiss, &iid, 0, iiss_procs, hf_iiss_opnum);
+    /* Binds, activations and OBJREFs then read "IIsServiceControl". */
+    guids_add_uuid(&iid, IISS_INTERFACE_NAME);
+    guids_add_uuid(&clsid, IISS_INTERFACE_NAME);
+}
