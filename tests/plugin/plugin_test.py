@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""Tests of the Wireshark plugin `iiss` with tshark, loading iiss.so from the
+build tree without installing it.
+
+tshark run as root ignores the personal plugin folder and
+WIRESHARK_PLUGIN_DIR, so the plugin is staged into a world-readable temporary
+HOME (.local/lib/wireshark/plugins/<major.minor>/epan/iiss.so) together with
+copies of the captures, and tshark runs as nobody (setpriv) when we are root,
+plainly otherwise.
+
+Subcommands (exit 0 pass, 1 fail, 77 skip):
+  load            tshark -G plugins lists iiss, -G fields lists every field
+  sample NAME     fields vs samples/NAME.expected.json, committed goldens
+                  (-T fields and -V -O iiss), expected anomalies as expert infos
+  srt             -z dcerpc,srt over the samples names the five methods
+  sealed          NTLMSSP-sealed capture with and without the password
+  fuzz            editcap -E corruption rounds, no crash nor dissector bug
+
+Goldens live in tests/plugin/golden/; regenerate them with
+IISS_UPDATE_GOLDEN=1 (or --update-golden) and review the diff.
+"""
+import argparse
+import difflib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+IID = "E8FB8620-588F-11D2-9D61-00C04F79C5FE"
+METHODS = {7: "Stop", 8: "Start", 9: "Reboot", 10: "Status", 11: "Kill"}
+SEALED_PASSWORD_DEFAULT = "Iis-Reset-2024!"
+
+# The field names of the contract (issue 4).
+CONTRACT_FIELDS = [
+    "iiss.opnum", "iiss.timeout", "iiss.force", "iiss.force_apps_closed", "iiss.buffer_size", "iiss.buffer",
+    "iiss.required_size", "iiss.num_services", "iiss.hresult", "iiss.service", "iiss.service.name",
+    "iiss.service.display_name", "iiss.service.name_offset", "iiss.service.display_name_offset",
+    "iiss.service.type", "iiss.service.state", "iiss.service.controls_accepted", "iiss.service.win32_exit_code",
+    "iiss.service.specific_exit_code", "iiss.service.checkpoint", "iiss.service.wait_hint",
+]
+
+# Scalar fields printed by `-T fields`, in this order, and how each is found
+# in a call of the expected-decode file.
+SCALAR_FIELDS = [
+    ("iiss.opnum", "both"),
+    ("iiss.timeout", "req:timeout_ms"),
+    ("iiss.force", "req:force"),
+    ("iiss.force_apps_closed", "req:force_apps_closed"),
+    ("iiss.buffer_size", "req:buffer_size"),
+    ("iiss.required_size", "resp:required_size"),
+    ("iiss.num_services", "resp:num_services"),
+    ("iiss.hresult", "resp:hresult"),
+]
+SERVICE_FIELDS = [
+    ("iiss.service.name_offset", "name_offset"),
+    ("iiss.service.display_name_offset", "display_name_offset"),
+    ("iiss.service.type", "service_type"),
+    ("iiss.service.state", "current_state"),
+    ("iiss.service.controls_accepted", "controls_accepted"),
+    ("iiss.service.win32_exit_code", "win32_exit_code"),
+    ("iiss.service.specific_exit_code", "service_specific_exit_code"),
+    ("iiss.service.checkpoint", "check_point"),
+    ("iiss.service.wait_hint", "wait_hint"),
+]
+SERVICE_STRINGS = [("iiss.service.name", "name"), ("iiss.service.display_name", "display_name")]
+AGG = "\x1f"  # aggregator between occurrences: a byte no service name holds
+
+
+class Failure(Exception):
+    pass
+
+
+class Env:
+    """A staged HOME holding the plugin and the captures, and a tshark runner."""
+
+    def __init__(self, args):
+        self.args = args
+        self.tshark = shutil.which("tshark")
+        self.editcap = shutil.which("editcap")
+        if not self.tshark:
+            print("SKIP: tshark not found")
+            sys.exit(SKIP)
+        self.root = tempfile.mkdtemp(prefix="iiss-plugin-test-")
+        os.chmod(self.root, 0o755)
+        self.home = os.path.join(self.root, "home")
+        plugdir = os.path.join(self.home, ".local", "lib", "wireshark", "plugins", args.ws_version, "epan")
+        os.makedirs(plugdir)
+        self.plugin_path = os.path.join(plugdir, "iiss.so")
+        shutil.copy(args.plugin, self.plugin_path)
+        self.caps = os.path.join(self.root, "caps")
+        os.makedirs(self.caps)
+        for dirpath, _dirs, _files in os.walk(self.root):
+            os.chmod(dirpath, 0o755)
+        os.chmod(self.plugin_path, 0o755)
+        self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        if self.as_root and not shutil.which("setpriv"):
+            print("SKIP: running as root and setpriv (util-linux) is missing")
+            sys.exit(SKIP)
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def stage(self, path):
+        dst = os.path.join(self.caps, os.path.basename(path))
+        if not os.path.exists(dst):
+            shutil.copy(path, dst)
+            os.chmod(dst, 0o644)
+        return dst
+
+    def run(self, argv, extra_env=None, check=True, tool=None):
+        env = {
+            "HOME": self.home,
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TZ": "UTC",
+            "LC_ALL": "C.UTF-8",
+        }
+        if extra_env:
+            env.update(extra_env)
+        cmd = [tool or self.tshark] + argv
+        if self.as_root:
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i"] + \
+                  ["%s=%s" % kv for kv in env.items()] + cmd
+            proc = subprocess.run(cmd, capture_output=True, cwd=self.root)
+        else:
+            proc = subprocess.run(cmd, capture_output=True, env=env, cwd=self.root)
+        out = proc.stdout.decode("utf-8", "replace")
+        err = proc.stderr.decode("utf-8", "replace")
+        if check and proc.returncode != 0:
+            raise Failure("%s exited %d\n%s" % (" ".join(argv), proc.returncode, err))
+        return proc.returncode, out, err
+
+
+def find_sample(samples_dir, name):
+    for ext in (".pcap", ".pcapng"):
+        p = os.path.join(samples_dir, name + ext)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def load_expected(samples_dir, name):
+    cap = find_sample(samples_dir, name)
+    exp = os.path.join(samples_dir, name + ".expected.json")
+    if cap is None or not os.path.exists(exp):
+        return None, None
+    with open(exp, encoding="utf-8") as f:
+        return cap, json.load(f)
+
+
+def list_samples(samples_dir):
+    names = []
+    if os.path.isdir(samples_dir):
+        for fn in sorted(os.listdir(samples_dir)):
+            if fn.endswith(".expected.json"):
+                name = fn[: -len(".expected.json")]
+                if find_sample(samples_dir, name):
+                    names.append(name)
+    return names
+
+
+def golden_check(args, name, text):
+    path = os.path.join(args.golden_dir, name)
+    update = args.update_golden or os.environ.get("IISS_UPDATE_GOLDEN") == "1"
+    if update:
+        os.makedirs(args.golden_dir, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        print("golden written: %s" % path)
+        return
+    if not os.path.exists(path):
+        raise Failure("golden %s missing (regenerate with IISS_UPDATE_GOLDEN=1)" % path)
+    with open(path, encoding="utf-8") as f:
+        want = f.read()
+    if want != text:
+        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "tshark", n=2))
+        raise Failure("output differs from golden %s:\n%s" % (name, diff[:6000]))
+
+
+# ---- load ----
+
+def cmd_load(env, args):
+    _, out, _ = env.run(["-G", "plugins"])
+    lines = [l for l in out.splitlines() if l.startswith("iiss.so")]
+    if not lines or env.plugin_path not in lines[0]:
+        raise Failure("tshark -G plugins does not list the staged iiss.so:\n" + out)
+    print("plugin listed: " + " ".join(lines[0].split()))
+    _, out, _ = env.run(["-G", "fields"])
+    fields = {}
+    protocol = None
+    for l in out.splitlines():
+        parts = l.split("\t")
+        if parts[0] == "P" and len(parts) > 2 and parts[2] == "iiss":
+            protocol = parts[1]
+        if parts[0] == "F" and len(parts) > 3 and parts[2].startswith("iiss"):
+            fields[parts[2]] = parts[3]
+    if protocol != "IIS ServiceControl":
+        raise Failure("protocol iiss not registered as 'IIS ServiceControl' (got %r)" % protocol)
+    missing = [f for f in CONTRACT_FIELDS if f not in fields]
+    if missing:
+        raise Failure("fields missing from tshark -G fields: %s" % ", ".join(missing))
+    want_types = {"iiss.timeout": "FT_UINT32", "iiss.buffer": "FT_BYTES", "iiss.service": "FT_NONE",
+                  "iiss.service.name": "FT_STRING", "iiss.hresult": "FT_UINT32"}
+    for f, t in want_types.items():
+        if fields[f] != t:
+            raise Failure("%s is %s, want %s" % (f, fields[f], t))
+    # One expert info per decoder anomaly kind (iiss.anomaly.<kind>).
+    kinds = sorted(f for f in fields if f.startswith("iiss.anomaly."))
+    for k in ("buffer_too_short", "string_out_of_bounds", "conformance_mismatch", "orpc_ndr20_in_ndr64",
+              "byte_offsets", "stub_truncated", "null_pointer"):
+        if "iiss.anomaly." + k not in fields:
+            raise Failure("expert info iiss.anomaly.%s not registered" % k)
+    # The bits of dwServiceType and dwControlsAccepted.
+    for f in ("iiss.service.type.win32_share_process", "iiss.service.controls_accepted.stop"):
+        if fields.get(f) != "FT_BOOLEAN":
+            raise Failure("bit field %s missing" % f)
+    print("%d iiss fields, %d anomaly expert infos registered" % (len(fields), len(kinds)))
+
+
+# ---- sample ----
+
+def tshark_options(expected):
+    opts = list(expected.get("tshark_options") or [])
+    return [str(o) for o in opts]
+
+
+def anomaly_kinds(env):
+    _, out, _ = env.run(["-G", "fields"])
+    kinds = []
+    for l in out.splitlines():
+        parts = l.split("\t")
+        if parts[0] == "F" and len(parts) > 2 and parts[2].startswith("iiss.anomaly."):
+            kinds.append(parts[2][len("iiss.anomaly."):])
+    return kinds
+
+
+def split_occ(value):
+    return [] if value == "" else value.split(AGG)
+
+
+def as_int(text):
+    return int(text, 0)
+
+
+def expected_frames(expected):
+    """frame number -> list of (role, call) in capture order."""
+    frames = {}
+    for call in expected.get("calls", []):
+        for role, key in (("req", "frame_request"), ("resp", "frame_response")):
+            fn = call.get(key)
+            if fn:
+                frames.setdefault(int(fn), []).append((role, call))
+    return frames
+
+
+def param_value(role, call, spec):
+    if spec == "both":
+        return call.get("opnum")
+    want_role, key = spec.split(":")
+    if role != want_role:
+        return None
+    if want_role == "req":
+        v = (call.get("params") or {}).get(key)
+    else:
+        v = call.get(key)
+    if isinstance(v, str):
+        v = int(v, 0)
+    return v
+
+
+def check_fields(env, cap, expected, name):
+    kinds = anomaly_kinds(env)
+    cols = [f for f, _ in SCALAR_FIELDS] + [f for f, _ in SERVICE_FIELDS] + [f for f, _ in SERVICE_STRINGS]
+    argv = ["-n", "-r", cap] + tshark_options(expected) + ["-Y", "iiss", "-T", "fields", "-E", "aggregator=" + AGG,
+                                                           "-e", "frame.number"]
+    for c in cols:
+        argv += ["-e", c]
+    for k in kinds:
+        argv += ["-e", "iiss.anomaly." + k]
+    _, out, err = env.run(argv)
+    if "Dissector bug" in out or "Dissector bug" in err:
+        raise Failure("dissector bug reported")
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        rows[int(parts[0])] = parts[1:]
+    # The committed golden of the field values (readable aggregator).
+    golden_check(env.args, name + ".fields.txt", out.replace(AGG, "|"))
+
+    want = expected_frames(expected)
+    errors = []
+    extra = sorted(set(rows) - set(want))
+    if extra:
+        errors.append("frames dissected as IISS but absent from the expected decode: %s" % extra)
+    for fn, entries in sorted(want.items()):
+        row = rows.get(fn)
+        if row is None:
+            errors.append("frame %d: no IISS in tshark's dissection" % fn)
+            continue
+        values = dict(zip(cols, row[: len(cols)]))
+        # Scalars: the occurrences in the frame, in call order.
+        for field, spec in SCALAR_FIELDS:
+            exp = [param_value(role, call, spec) for role, call in entries]
+            exp = [v for v in exp if v is not None]
+            got = [as_int(v) for v in split_occ(values[field])]
+            if got != exp:
+                errors.append("frame %d: %s = %s, expected %s" % (fn, field, got, exp))
+        # Services (responses only).
+        services = [s for role, call in entries if role == "resp" for s in (call.get("services") or [])]
+        for field, key in SERVICE_FIELDS:
+            exp = [s.get(key) for s in services]
+            got = [as_int(v) for v in split_occ(values[field])]
+            if got != exp:
+                errors.append("frame %d: %s = %s, expected %s" % (fn, field, got, exp))
+        for field, key in SERVICE_STRINGS:
+            exp = [s.get(key) for s in services if s.get(key) is not None]
+            got = split_occ(values[field])
+            if got != exp:
+                errors.append("frame %d: %s = %s, expected %s" % (fn, field, got, exp))
+        # Anomalies: each expected kind is an expert info on the call's frames.
+        for role, call in entries:
+            if role != "resp" and call.get("frame_response"):
+                continue  # checked once, with the response frame
+            frames = [int(call[k]) for k in ("frame_request", "frame_response") if call.get(k)]
+            got_kinds = set()
+            for f in frames:
+                r = rows.get(f)
+                if r is not None:
+                    got_kinds |= set(k for k, v in zip(kinds, r[len(cols):]) if v != "")
+            exp_kinds = set(a["kind"] for a in (call.get("anomalies") or []))
+            unknown = exp_kinds - set(kinds)
+            if unknown:
+                errors.append("call in frames %s: anomaly kinds %s have no expert info" % (frames, sorted(unknown)))
+            if exp_kinds != got_kinds:
+                errors.append("call in frames %s: expert anomalies %s, expected %s"
+                              % (frames, sorted(got_kinds), sorted(exp_kinds)))
+    if errors:
+        raise Failure("\n".join(errors))
+    ncalls = len(expected.get("calls", []))
+    print("%s: %d calls, %d frames match the expected decode" % (name, ncalls, len(want)))
+
+
+def check_verbose_golden(env, cap, expected, name):
+    argv = ["-n", "-r", cap] + tshark_options(expected) + ["-Y", "iiss", "-V", "-O", "iiss"]
+    _, out, err = env.run(argv)
+    if "Dissector bug" in out or "Dissector bug" in err:
+        raise Failure("dissector bug reported")
+    golden_check(env.args, name + ".V.txt", out)
+
+
+def cmd_sample(env, args):
+    cap, expected = load_expected(args.samples_dir, args.name)
+    if cap is None:
+        print("SKIP: sample %s (capture or expected decode) not in %s yet" % (args.name, args.samples_dir))
+        return SKIP
+    staged = env.stage(cap)
+    if args.name == "sealed":
+        pw = expected.get("password") or SEALED_PASSWORD_DEFAULT
+        expected = dict(expected)
+        expected["tshark_options"] = tshark_options(expected) + ["-o", "ntlmssp.nt_password:" + pw]
+    check_fields(env, staged, expected, args.name)
+    check_verbose_golden(env, staged, expected, args.name)
+    return 0
+
+
+# ---- srt ----
+
+def cmd_srt(env, args):
+    names = list_samples(args.samples_dir)
+    if not names:
+        print("SKIP: no samples in %s yet" % args.samples_dir)
+        return SKIP
+    seen = set()
+    for name in names:
+        if name == "sealed":
+            continue
+        cap, expected = load_expected(args.samples_dir, name)
+        staged = env.stage(cap)
+        argv = ["-n", "-q", "-r", staged] + tshark_options(expected) + ["-z", "dcerpc,srt,%s,0.0" % IID]
+        _, out, _ = env.run(argv)
+        if "IISS" not in out and "IIS" not in out:
+            raise Failure("%s: SRT output does not name the interface:\n%s" % (name, out))
+        got = set()
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] in METHODS.values() and parts[1].isdigit():
+                got.add(parts[0])
+        want = set()
+        for call in expected.get("calls", []):
+            if call.get("frame_request") and call.get("frame_response") and call.get("interface", "bound") == "bound":
+                want.add(METHODS.get(call.get("opnum"), "?"))
+        if not want <= got:
+            raise Failure("%s: SRT names %s, expected at least %s\n%s" % (name, sorted(got), sorted(want), out))
+        seen |= got
+        if name == "iisreset-remote":
+            print(out)
+    missing = set(METHODS.values()) - seen
+    if missing:
+        raise Failure("the SRT statistics over all samples never name %s" % sorted(missing))
+    print("SRT statistics name %s" % ", ".join(m for m in METHODS.values()))
+    return 0
+
+
+# ---- sealed ----
+
+def cmd_sealed(env, args):
+    cap, expected = load_expected(args.samples_dir, "sealed")
+    if cap is None:
+        print("SKIP: sample sealed not in %s yet" % args.samples_dir)
+        return SKIP
+    staged = env.stage(cap)
+    pw = expected.get("password") or SEALED_PASSWORD_DEFAULT
+    base = ["-n", "-r", staged] + tshark_options(expected)
+    # Without the password: encrypted stubs, no IISS fields, no error.
+    rc, out, err = env.run(base + ["-T", "fields", "-e", "frame.number", "-e", "iiss.opnum", "-e", "iiss.hresult"],
+                           check=False)
+    if rc != 0 or "Dissector bug" in out + err:
+        raise Failure("without the password tshark failed (%d): %s" % (rc, err))
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) > 2 and parts[2] != "":
+            raise Failure("without the password an HRESULT was shown (misread): %s" % line)
+    rc, out, err = env.run(base + ["-Y", "dcerpc.encrypted_stub_data"], check=False)
+    if not out.strip():
+        raise Failure("without the password no encrypted stub is shown")
+    # With the password: every call fully dissected.
+    calls = expected.get("calls", [])
+    rc, out, err = env.run(base + ["-o", "ntlmssp.nt_password:" + pw, "-Y", "iiss", "-T", "fields",
+                                   "-e", "frame.number", "-e", "iiss.hresult"])
+    got = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        got[int(parts[0])] = parts[1]
+    for call in calls:
+        fr = call.get("frame_response")
+        if fr and call.get("hresult") is not None:
+            if fr not in got or as_int(got[fr].split(",")[0]) != int(call["hresult"], 0):
+                raise Failure("with the password, frame %s HRESULT %r, expected %s" % (fr, got.get(fr), call["hresult"]))
+    print("sealed: %d calls decrypted and dissected; without the password only encrypted stubs" % len(calls))
+    return 0
+
+
+# ---- fuzz ----
+
+def cmd_fuzz(env, args):
+    if not env.editcap:
+        print("SKIP: editcap not found")
+        return SKIP
+    names = list_samples(args.samples_dir)
+    if not names:
+        print("SKIP: no samples in %s yet" % args.samples_dir)
+        return SKIP
+    rng = random.Random(args.seed)
+    fuzz_env = {"WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1", "WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
+    if args.asan_preload:
+        fuzz_env["LD_PRELOAD"] = args.asan_preload
+        fuzz_env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:symbolize=1"
+    runs = 0
+    for rnd in range(args.rounds):
+        for name in names:
+            cap, expected = load_expected(args.samples_dir, name)
+            src = env.stage(cap)
+            seed = rng.randrange(1, 2 ** 31)
+            out_cap = os.path.join(env.caps, "fuzz-%s-%d%s" % (name, rnd, os.path.splitext(cap)[1]))
+            subprocess.run([env.editcap, "-E", str(args.probability), "--seed", str(seed), src, out_cap],
+                           check=True, capture_output=True)
+            os.chmod(out_cap, 0o644)
+            opts = tshark_options(expected)
+            if name == "sealed":
+                opts += ["-o", "ntlmssp.nt_password:" + (expected.get("password") or SEALED_PASSWORD_DEFAULT)]
+            rc, out, err = env.run(["-nVxr", out_cap] + opts, extra_env=fuzz_env, check=False)
+            runs += 1
+            if rc < 0 or rc >= 128 or "Dissector bug" in out or "dissector bug" in err.lower() or \
+                    "AddressSanitizer" in err:
+                keep = os.path.join(tempfile.gettempdir(), os.path.basename(out_cap))
+                shutil.copy(out_cap, keep)
+                raise Failure("fuzz round %d on %s (editcap -E %s --seed %d) failed, rc %d, kept %s\n%s"
+                              % (rnd, name, args.probability, seed, rc, keep, err[-3000:]))
+            os.unlink(out_cap)
+    print("fuzz: %d tshark runs over %d samples, no crash, no dissector bug%s"
+          % (runs, len(names), " (plugin under AddressSanitizer)" if args.asan_preload else ""))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--plugin", required=True, help="the built iiss.so")
+    ap.add_argument("--ws-version", required=True, help="Wireshark major.minor, e.g. 4.0")
+    ap.add_argument("--samples-dir", required=True)
+    ap.add_argument("--golden-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden"))
+    ap.add_argument("--update-golden", action="store_true")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("load")
+    sp = sub.add_parser("sample")
+    sp.add_argument("name")
+    sub.add_parser("srt")
+    sub.add_parser("sealed")
+    fp = sub.add_parser("fuzz")
+    fp.add_argument("--rounds", type=int, default=4)
+    fp.add_argument("--probability", type=float, default=0.02)
+    fp.add_argument("--seed", type=int, default=20241122)
+    fp.add_argument("--asan-preload", default="", help="libasan.so to preload when the plugin is built with ASan")
+    args = ap.parse_args()
+    if not os.path.exists(args.plugin):
+        print("FAIL: plugin %s not built" % args.plugin)
+        return 1
+    env = Env(args)
+    try:
+        rc = {"load": cmd_load, "sample": cmd_sample, "srt": cmd_srt, "sealed": cmd_sealed,
+              "fuzz": cmd_fuzz}[args.cmd](env, args)
+        return rc or 0
+    except Failure as e:
+        print("FAIL: %s" % e)
+        return 1
+    finally:
+        env.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
