@@ -1,2 +1,462 @@
-/* to be written */
-typedef int iiss_placeholder_status_blob;
+/* STATUS_BLOB decoder (MS-IISS 2.2.1, 2.2.2).
+ *
+ * The blob is decoded once per candidate offset unit: WCHAR offsets as 2.2.1
+ * says, and byte offsets (the 4.1 example, SCMR's habit) only when the WCHAR
+ * reading puts strings where they cannot be. Byte offsets are kept only when
+ * they place every string cleanly, and are then reported as an anomaly.
+ *
+ * Hostile input stays cheap: records are bounded by len/36, the NUL search
+ * uses one precomputed table (linear), and the UTF-8 produced for all strings
+ * together is bounded by a budget proportional to len. */
+#include "iiss/status_blob.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iiss/reader.h"
+
+#define NO_NUL UINT32_MAX
+
+/* Decoding context for one candidate unit. */
+typedef struct blob_ctx {
+    const uint8_t *buf;
+    size_t len;                 /* clamped to UINT32_MAX: offsets are 32-bit */
+    iiss_offset_unit unit;
+    uint64_t records_area_end;  /* where the strings may begin: count*36, capped at len */
+    uint32_t *next_nul;         /* next_nul[p]: position of the first NUL code unit at p, p+2, ... */
+    size_t utf8_budget;         /* code units still allowed to be converted */
+    iiss_anomaly_list *anomalies;
+} blob_ctx;
+
+const char *iiss_offset_unit_name(iiss_offset_unit unit)
+{
+    return unit == IISS_OFFSET_BYTE ? "byte" : "wchar";
+}
+
+static uint64_t unit_size(iiss_offset_unit unit)
+{
+    return unit == IISS_OFFSET_BYTE ? 1u : 2u;
+}
+
+static bool buffer_all_zero(const uint8_t *buf, size_t len)
+{
+    iiss_reader rd;
+    iiss_rd_init(&rd, buf, len, false);
+    while (iiss_rd_remaining(&rd) > 0) {
+        if (iiss_rd_u8(&rd) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Builds next_nul so that finding a terminator is O(1) wherever a string
+ * starts: with 2*len/36 hostile offsets a plain scan would be quadratic. */
+static uint32_t *build_next_nul(const uint8_t *buf, size_t len)
+{
+    if (len < 2)
+        return NULL;
+    uint32_t *next = g_try_new(uint32_t, len - 1);
+    if (!next)
+        return NULL;
+    for (size_t i = len - 1; i-- > 0;) {
+        uint16_t unit = 1;
+        iiss_peek_u16le(buf, len, i, &unit);
+        if (unit == 0)
+            next[i] = (uint32_t)i;
+        else
+            next[i] = i + 2 < len - 1 ? next[i + 2] : NO_NUL;
+    }
+    return next;
+}
+
+/* Lenient UTF-16LE → UTF-8 of the code units in [pos, end): lone surrogates
+ * become U+FFFD. Returns the number of replacements; *first_bad gets the
+ * byte position of the first one. */
+static unsigned convert_utf16(const blob_ctx *ctx, size_t pos, size_t end, GString *out, size_t *first_bad)
+{
+    unsigned bad = 0;
+    size_t p = pos;
+    while (p + 2 <= end) {
+        uint16_t u = 0;
+        iiss_peek_u16le(ctx->buf, ctx->len, p, &u);
+        gunichar cp;
+        size_t used = 2;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            uint16_t low = 0;
+            if (p + 4 <= end && iiss_peek_u16le(ctx->buf, ctx->len, p + 2, &low) && low >= 0xDC00 &&
+                low <= 0xDFFF) {
+                cp = 0x10000u + (((gunichar)u - 0xD800u) << 10) + ((gunichar)low - 0xDC00u);
+                used = 4;
+            } else {
+                cp = 0xFFFD;
+            }
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            cp = 0xFFFD;
+        } else {
+            cp = u;
+        }
+        if (cp == 0xFFFD && u != 0xFFFD) {
+            if (bad == 0)
+                *first_bad = p;
+            bad++;
+        }
+        char utf8[6];
+        gint n = g_unichar_to_utf8(cp, utf8);
+        g_string_append_len(out, utf8, n);
+        p += used;
+    }
+    return bad;
+}
+
+/* Resolves one string field: `field_pos` is where the offset sits in the
+ * buffer (anomalies about the pointer itself are reported there). */
+static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, const char *what,
+                          iiss_blob_string *str)
+{
+    memset(str, 0, sizeof *str);
+    uint64_t pos = (uint64_t)offset * unit_size(ctx->unit);
+    if (pos >= ctx->len) {
+        iiss_anomaly_add(ctx->anomalies, IISS_AN_STRING_OUT_OF_BOUNDS, field_pos, 4,
+                         "%s offset %u (%s) points to byte %llu, beyond the %zu-byte buffer", what, offset,
+                         iiss_offset_unit_name(ctx->unit), (unsigned long long)pos, ctx->len);
+        return true;
+    }
+    if (pos < ctx->records_area_end)
+        iiss_anomaly_add(ctx->anomalies, IISS_AN_STRING_IN_RECORDS, field_pos, 4,
+                         "%s offset %u points to byte %llu, inside the record array (ends at %llu)", what,
+                         offset, (unsigned long long)pos, (unsigned long long)ctx->records_area_end);
+    if (pos % 2 != 0)
+        iiss_anomaly_add(ctx->anomalies, IISS_AN_STRING_MISALIGNED, field_pos, 4,
+                         "%s starts at odd byte %llu", what, (unsigned long long)pos);
+
+    size_t start = (size_t)pos;
+    uint32_t nul = ctx->next_nul && start < ctx->len - 1 ? ctx->next_nul[start] : NO_NUL;
+    size_t end; /* end of the characters, NUL excluded */
+    str->present = true;
+    str->offset = (uint32_t)start;
+    if (nul == NO_NUL) {
+        end = ctx->len;
+        str->terminated = false;
+        str->length = (uint32_t)(ctx->len - start);
+        iiss_anomaly_add(ctx->anomalies, IISS_AN_STRING_UNTERMINATED, str->offset, str->length,
+                         "%s at byte %u has no NUL before the end of the buffer", what, str->offset);
+    } else {
+        end = nul;
+        str->terminated = true;
+        str->length = (uint32_t)(nul + 2 - start);
+    }
+
+    size_t units = (end - start) / 2;
+    if (units > ctx->utf8_budget)
+        return true; /* only overlapping or shared strings exhaust it: leave unreadable */
+    ctx->utf8_budget -= units;
+    GString *text = g_string_sized_new(units + 1);
+    size_t first_bad = 0;
+    unsigned bad = convert_utf16(ctx, start, end, text, &first_bad);
+    if (bad)
+        iiss_anomaly_add(ctx->anomalies, IISS_AN_INVALID_UTF16, (uint32_t)first_bad, 2,
+                         "%s at byte %u: %u invalid UTF-16 code unit%s replaced by U+FFFD", what, str->offset,
+                         bad, bad == 1 ? "" : "s");
+    str->utf8 = g_string_free(text, FALSE);
+    return str->utf8 != NULL;
+}
+
+/* What the unit chooser weighs besides the anomalies. */
+typedef struct layout_stats {
+    size_t strings;    /* strings that landed in the buffer */
+    size_t misaligned; /* of those, at an odd byte */
+    uint64_t holes;    /* bytes between the first and the last string that no string covers */
+    bool leading_gap;  /* bytes between the records and the first string */
+} layout_stats;
+
+typedef struct string_ref {
+    uint32_t offset;
+    uint32_t length;
+    uint32_t field_pos;
+} string_ref;
+
+static int compare_refs(const void *a, const void *b)
+{
+    const string_ref *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    if (x->field_pos != y->field_pos)
+        return x->field_pos < y->field_pos ? -1 : 1;
+    return 0;
+}
+
+/* Shared strings (same start) and overlapping ones (different starts, common
+ * bytes); also returns the lowest string position (UINT64_MAX if none). */
+static bool check_string_layout(iiss_status_blob *out, uint64_t *lowest, layout_stats *stats)
+{
+    *lowest = UINT64_MAX;
+    memset(stats, 0, sizeof *stats);
+    size_t n = 0;
+    string_ref *refs = g_try_new(string_ref, out->service_count * 2 + 1);
+    if (!refs)
+        return false;
+    for (size_t i = 0; i < out->service_count; i++) {
+        const iiss_service_record *s = &out->services[i];
+        const iiss_blob_string *strs[2] = {&s->name, &s->display_name};
+        for (size_t k = 0; k < 2; k++) {
+            if (!strs[k]->present)
+                continue;
+            refs[n].offset = strs[k]->offset;
+            refs[n].length = strs[k]->length;
+            refs[n].field_pos = s->record_offset + (k == 0 ? IISS_REC_OFF_NAME : IISS_REC_OFF_DISPLAY_NAME);
+            if (refs[n].offset % 2 != 0)
+                stats->misaligned++;
+            n++;
+        }
+    }
+    qsort(refs, n, sizeof *refs, compare_refs);
+    uint64_t reach = 0;  /* end of the furthest string seen so far */
+    size_t reach_idx = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t end = (uint64_t)refs[i].offset + refs[i].length;
+        if (i > 0 && refs[i].offset > reach) {
+            stats->holes += refs[i].offset - reach;
+            iiss_anomaly_add(&out->anomalies, IISS_AN_UNREFERENCED_GAP, (uint32_t)reach,
+                             (uint32_t)(refs[i].offset - reach),
+                             "%llu byte(s) between the strings at bytes %u and %u that nothing points at",
+                             (unsigned long long)(refs[i].offset - reach), refs[reach_idx].offset, refs[i].offset);
+        }
+        if (i > 0 && refs[i].offset == refs[i - 1].offset) {
+            iiss_anomaly_add(&out->anomalies, IISS_AN_STRING_SHARED, refs[i].offset, refs[i].length,
+                             "fields at bytes %u and %u both point at the string at byte %u", refs[i - 1].field_pos,
+                             refs[i].field_pos, refs[i].offset);
+        } else if (i > 0 && refs[i].offset < reach) {
+            iiss_anomaly_add(&out->anomalies, IISS_AN_STRING_OVERLAP, refs[i].offset,
+                             (uint32_t)((reach < end ? reach : end) - refs[i].offset),
+                             "string at byte %u (field at %u) overlaps the string at byte %u (field at %u)",
+                             refs[i].offset, refs[i].field_pos, refs[reach_idx].offset, refs[reach_idx].field_pos);
+        }
+        if (end > reach) {
+            reach = end;
+            reach_idx = i;
+        }
+    }
+    stats->strings = n;
+    if (n > 0) {
+        *lowest = refs[0].offset;
+        if (reach > out->strings_end)
+            out->strings_end = (uint32_t)reach;
+    }
+    g_free(refs);
+    return true;
+}
+
+/* Decodes with one offset unit and one count. Returns false on allocation
+ * failure (out is still valid for iiss_status_blob_free). */
+static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, bool count_given, bool count_inferred,
+                             iiss_offset_unit unit, bool all_zero, uint32_t *next_nul, iiss_status_blob *out,
+                             layout_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    memset(out, 0, sizeof *out);
+    iiss_anomaly_list_init(&out->anomalies);
+    out->num_services = count;
+    out->count_given = count_given;
+    out->count_inferred = count_inferred;
+    out->offset_unit = unit;
+    out->buffer_length = len;
+    out->all_zero = all_zero;
+    size_t span_len = len > UINT32_MAX ? UINT32_MAX : len;
+
+    if (unit == IISS_OFFSET_BYTE)
+        iiss_anomaly_add(&out->anomalies, IISS_AN_BYTE_OFFSETS, IISS_REC_OFF_NAME, 4,
+                         "string offsets are byte offsets: read as WCHARs (MS-IISS 2.2.1) they land on no valid string");
+    if (len % 2 != 0)
+        iiss_anomaly_add(&out->anomalies, IISS_AN_ODD_LENGTH, (uint32_t)(span_len - 1), 1,
+                         "buffer length %zu is odd: UTF-16 strings cannot fill it", len);
+
+    size_t fit = span_len / IISS_RECORD_SIZE;
+    size_t n = count < fit ? count : fit;
+    if (count > fit)
+        iiss_anomaly_add(&out->anomalies, IISS_AN_BUFFER_TOO_SHORT, (uint32_t)(n * IISS_RECORD_SIZE),
+                         (uint32_t)(span_len - n * IISS_RECORD_SIZE),
+                         "%u services need %llu bytes of records, the buffer has %zu (room for %zu)", count,
+                         (unsigned long long)count * IISS_RECORD_SIZE, len, fit);
+    out->records_end = (uint32_t)(n * IISS_RECORD_SIZE);
+    out->strings_end = out->records_end;
+    if (n > 0) {
+        out->services = g_try_new0(iiss_service_record, n);
+        if (!out->services)
+            return false;
+    }
+    out->service_count = n;
+
+    blob_ctx ctx = {
+        .buf = buf,
+        .len = span_len,
+        .unit = unit,
+        .records_area_end = (uint64_t)count * IISS_RECORD_SIZE < span_len ? (uint64_t)count * IISS_RECORD_SIZE
+                                                                         : span_len,
+        .next_nul = next_nul,
+        .utf8_budget = span_len, /* twice the code units the whole buffer holds */
+        .anomalies = &out->anomalies,
+    };
+    iiss_reader rd;
+    iiss_rd_init(&rd, buf, span_len, false);
+    for (size_t i = 0; i < n; i++) {
+        iiss_service_record *s = &out->services[i];
+        s->record_offset = (uint32_t)(i * IISS_RECORD_SIZE);
+        iiss_rd_seek(&rd, s->record_offset);
+        s->name_offset = iiss_rd_u32le(&rd);
+        s->display_name_offset = iiss_rd_u32le(&rd);
+        s->service_type = iiss_rd_u32le(&rd);
+        s->current_state = iiss_rd_u32le(&rd);
+        s->controls_accepted = iiss_rd_u32le(&rd);
+        s->win32_exit_code = iiss_rd_u32le(&rd);
+        s->service_specific_exit_code = iiss_rd_u32le(&rd);
+        s->check_point = iiss_rd_u32le(&rd);
+        s->wait_hint = iiss_rd_u32le(&rd);
+        if (!decode_string(&ctx, s->record_offset + IISS_REC_OFF_NAME, s->name_offset, "service name", &s->name))
+            return false;
+        if (!decode_string(&ctx, s->record_offset + IISS_REC_OFF_DISPLAY_NAME, s->display_name_offset,
+                           "display name", &s->display_name))
+            return false;
+    }
+
+    uint64_t lowest;
+    if (!check_string_layout(out, &lowest, stats))
+        return false;
+    if (lowest != UINT64_MAX) {
+        uint64_t implied = lowest / IISS_RECORD_SIZE;
+        if (count_given && implied != count) {
+            iiss_anomaly_add(&out->anomalies, IISS_AN_COUNT_MISMATCH, (uint32_t)lowest, 0,
+                             "pdwNumServices is %u but the first string, at byte %llu, leaves room for %llu records",
+                             count, (unsigned long long)lowest, (unsigned long long)implied);
+        } else if (lowest > out->records_end) {
+            stats->leading_gap = true;
+            iiss_anomaly_add(&out->anomalies, IISS_AN_UNREFERENCED_GAP, out->records_end,
+                             (uint32_t)(lowest - out->records_end),
+                             "%llu byte(s) between the records (end at byte %u) and the first string that nothing points at",
+                             (unsigned long long)(lowest - out->records_end), out->records_end);
+        }
+    }
+    out->unused_tail = (uint32_t)(span_len - out->strings_end);
+    return true;
+}
+
+/* Where the strings start, read from the records themselves: records are
+ * read while they end before the lowest string position seen so far.
+ * Positions inside records already read, or beyond the buffer, say nothing
+ * about that border and are ignored. Returns false when nothing bounds it. */
+static bool infer_count(const uint8_t *buf, size_t len, iiss_offset_unit unit, uint32_t *count)
+{
+    size_t span_len = len > UINT32_MAX ? UINT32_MAX : len;
+    size_t fit = span_len / IISS_RECORD_SIZE;
+    uint64_t lowest = UINT64_MAX;
+    iiss_reader rd;
+    iiss_rd_init(&rd, buf, span_len, false);
+    for (size_t k = 0; k < fit && (uint64_t)(k + 1) * IISS_RECORD_SIZE <= lowest; k++) {
+        iiss_rd_seek(&rd, k * IISS_RECORD_SIZE);
+        uint32_t offsets[2];
+        offsets[0] = iiss_rd_u32le(&rd);
+        offsets[1] = iiss_rd_u32le(&rd);
+        for (size_t j = 0; j < 2; j++) {
+            uint64_t pos = (uint64_t)offsets[j] * unit_size(unit);
+            if (pos >= (uint64_t)(k + 1) * IISS_RECORD_SIZE && pos < span_len && pos < lowest)
+                lowest = pos;
+        }
+    }
+    if (lowest == UINT64_MAX)
+        return false;
+    *count = (uint32_t)(lowest / IISS_RECORD_SIZE);
+    return true;
+}
+
+/* Anomalies that mean the strings are not where this unit says they are. */
+static bool placement_is_clean(const iiss_status_blob *blob, const layout_stats *stats)
+{
+    if (stats->leading_gap)
+        return false;
+    for (size_t i = 0; i < blob->anomalies.count; i++) {
+        switch (blob->anomalies.items[i].kind) {
+        case IISS_AN_STRING_OUT_OF_BOUNDS:
+        case IISS_AN_STRING_IN_RECORDS:
+        case IISS_AN_STRING_UNTERMINATED:
+        case IISS_AN_STRING_OVERLAP:
+        case IISS_AN_COUNT_MISMATCH:
+        case IISS_AN_COUNT_NOT_INFERRED:
+        case IISS_AN_TOO_MANY_ANOMALIES:
+            return false;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+/* Byte offsets are taken only when they explain the blob as a server
+ * writes it: every string placed cleanly, WCHAR strings at even positions
+ * (one odd one is an anomaly, more mean the reading is wrong) and packed one
+ * after the other. Reading a WCHAR blob with byte offsets puts strings in
+ * the middle of other data: odd, scattered, with holes between them. */
+static bool byte_offsets_convince(const iiss_status_blob *blob, const layout_stats *stats)
+{
+    return blob->service_count > 0 && placement_is_clean(blob, stats) && stats->misaligned * 4 < stats->strings &&
+           stats->holes <= stats->strings;
+}
+
+/* One decoding attempt: count given, or inferred for this unit. */
+static bool attempt(const uint8_t *buf, size_t len, const uint32_t *num_services, iiss_offset_unit unit,
+                    bool all_zero, uint32_t *next_nul, iiss_status_blob *out, layout_stats *stats)
+{
+    if (num_services)
+        return decode_with_unit(buf, len, *num_services, true, false, unit, all_zero, next_nul, out, stats);
+    uint32_t count = 0;
+    if (all_zero) /* the E_ERROR_INSUFFICIENT_BUFFER reply: no services, nothing wrong */
+        return decode_with_unit(buf, len, 0, false, true, unit, all_zero, next_nul, out, stats);
+    bool inferred = infer_count(buf, len, unit, &count);
+    if (!decode_with_unit(buf, len, count, false, inferred, unit, all_zero, next_nul, out, stats))
+        return false;
+    if (!inferred)
+        iiss_anomaly_add(&out->anomalies, IISS_AN_COUNT_NOT_INFERRED, 0, 0,
+                         "no service count given and no string offset marks where the records end");
+    return true;
+}
+
+bool iiss_status_blob_decode(const uint8_t *buf, size_t len, const uint32_t *num_services, iiss_status_blob *out)
+{
+    if (!buf)
+        len = 0;
+    bool all_zero = buffer_all_zero(buf, len);
+    uint32_t *next_nul = build_next_nul(buf, len);
+    if (len >= 2 && !next_nul) {
+        layout_stats unused;
+        decode_with_unit(buf, 0, 0, num_services != NULL, false, IISS_OFFSET_WCHAR, all_zero, NULL, out, &unused);
+        out->buffer_length = len;
+        return false;
+    }
+
+    layout_stats wchar_stats, byte_stats;
+    bool ok = attempt(buf, len, num_services, IISS_OFFSET_WCHAR, all_zero, next_nul, out, &wchar_stats);
+    if (ok && !placement_is_clean(out, &wchar_stats)) {
+        iiss_status_blob by_bytes;
+        bool ok_bytes = attempt(buf, len, num_services, IISS_OFFSET_BYTE, all_zero, next_nul, &by_bytes, &byte_stats);
+        if (ok_bytes && byte_offsets_convince(&by_bytes, &byte_stats)) {
+            iiss_status_blob_free(out);
+            *out = by_bytes;
+        } else {
+            iiss_status_blob_free(&by_bytes);
+        }
+    }
+    g_free(next_nul);
+    return ok;
+}
+
+void iiss_status_blob_free(iiss_status_blob *blob)
+{
+    if (!blob)
+        return;
+    for (size_t i = 0; i < blob->service_count; i++) {
+        g_free(blob->services[i].name.utf8);
+        g_free(blob->services[i].display_name.utf8);
+    }
+    g_free(blob->services);
+    blob->services = NULL;
+    blob->service_count = 0;
+}
