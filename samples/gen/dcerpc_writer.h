@@ -99,9 +99,14 @@ typedef struct dce_pdu_record {
     uint8_t flags;
     uint32_t call_id;
     int32_t ctx_id;       /* -1: the PDU has no single context id */
-    int32_t opnum;        /* -1: not a request */
+    int32_t opnum;        /* -1: no call (tshark shows a response's opnum too) */
+    bool has_object;
+    guid object;          /* request with PFC_OBJECT_UUID */
     size_t n_ctx_items;   /* bind / alter_context: the presented context ids */
     uint16_t ctx_items[DCE_MAX_CONTEXT_ITEMS];
+    guid abstract[DCE_MAX_CONTEXT_ITEMS];      /* bind: each item's interface */
+    size_t n_transfer;    /* bind: every offered syntax; bind_ack: each result's */
+    guid transfer[2 * DCE_MAX_CONTEXT_ITEMS];
     size_t stream_start;  /* byte range of the PDU in its direction's stream */
     size_t stream_end;
 } dce_pdu_record;

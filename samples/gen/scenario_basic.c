@@ -1,0 +1,136 @@
+/* iisreset-remote, ndr64, big-endian, midstream: the remote iisreset
+ * conversation in its plain form and in each data representation. */
+#include <string.h>
+
+#include "scenario_common.h"
+#include "scenarios.h"
+#include "services.h"
+
+static const uint8_t CLIENT_MAC[6] = {0x00, 0x15, 0x5D, 0x01, 0x02, 0x05};
+static const uint8_t SERVER_MAC[6] = {0x00, 0x15, 0x5D, 0x01, 0x02, 0x14};
+
+session_config scenario_default_config(const char *name, const char *description)
+{
+    session_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.name = name;
+    cfg.description = description;
+    cfg.linktype = CAP_LINKTYPE_ETHERNET;
+    cfg.snaplen = 262144;
+    cfg.link.linktype = CAP_LINKTYPE_ETHERNET;
+    cfg.client = net_endpoint_v4(CLIENT_MAC, "10.0.0.5", SAMPLE_CLIENT_PORT);
+    cfg.server = net_endpoint_v4(SERVER_MAC, "10.0.0.20", SAMPLE_SERVER_PORT);
+    cfg.client_isn = 0x6B8B4567u;
+    cfg.server_isn = 0x327B23C6u;
+    cfg.start_ns = SAMPLE_EPOCH_NS;
+    cfg.max_frag = SAMPLE_MAX_FRAG;
+    return cfg;
+}
+
+/* The calls `iisreset` makes against a remote server, then Reboot and Kill:
+ * Status with a small buffer, Status with the required size, Stop, Status,
+ * Start, Reboot (E_NOTIMPL), Kill. */
+static void iisreset_calls(session *s)
+{
+    blob_service services[SESSION_MAX_SERVICES];
+    size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
+    size_t required = session_status_call(s, 512, services, n, 9500);
+    session_status_call(s, (uint32_t)required, services, n, 8700);
+
+    const uint32_t stop[2] = {20000, 1};
+    session_simple_call(s, IISS_OPNUM_STOP, stop, 2, HR_S_OK, 3215400);
+
+    n = services_iis_stopped(services, SESSION_MAX_SERVICES);
+    session_status_call(s, (uint32_t)required, services, n, 7900);
+
+    const uint32_t start[1] = {20000};
+    session_simple_call(s, IISS_OPNUM_START, start, 1, HR_S_OK, 2148250);
+
+    const uint32_t reboot[2] = {30000, 0};
+    session_simple_call(s, IISS_OPNUM_REBOOT, reboot, 2, HR_E_NOTIMPL, 610);
+
+    session_simple_call(s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 845300);
+}
+
+int write_sample_iisreset_remote(const char *out_dir)
+{
+    session_config cfg = scenario_default_config(
+        "iisreset-remote",
+        "Remote iisreset against an IIS server: TCP handshake to the DCOM object port, bind to IIsServiceControl "
+        "and IRemUnknown2 (NDR20), Status with a too-small buffer (E_ERROR_INSUFFICIENT_BUFFER), Status with the "
+        "required size, Stop(20000, force), Status (stopped), Start(20000), Reboot (E_NOTIMPL), Kill, FIN.");
+    session s;
+    if (session_open(&s, &cfg, out_dir) != 0)
+        return -1;
+    session_handshake(&s);
+    session_bind(&s);
+    iisreset_calls(&s);
+    session_close_tcp(&s);
+    return session_finish(&s);
+}
+
+int write_sample_ndr64(const char *out_dir)
+{
+    session_config cfg = scenario_default_config(
+        "ndr64",
+        "The iisreset-remote calls with the bind offering NDR20 and NDR64 and the server accepting NDR64: every "
+        "stub, ORPCTHIS (40 bytes) and ORPCTHAT (16 bytes) included, marshaled by NDR64 rules.");
+    cfg.ndr64 = true;
+    cfg.client_isn = 0x1F2E3D4Cu;
+    cfg.server_isn = 0x0A0B0C0Du;
+    session s;
+    if (session_open(&s, &cfg, out_dir) != 0)
+        return -1;
+    session_handshake(&s);
+    session_bind(&s);
+    iisreset_calls(&s);
+    session_close_tcp(&s);
+    return session_finish(&s);
+}
+
+int write_sample_big_endian(const char *out_dir)
+{
+    session_config cfg = scenario_default_config(
+        "big-endian",
+        "The iisreset-remote calls from a client whose data representation is big-endian: header integers, "
+        "UUIDs, DWORD parameters, conformance and HRESULTs big-endian; the STATUS_BLOB stays little-endian "
+        "(MS-IISS 2.2.1). NDR padding bytes are 0xAA, not zero.");
+    cfg.big_endian = true;
+    cfg.pad_fill = 0xAA;
+    cfg.client_isn = 0x44556677u;
+    cfg.server_isn = 0x0BADF00Du;
+    session s;
+    if (session_open(&s, &cfg, out_dir) != 0)
+        return -1;
+    session_handshake(&s);
+    session_bind(&s);
+    iisreset_calls(&s);
+    session_close_tcp(&s);
+    return session_finish(&s);
+}
+
+int write_sample_midstream(const char *out_dir)
+{
+    session_config cfg = scenario_default_config(
+        "midstream",
+        "A capture started after the bind: no handshake, no bind, the first frame is a Status request; the "
+        "interface must be inferred from the stubs.");
+    cfg.client_isn = 0x7A6B5C4Du;
+    cfg.server_isn = 0x13579BDFu;
+    session s;
+    if (session_open(&s, &cfg, out_dir) != 0)
+        return -1;
+    tcp_assume_established(&s.tcp);
+    s.interface_inferred = true;
+    s.next_call_id = 4; /* earlier calls happened before the capture began */
+
+    blob_service services[SESSION_MAX_SERVICES];
+    size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
+    session_status_call(&s, 4096, services, n, 8100);
+    const uint32_t stop[2] = {20000, 1};
+    session_simple_call(&s, IISS_OPNUM_STOP, stop, 2, HR_S_OK, 2987600);
+    const uint32_t start[1] = {20000};
+    session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 1902300);
+    session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 512000);
+    return session_finish(&s);
+}

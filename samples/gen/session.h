@@ -1,0 +1,155 @@
+/* One sample capture being written: the capture file, one TCP connection,
+ * both DCE/RPC directions, and the expected decode of every IIS call, which
+ * session_finish writes as <name>.expected.json from the values used.
+ *
+ * Typical use (see scenario_basic.c):
+ *   session_open(&s, &cfg, out_dir);
+ *   session_handshake(&s); session_bind(&s);
+ *   session_simple_call(&s, IISS_OPNUM_STOP, (uint32_t[]){20000, 1}, 2, HR_S_OK, 3200000);
+ *   session_status_call(&s, 1024, services, n, 40000);
+ *   session_close_tcp(&s); session_finish(&s);
+ * Lower-level steps (session_begin_call, session_write_request, session_queue
+ * + tcp_emit) let a scenario control segmentation, reordering, anomalies. */
+#ifndef SAMPLEGEN_SESSION_H
+#define SAMPLEGEN_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capfile.h"
+#include "dcerpc_writer.h"
+#include "iiss_stubs.h"
+#include "netpkt.h"
+#include "status_blob_writer.h"
+#include "tcp_stream.h"
+
+#define SESSION_MAX_TSHARK_OPTIONS 8
+#define SESSION_MAX_ANOMALIES 8
+#define SESSION_MAX_SERVICES 64
+
+extern const guid IID_IIS_SERVICE_CONTROL; /* E8FB8620-588F-11D2-9D61-00C04F79C5FE */
+extern const guid IID_IREM_UNKNOWN2;       /* 00000143-0000-0000-C000-000000000046 */
+
+typedef struct session_config {
+    const char *name;          /* "iisreset-remote": file stem */
+    const char *description;
+    bool pcapng;               /* .pcapng with nanosecond timestamps */
+    int linktype;
+    uint32_t snaplen;
+    net_link link;
+    net_endpoint client;
+    net_endpoint server;
+    uint32_t client_isn;
+    uint32_t server_isn;
+    uint64_t start_ns;
+    bool big_endian;           /* client drep (the server answers in kind) */
+    bool ndr64;                /* negotiate and use NDR64 */
+    uint16_t max_frag;         /* max_xmit_frag / max_recv_frag both sides */
+    uint8_t pad_fill;          /* NDR padding byte */
+    const char *tshark_options[SESSION_MAX_TSHARK_OPTIONS]; /* NULL-terminated */
+} session_config;
+
+typedef struct expected_anomaly {
+    const char *kind;
+    bool has_offset;
+    uint32_t offset;
+} expected_anomaly;
+
+/* What a decoder must report for one call. -1 = null for the int64 fields. */
+typedef struct call_expect {
+    uint16_t opnum;
+    uint32_t call_id;
+    int64_t timeout_ms;
+    int64_t force;
+    int64_t force_apps_closed;
+    int64_t buffer_size;
+    bool has_hresult;
+    uint32_t hresult;
+    bool has_fault;
+    uint32_t fault_status;
+    int64_t required_size;
+    int64_t num_services;
+    bool has_services;
+    size_t n_services;
+    blob_service services[SESSION_MAX_SERVICES]; /* a NULL name prints null */
+    size_t n_anomalies;
+    expected_anomaly anomalies[SESSION_MAX_ANOMALIES];
+    bool interface_inferred;
+    bool has_response;
+    size_t request_end;        /* end of the request's last PDU, client stream */
+    size_t response_end;       /* end of the response's last PDU, server stream */
+} call_expect;
+
+typedef struct session {
+    session_config cfg;
+    const char *out_dir;
+    capfile cap;
+    tcp_conn tcp;
+    dce_stream to_server;      /* client -> server PDUs */
+    dce_stream to_client;
+    size_t queued[2];          /* dce bytes already handed to TCP, per side */
+    call_expect *calls;
+    size_t n_calls;
+    size_t cap_calls;
+    uint32_t next_call_id;
+    uint16_t ctx_id;           /* presentation context of IIsServiceControl */
+    bool interface_inferred;   /* no bind in the capture */
+    guid ipid;
+    guid causality;
+    iiss_stub_style style;
+    /* Sealed scenario: auth verifiers for requests / responses, and the
+     * expected "auth" object (NULL fields print null). */
+    const dce_auth *client_auth;
+    const dce_auth *server_auth;
+    bool sealed;
+    const char *auth_type;
+    const char *auth_level;
+    const char *auth_domain;
+    const char *auth_user;
+    const char *auth_workstation;
+    /* Frames where stock tshark is meant to flag TCP analysis. */
+    uint32_t analysis_frames[32];
+    size_t n_analysis_frames;
+} session;
+
+int session_open(session *s, const session_config *cfg, const char *out_dir);
+void session_handshake(session *s);
+/* bind (IIsServiceControl ctx 0, IRemUnknown2 ctx 1; NDR20, plus NDR64 when
+ * cfg.ndr64) and bind_ack accepting them, each sent in one segment. */
+void session_bind(session *s);
+/* Hand the PDUs written since the last call on `side` to TCP; returns the
+ * stream offset of the first byte and sets *len. */
+size_t session_queue(session *s, int side, size_t *len);
+/* session_queue then send with tcp_send_queued (sizes as there). */
+void session_send(session *s, int side, const size_t *sizes, size_t n_sizes);
+
+/* Record a new call (its expectation) with the next call id. */
+call_expect *session_begin_call(session *s, uint16_t opnum);
+/* Write the request PDU(s) with these DWORD parameters; fills the params. */
+void session_write_request(session *s, call_expect *c, const uint32_t *dwords, size_t n_dwords);
+void session_write_simple_response(session *s, call_expect *c, uint32_t hresult);
+/* Status reply carrying `buffer` (conformance as given); the expectation's
+ * services are the caller's business (session_expect_services). */
+void session_write_status_response(session *s, call_expect *c, uint64_t conformance, const uint8_t *buffer,
+                                   size_t buffer_len, uint32_t required_size, uint32_t num_services,
+                                   uint32_t hresult);
+void session_write_fault(session *s, call_expect *c, uint32_t status);
+void session_expect_services(call_expect *c, const blob_service *services, size_t n);
+void session_expect_anomaly(call_expect *c, const char *kind);
+
+/* Request, server time, response, client think time; each PDU burst sent
+ * at the MSS. A server time over 200 ms adds the server's delayed ACK. */
+void session_simple_call(session *s, uint16_t opnum, const uint32_t *dwords, size_t n_dwords, uint32_t hresult,
+                         uint64_t server_us);
+/* Status(buffer_size): E_ERROR_INSUFFICIENT_BUFFER with a zeroed buffer when
+ * the blob does not fit, else S_OK with the blob (offsets in WCHARs) and
+ * zeros after it up to buffer_size. Returns the blob size. */
+size_t session_status_call(session *s, uint32_t buffer_size, blob_service *services, size_t n,
+                           uint64_t server_us);
+
+void session_close_tcp(session *s);
+/* Writes the expected file, closes the capture; 0 on success. */
+int session_finish(session *s);
+
+#endif
