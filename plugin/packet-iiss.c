@@ -430,21 +430,14 @@ static void add_service(proto_tree *tree, tvbuff_t *tvb, int buf_base, guint ind
 
     clamp_span(tvb, buf_base, rec + IISS_REC_OFF_SERVICE_TYPE, 4, &o, &l);
     if (l == 4) {
-        proto_item *ti = proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_type, ett_iiss_service_type,
-                                                      (int *const *)iiss_service_type_bit_fields, r->service_type);
-        char type[128];
-        proto_item_append_text(ti, " (%s)", iiss_service_type_format(r->service_type, type, sizeof type));
+        proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_type, ett_iiss_service_type,
+                                     (int *const *)iiss_service_type_bit_fields, r->service_type);
     }
     add_uint_at(st, hf_iiss_service_state, tvb, buf_base, rec + IISS_REC_OFF_CURRENT_STATE, 4, r->current_state);
     clamp_span(tvb, buf_base, rec + IISS_REC_OFF_CONTROLS_ACCEPTED, 4, &o, &l);
     if (l == 4) {
-        proto_item *ti = proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_controls_accepted,
-                                                      ett_iiss_controls_accepted,
-                                                      (int *const *)iiss_controls_accepted_bit_fields,
-                                                      r->controls_accepted);
-        char flags[256];
-        proto_item_append_text(ti, " (%s)",
-                               iiss_flags_format(iiss_controls_accepted_bits, r->controls_accepted, flags, sizeof flags));
+        proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_controls_accepted, ett_iiss_controls_accepted,
+                                     (int *const *)iiss_controls_accepted_bit_fields, r->controls_accepted);
     }
     add_uint_at(st, hf_iiss_service_win32_exit_code, tvb, buf_base, rec + IISS_REC_OFF_WIN32_EXIT_CODE, 4,
                 r->win32_exit_code);
