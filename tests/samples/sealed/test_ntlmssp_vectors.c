@@ -20,14 +20,14 @@ static void hex_into(bytebuf *out, const char *hex)
 {
     int high = -1;
     for (const char *p = hex; *p; p++) {
-        int v;
+        if (*p == ' ' || *p == '\n')
+            continue;
+        int v = -1;
         if (*p >= '0' && *p <= '9')
             v = *p - '0';
         else if (*p >= 'a' && *p <= 'f')
             v = *p - 'a' + 10;
-        else if (*p == ' ' || *p == '\n')
-            continue;
-        else
+        if (v < 0)
             fail_msg("bad hex character '%c'", *p);
         if (high < 0) {
             high = v;
