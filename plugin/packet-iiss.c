@@ -474,7 +474,9 @@ static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     for (size_t i = 0; i < blob.service_count; i++) {
         add_service(bt, tvb, buf_base, (guint)i, &blob.services[i]);
     }
-    proto_item_append_text(bi, " (%zu service%s)", blob.service_count, blob.service_count == 1 ? "" : "s");
+    if (blob.service_count > 0) {
+        proto_item_append_text(bi, " (%zu service%s)", blob.service_count, blob.service_count == 1 ? "" : "s");
+    }
     add_anomalies(bt, pinfo, tvb, buf_base, &blob.anomalies);
     iiss_status_blob_free(&blob);
 }

@@ -287,8 +287,6 @@ def check_fields(env, cap, expected, name):
     for line in out.splitlines():
         parts = line.split("\t")
         rows[int(parts[0])] = parts[1:]
-    # The committed golden of the field values (readable aggregator).
-    golden_check(env.args, name + ".fields.txt", out.replace(AGG, "|"))
 
     want = expected_frames(expected)
     errors = []
@@ -339,6 +337,8 @@ def check_fields(env, cap, expected, name):
                               % (frames, sorted(got_kinds), sorted(exp_kinds)))
     if errors:
         raise Failure("\n".join(errors))
+    # The committed golden of the field values (readable aggregator).
+    golden_check(env.args, name + ".fields.txt", out.replace(AGG, "|"))
     ncalls = len(expected.get("calls", []))
     print("%s: %d calls, %d frames match the expected decode" % (name, ncalls, len(want)))
 
@@ -381,13 +381,17 @@ def cmd_srt(env, args):
         staged = env.stage(cap)
         argv = ["-n", "-q", "-r", staged] + tshark_options(expected) + ["-z", "dcerpc,srt,%s,0.0" % IID]
         _, out, _ = env.run(argv)
-        if "IISS" not in out and "IIS" not in out:
-            raise Failure("%s: SRT output does not name the interface:\n%s" % (name, out))
+        if "Filter: iiss.opnum" not in out:
+            raise Failure("%s: SRT output is not the IIS ServiceControl interface's:\n%s" % (name, out))
         got = set()
         for line in out.splitlines():
+            # "Index  Procedure  Calls  Min SRT ...": "   10  Status   3  0.0079 ..."
             parts = line.split()
-            if len(parts) >= 2 and parts[0] in METHODS.values() and parts[1].isdigit():
-                got.add(parts[0])
+            if len(parts) >= 3 and parts[0].isdigit() and parts[2].isdigit():
+                if METHODS.get(int(parts[0])) != parts[1]:
+                    raise Failure("%s: SRT line names opnum %s %r, expected %r"
+                                  % (name, parts[0], parts[1], METHODS.get(int(parts[0]))))
+                got.add(parts[1])
         want = set()
         for call in expected.get("calls", []):
             if call.get("frame_request") and call.get("frame_response") and call.get("interface", "bound") == "bound":
