@@ -351,6 +351,33 @@ def check_verbose_golden(env, cap, expected, name):
     golden_check(env.args, name + ".V.txt", out)
 
 
+def sealed_with_plaintext(args, expected):
+    """The sealed capture's expected decode holds what a decoder without the
+    password sees (null values). Its description says it carries the
+    iisreset-remote calls: with the password, tshark must show those values,
+    so they are taken from iisreset-remote's expected decode, call by call."""
+    _, plain = load_expected(args.samples_dir, "iisreset-remote")
+    if plain is None:
+        raise Failure("sealed needs iisreset-remote's expected decode for the plaintext values")
+    calls, plain_calls = expected.get("calls", []), plain.get("calls", [])
+    if [c.get("opnum") for c in calls] != [c.get("opnum") for c in plain_calls]:
+        raise Failure("sealed and iisreset-remote do not carry the same calls")
+    merged = []
+    for c, p in zip(calls, plain_calls):
+        m = dict(c)
+        for key in ("params", "hresult", "hresult_name", "required_size", "num_services", "services"):
+            if c.get(key) is None or (key == "params" and all(v is None for v in (c.get(key) or {}).values())):
+                m[key] = p.get(key)
+        merged.append(m)
+    out = dict(expected)
+    out["calls"] = merged
+    opts = tshark_options(expected)
+    if not any(o.startswith("ntlmssp.nt_password:") for o in opts):
+        opts += ["-o", "ntlmssp.nt_password:" + (expected.get("password") or SEALED_PASSWORD_DEFAULT)]
+    out["tshark_options"] = opts
+    return out
+
+
 def cmd_sample(env, args):
     cap, expected = load_expected(args.samples_dir, args.name)
     if cap is None:
@@ -358,9 +385,7 @@ def cmd_sample(env, args):
         return SKIP
     staged = env.stage(cap)
     if args.name == "sealed":
-        pw = expected.get("password") or SEALED_PASSWORD_DEFAULT
-        expected = dict(expected)
-        expected["tshark_options"] = tshark_options(expected) + ["-o", "ntlmssp.nt_password:" + pw]
+        expected = sealed_with_plaintext(args, expected)
     check_fields(env, staged, expected, args.name)
     check_verbose_golden(env, staged, expected, args.name)
     return 0
@@ -417,7 +442,16 @@ def cmd_sealed(env, args):
         return SKIP
     staged = env.stage(cap)
     pw = expected.get("password") or SEALED_PASSWORD_DEFAULT
-    base = ["-n", "-r", staged] + tshark_options(expected)
+    opts = tshark_options(expected)
+    clean = []
+    i = 0
+    while i < len(opts):  # the options without the password
+        if opts[i] == "-o" and i + 1 < len(opts) and opts[i + 1].startswith("ntlmssp.nt_password:"):
+            i += 2
+            continue
+        clean.append(opts[i])
+        i += 1
+    base = ["-n", "-r", staged] + clean
     # Without the password: encrypted stubs, no IISS fields, no error.
     rc, out, err = env.run(base + ["-T", "fields", "-e", "frame.number", "-e", "iiss.opnum", "-e", "iiss.hresult"],
                            check=False)
@@ -430,14 +464,14 @@ def cmd_sealed(env, args):
     rc, out, err = env.run(base + ["-Y", "dcerpc.encrypted_stub_data"], check=False)
     if not out.strip():
         raise Failure("without the password no encrypted stub is shown")
-    # With the password: every call fully dissected.
-    calls = expected.get("calls", [])
-    rc, out, err = env.run(base + ["-o", "ntlmssp.nt_password:" + pw, "-Y", "iiss", "-T", "fields",
+    # With the password: every call dissected, its HRESULT the plaintext one.
+    _, out, err = env.run(base + ["-o", "ntlmssp.nt_password:" + pw, "-Y", "iiss", "-T", "fields",
                                    "-e", "frame.number", "-e", "iiss.hresult"])
     got = {}
     for line in out.splitlines():
         parts = line.split("\t")
         got[int(parts[0])] = parts[1]
+    calls = sealed_with_plaintext(args, expected)["calls"]
     for call in calls:
         fr = call.get("frame_response")
         if fr and call.get("hresult") is not None:
