@@ -66,6 +66,9 @@ uint64_t iiss_capture_file_bytes_read(const iiss_capture_file *cf);
 
 void iiss_capture_file_close(iiss_capture_file *cf);
 
+/* libpcap's name for a DLT_ value ("EN10MB"), or NULL. */
+const char *iiss_capture_linktype_name(int linktype);
+
 /* Compiles `filter` once against Ethernet so a command line can reject a
  * bad expression before opening any file (usage error). */
 bool iiss_capture_filter_check(const char *filter, char *err, size_t err_len);

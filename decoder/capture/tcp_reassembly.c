@@ -1,0 +1,810 @@
+/* TCP reassembly: per connection direction, bytes in sequence order to an
+ * iiss_stream_sink. The rules are stated in tcp_reassembly.h; this file
+ * keeps to them.
+ *
+ * Per direction the state is the next byte expected (`next_seq`) and a
+ * sorted list of non-overlapping ranges received ahead of it. A range holds
+ * either bytes or "known lost" (payload the snapshot length cut off: it was
+ * on the wire, it will never be readable). In-order data never touches the
+ * list unless it runs into a buffered range. */
+#include "tcp_reassembly.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_BUFFERED_PER_DIRECTION (4u * 1024 * 1024)
+#define DEFAULT_MAX_BUFFERED_TOTAL (64u * 1024 * 1024)
+#define DEFAULT_IDLE_TIMEOUT_SEC 600u
+#define DEFAULT_MAX_FLOWS 100000u
+
+/* A segment further ahead than this is not from this connection's window
+ * (the largest scaled TCP window is just under 1 GiB). */
+#define SEQ_WINDOW (1u << 30)
+
+void iiss_tcp_options_default(iiss_tcp_options *opts)
+{
+    opts->max_buffered_per_direction = DEFAULT_MAX_BUFFERED_PER_DIRECTION;
+    opts->max_buffered_total = DEFAULT_MAX_BUFFERED_TOTAL;
+    opts->idle_timeout_sec = DEFAULT_IDLE_TIMEOUT_SEC;
+    opts->max_flows = DEFAULT_MAX_FLOWS;
+}
+
+/* ---- sequence arithmetic modulo 2^32 ---- */
+
+/* a - b as a signed distance in (-2^31, 2^31]. */
+static int64_t seq_offset(uint32_t a, uint32_t b)
+{
+    uint32_t d = a - b;
+    return d <= 0x80000000u ? (int64_t)d : (int64_t)d - ((int64_t)1 << 32);
+}
+
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+    return seq_offset(a, b) < 0;
+}
+
+static bool seq_le(uint32_t a, uint32_t b)
+{
+    return seq_offset(a, b) <= 0;
+}
+
+/* ---- state ---- */
+
+/* A range received ahead of next_seq. Lost ranges carry no bytes. */
+typedef struct ooo_range {
+    struct ooo_range *next;
+    uint32_t seq;
+    uint32_t len;
+    bool lost;
+    uint8_t data[];
+} ooo_range;
+
+typedef struct flow_dir {
+    bool started;  /* next_seq is known */
+    bool syn_seen; /* isn is known */
+    uint32_t isn;
+    uint32_t next_seq;
+    bool fin_seen;
+    uint32_t fin_seq; /* sequence number of the FIN: one past the last byte */
+    bool peer_ack_valid;
+    uint32_t peer_ack; /* highest acknowledgement the other side sent for this direction */
+    ooo_range *ooo;
+    ooo_range *ooo_tail; /* appends at the tail are the common out-of-order case */
+    uint64_t buffered;   /* bytes charged for the list, headers included */
+} flow_dir;
+
+/* Canonical connection key: the lower (address, port) first, so both
+ * directions find the same flow. Fixed size and zero-padded so it can be
+ * compared and hashed as bytes. */
+#define FLOW_KEY_LEN 40
+typedef struct flow_key {
+    uint8_t bytes[FLOW_KEY_LEN];
+} flow_key;
+
+typedef enum flow_state { FLOW_OPEN, FLOW_CLOSED } flow_state;
+
+typedef struct tcp_flow {
+    flow_key key;
+    iiss_tcp_stream stream;
+    flow_dir dir[2]; /* indexed by iiss_direction */
+    flow_state state;
+    bool delivered_any; /* the sink has heard of this stream */
+    iiss_packet_meta last_meta;
+    struct tcp_flow *lru_prev, *lru_next; /* least recently active first */
+} tcp_flow;
+
+struct iiss_tcp_reassembler {
+    iiss_tcp_options opts;
+    iiss_stream_sink sink;
+    GHashTable *flows; /* flow_key* → tcp_flow* (the key lives in the flow) */
+    tcp_flow *lru_head, *lru_tail;
+    tcp_flow *last_flow; /* consecutive packets of one flow skip the hash */
+    uint64_t next_stream_id;
+    iiss_tcp_stats stats;
+};
+
+/* ---- flow key and table ---- */
+
+static int endpoint_compare(const iiss_endpoint *a, const iiss_endpoint *b)
+{
+    int c = memcmp(a->addr, b->addr, sizeof a->addr);
+    if (c != 0)
+        return c;
+    return (int)a->port - (int)b->port;
+}
+
+static void put_endpoint(uint8_t *at, const iiss_endpoint *ep)
+{
+    memcpy(at, ep->addr, 16);
+    at[16] = (uint8_t)(ep->port >> 8);
+    at[17] = (uint8_t)ep->port;
+}
+
+static void make_key(flow_key *key, const iiss_tcp_segment *seg)
+{
+    memset(key, 0, sizeof *key);
+    bool src_low = endpoint_compare(&seg->src, &seg->dst) <= 0;
+    key->bytes[0] = seg->src.family;
+    put_endpoint(key->bytes + 1, src_low ? &seg->src : &seg->dst);
+    put_endpoint(key->bytes + 19, src_low ? &seg->dst : &seg->src);
+}
+
+static guint flow_key_hash(gconstpointer p)
+{
+    const flow_key *key = p;
+    /* 64-bit multiply-xorshift over the five words of the key. */
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < FLOW_KEY_LEN; i += 8) {
+        uint64_t w;
+        memcpy(&w, key->bytes + i, 8);
+        h ^= w;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return (guint)(h ^ (h >> 32));
+}
+
+static gboolean flow_key_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, FLOW_KEY_LEN) == 0;
+}
+
+static void lru_unlink(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        ra->lru_head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        ra->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    f->lru_prev = ra->lru_tail;
+    f->lru_next = NULL;
+    if (ra->lru_tail)
+        ra->lru_tail->lru_next = f;
+    else
+        ra->lru_head = f;
+    ra->lru_tail = f;
+}
+
+static void lru_touch(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    if (ra->lru_tail == f)
+        return;
+    lru_unlink(ra, f);
+    lru_append(ra, f);
+}
+
+/* ---- delivery to the sink ---- */
+
+static void emit_data(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const uint8_t *data, size_t len,
+                      const iiss_packet_meta *meta)
+{
+    if (len == 0)
+        return;
+    f->delivered_any = true;
+    ra->stats.bytes_delivered += len;
+    if (ra->sink.on_data)
+        ra->sink.on_data(ra->sink.user, &f->stream, d, data, len, meta);
+}
+
+static void emit_gap(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, uint64_t missing,
+                     const iiss_packet_meta *meta)
+{
+    if (missing == 0)
+        return;
+    f->delivered_any = true;
+    ra->stats.gaps++;
+    ra->stats.gap_bytes += missing;
+    if (ra->sink.on_gap)
+        ra->sink.on_gap(ra->sink.user, &f->stream, d, missing, meta);
+}
+
+/* Consecutive lost ranges are reported as one gap: the emitter holds the
+ * missing count until bytes follow or the walk ends. */
+typedef struct emitter {
+    iiss_tcp_reassembler *ra;
+    tcp_flow *flow;
+    iiss_direction dir;
+    const iiss_packet_meta *meta;
+    uint64_t pending_gap;
+} emitter;
+
+static void emitter_data(emitter *em, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return;
+    emit_gap(em->ra, em->flow, em->dir, em->pending_gap, em->meta);
+    em->pending_gap = 0;
+    emit_data(em->ra, em->flow, em->dir, data, len, em->meta);
+}
+
+static void emitter_gap(emitter *em, uint64_t missing)
+{
+    em->pending_gap += missing;
+}
+
+static void emitter_done(emitter *em)
+{
+    emit_gap(em->ra, em->flow, em->dir, em->pending_gap, em->meta);
+    em->pending_gap = 0;
+}
+
+static void free_range(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range *r)
+{
+    uint64_t charge = sizeof *r + (r->lost ? 0 : r->len);
+    fd->buffered -= charge;
+    ra->stats.buffered_bytes -= charge;
+    free(r);
+}
+
+static void pop_head(iiss_tcp_reassembler *ra, flow_dir *fd)
+{
+    ooo_range *r = fd->ooo;
+    fd->ooo = r->next;
+    if (!fd->ooo)
+        fd->ooo_tail = NULL;
+    free_range(ra, fd, r);
+}
+
+/* Emits part of a range from `from` (inside it) to its end or `limit`,
+ * whichever comes first; returns the sequence number reached. */
+static uint32_t emit_range_part(emitter *em, uint32_t range_seq, const uint8_t *data, uint32_t data_len,
+                                uint32_t lost_len, uint32_t from, uint32_t limit)
+{
+    uint32_t range_end = range_seq + data_len + lost_len;
+    uint32_t end = seq_lt(limit, range_end) ? limit : range_end;
+    uint32_t data_end = range_seq + data_len;
+    if (seq_lt(from, data_end)) {
+        uint32_t stop = seq_lt(end, data_end) ? end : data_end;
+        emitter_data(em, data + (uint32_t)(from - range_seq), (uint32_t)(stop - from));
+        from = stop;
+    }
+    if (seq_lt(from, end)) {
+        emitter_gap(em, (uint32_t)(end - from));
+        from = end;
+    }
+    return from;
+}
+
+/* Delivers from next_seq on: buffered ranges that start at or before the
+ * cursor (received earlier, so they win), and the new segment (`data`,
+ * `len` bytes, then `lost` bytes known lost, starting at next_seq) where no
+ * buffered range covers it. With len == lost == 0 it just drains. */
+static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const uint8_t *data, uint32_t len,
+                    uint32_t lost, const iiss_packet_meta *meta)
+{
+    flow_dir *fd = &f->dir[d];
+    emitter em = {ra, f, d, meta, 0};
+    uint32_t new_seq = fd->next_seq;
+    uint32_t new_end = new_seq + len + lost;
+    uint32_t pos = fd->next_seq;
+    for (;;) {
+        ooo_range *head = fd->ooo;
+        if (head && seq_le(head->seq, pos)) {
+            uint32_t head_end = head->seq + head->len;
+            if (seq_lt(pos, head_end)) {
+                if (head->lost)
+                    pos = emit_range_part(&em, head->seq, NULL, 0, head->len, pos, head_end);
+                else
+                    pos = emit_range_part(&em, head->seq, head->data, head->len, 0, pos, head_end);
+            }
+            pop_head(ra, fd);
+            continue;
+        }
+        if (seq_lt(pos, new_end)) {
+            uint32_t limit = new_end;
+            if (head && seq_lt(head->seq, limit))
+                limit = head->seq;
+            pos = emit_range_part(&em, new_seq, data, len, lost, pos, limit);
+            continue;
+        }
+        break;
+    }
+    fd->next_seq = pos;
+    emitter_done(&em);
+}
+
+/* Gives up the hole before the first buffered range: reports it missing and
+ * delivers what follows. */
+static void give_up_first_hole(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
+{
+    flow_dir *fd = &f->dir[d];
+    if (!fd->ooo)
+        return;
+    uint32_t hole_end = fd->ooo->seq;
+    if (seq_lt(fd->next_seq, hole_end)) {
+        emit_gap(ra, f, d, (uint32_t)(hole_end - fd->next_seq), meta);
+        fd->next_seq = hole_end;
+    }
+    advance(ra, f, d, NULL, 0, 0, meta);
+}
+
+/* ---- buffering out-of-order ranges ---- */
+
+static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link, uint32_t seq,
+                         const uint8_t *data, uint32_t len, bool lost)
+{
+    if (len == 0)
+        return true;
+    ooo_range *r = malloc(sizeof *r + (lost ? 0 : len));
+    if (!r)
+        return false;
+    r->seq = seq;
+    r->len = len;
+    r->lost = lost;
+    if (!lost)
+        memcpy(r->data, data, len);
+    r->next = *link;
+    *link = r;
+    if (!r->next)
+        fd->ooo_tail = r;
+    uint64_t charge = sizeof *r + (lost ? 0 : len);
+    fd->buffered += charge;
+    ra->stats.buffered_bytes += charge;
+    if (ra->stats.buffered_bytes > ra->stats.buffered_peak)
+        ra->stats.buffered_peak = ra->stats.buffered_bytes;
+    return true;
+}
+
+/* Inserts [seq, end) split at the data/lost boundary. */
+static void insert_span(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link, uint32_t seq, uint32_t end,
+                        uint32_t seg_seq, const uint8_t *data, uint32_t len)
+{
+    uint32_t data_end = seg_seq + len;
+    if (seq_lt(seq, data_end)) {
+        uint32_t stop = seq_lt(end, data_end) ? end : data_end;
+        if (!insert_piece(ra, fd, link, seq, data + (uint32_t)(seq - seg_seq), (uint32_t)(stop - seq), false))
+            return;
+        link = &(*link)->next;
+        seq = stop;
+    }
+    if (seq_lt(seq, end))
+        insert_piece(ra, fd, link, seq, NULL, (uint32_t)(end - seq), true);
+}
+
+/* Counts bytes where a later copy differs from the buffered one. */
+static void count_conflicts(iiss_tcp_reassembler *ra, const ooo_range *r, uint32_t seg_seq, const uint8_t *data,
+                            uint32_t len)
+{
+    if (r->lost || !data)
+        return;
+    uint32_t lo = seq_lt(r->seq, seg_seq) ? seg_seq : r->seq;
+    uint32_t r_end = r->seq + r->len, d_end = seg_seq + len;
+    uint32_t hi = seq_lt(r_end, d_end) ? r_end : d_end;
+    if (!seq_lt(lo, hi))
+        return;
+    uint32_t n = hi - lo;
+    if (memcmp(r->data + (uint32_t)(lo - r->seq), data + (uint32_t)(lo - seg_seq), n) != 0)
+        ra->stats.overlap_conflicts++;
+}
+
+/* Buffers the parts of [seq, seq + len + lost) no buffered range covers
+ * (first copy wins). */
+static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq, const uint8_t *data, uint32_t len,
+                           uint32_t lost)
+{
+    uint32_t end = seq + len + lost;
+    ooo_range **link = &fd->ooo;
+    if (fd->ooo_tail && seq_le(fd->ooo_tail->seq + fd->ooo_tail->len, seq))
+        link = &fd->ooo_tail->next; /* beyond everything buffered */
+    uint32_t pos = seq;
+    bool overlapped = false;
+    while (seq_lt(pos, end)) {
+        ooo_range *r = *link;
+        if (!r) {
+            insert_span(ra, fd, link, pos, end, seq, data, len);
+            break;
+        }
+        uint32_t r_end = r->seq + r->len;
+        if (seq_le(r_end, pos)) {
+            link = &r->next;
+            continue;
+        }
+        if (seq_lt(pos, r->seq)) {
+            uint32_t stop = seq_lt(end, r->seq) ? end : r->seq;
+            insert_span(ra, fd, link, pos, stop, seq, data, len);
+            /* Step past what was just inserted, up to r. */
+            while (*link != r)
+                link = &(*link)->next;
+            pos = stop;
+            continue;
+        }
+        /* r covers pos: the buffered copy stays. */
+        overlapped = true;
+        count_conflicts(ra, r, seq, data, len);
+        pos = r_end;
+        link = &r->next;
+    }
+    if (overlapped)
+        ra->stats.overlaps++;
+}
+
+/* ---- stream lifecycle ---- */
+
+static iiss_direction direction_of(const tcp_flow *f, const iiss_tcp_segment *seg)
+{
+    const iiss_endpoint *c = &f->stream.client;
+    bool from_client = c->port == seg->src.port && memcmp(c->addr, seg->src.addr, sizeof c->addr) == 0;
+    return from_client ? IISS_DIR_CLIENT_TO_SERVER : IISS_DIR_SERVER_TO_CLIENT;
+}
+
+static void begin_stream(iiss_tcp_reassembler *ra, tcp_flow *f, const iiss_endpoint *client,
+                         const iiss_endpoint *server)
+{
+    memset(&f->stream, 0, sizeof f->stream);
+    memset(f->dir, 0, sizeof f->dir);
+    f->stream.id = ra->next_stream_id++;
+    f->stream.client = *client;
+    f->stream.server = *server;
+    f->state = FLOW_OPEN;
+    f->delivered_any = false;
+    ra->stats.streams++;
+}
+
+/* Who is the client when no handshake says: a privileged port facing an
+ * unprivileged one is the server; otherwise whoever sent first. */
+static bool src_is_client_without_handshake(const iiss_tcp_segment *seg)
+{
+    bool src_low = seg->src.port < 1024, dst_low = seg->dst.port < 1024;
+    if (src_low != dst_low)
+        return dst_low;
+    return true;
+}
+
+static void flush_direction(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
+{
+    while (f->dir[d].ooo)
+        give_up_first_hole(ra, f, d, meta);
+}
+
+/* Delivers what is held (gaps for holes) and tells the sink the stream is
+ * over. The flow lingers closed with its sequence numbers so late copies of
+ * old segments are recognised. */
+static void close_stream(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    if (f->state != FLOW_OPEN)
+        return;
+    flush_direction(ra, f, IISS_DIR_CLIENT_TO_SERVER, &f->last_meta);
+    flush_direction(ra, f, IISS_DIR_SERVER_TO_CLIENT, &f->last_meta);
+    f->state = FLOW_CLOSED;
+    if (f->delivered_any && ra->sink.on_close)
+        ra->sink.on_close(ra->sink.user, &f->stream);
+    f->stream.app = NULL;
+}
+
+static void retire_flow(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    close_stream(ra, f);
+    if (ra->last_flow == f)
+        ra->last_flow = NULL;
+    lru_unlink(ra, f);
+    g_hash_table_remove(ra->flows, &f->key);
+    ra->stats.flows_now--;
+    free(f);
+}
+
+static void retire_idle(iiss_tcp_reassembler *ra, int64_t now_sec)
+{
+    while (ra->lru_head && ra->lru_head->last_meta.ts_sec + (int64_t)ra->opts.idle_timeout_sec < now_sec) {
+        ra->stats.flows_retired_idle++;
+        retire_flow(ra, ra->lru_head);
+    }
+}
+
+static tcp_flow *find_flow(iiss_tcp_reassembler *ra, const flow_key *key)
+{
+    if (ra->last_flow && memcmp(ra->last_flow->key.bytes, key->bytes, FLOW_KEY_LEN) == 0)
+        return ra->last_flow;
+    return g_hash_table_lookup(ra->flows, key);
+}
+
+static tcp_flow *create_flow(iiss_tcp_reassembler *ra, const flow_key *key)
+{
+    while (ra->stats.flows_now >= ra->opts.max_flows && ra->lru_head) {
+        ra->stats.flows_evicted++;
+        retire_flow(ra, ra->lru_head);
+    }
+    tcp_flow *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->key = *key;
+    f->state = FLOW_CLOSED;
+    g_hash_table_insert(ra->flows, &f->key, f);
+    lru_append(ra, f);
+    ra->stats.flows_now++;
+    if (ra->stats.flows_now > ra->stats.flows_peak)
+        ra->stats.flows_peak = ra->stats.flows_now;
+    return f;
+}
+
+/* ---- segments ---- */
+
+static void note_syn(tcp_flow *f, iiss_direction d, uint32_t seq)
+{
+    flow_dir *fd = &f->dir[d];
+    fd->syn_seen = true;
+    fd->isn = seq;
+    fd->started = true;
+    fd->next_seq = seq + 1;
+    f->stream.handshake_seen = true;
+}
+
+/* A SYN (without ACK) or SYN+ACK on a flow. Returns false when the segment
+ * repeats a handshake already seen and needs nothing more. */
+static bool handle_syn(iiss_tcp_reassembler *ra, tcp_flow *f, const iiss_tcp_segment *seg)
+{
+    bool syn_ack = (seg->flags & IISS_TCP_ACK) != 0;
+    iiss_direction expected = syn_ack ? IISS_DIR_SERVER_TO_CLIENT : IISS_DIR_CLIENT_TO_SERVER;
+    bool had_stream = f->stream.client.family != 0;
+    if (had_stream) {
+        iiss_direction d = direction_of(f, seg);
+        const flow_dir *fd = &f->dir[d];
+        if (d == expected && fd->syn_seen && fd->isn == seg->seq)
+            return false; /* a retransmitted SYN or SYN+ACK */
+        /* The other half of a handshake in progress joins the stream;
+         * anything else is a new connection on the same ports. */
+        bool joins = f->state == FLOW_OPEN && d == expected && !fd->syn_seen && !f->delivered_any;
+        if (!joins) {
+            close_stream(ra, f);
+            ra->stats.port_reuses++;
+        }
+    }
+    if (f->state != FLOW_OPEN) {
+        if (syn_ack)
+            begin_stream(ra, f, &seg->dst, &seg->src);
+        else
+            begin_stream(ra, f, &seg->src, &seg->dst);
+    }
+    iiss_direction d = direction_of(f, seg);
+    note_syn(f, d, seg->seq);
+    /* A SYN+ACK acknowledges the client's ISN + 1: where the client's bytes
+     * start even when its SYN was not captured. */
+    if (syn_ack && !f->dir[!d].started) {
+        f->dir[!d].started = true;
+        f->dir[!d].next_seq = seg->ack;
+    }
+    return true;
+}
+
+/* Stores the highest acknowledgement `d`'s peer has sent, then gives up
+ * holes in `d` the peer has acknowledged past: those bytes reached the peer
+ * but not the capture, and nobody will send them again. */
+static void note_ack_and_give_up(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_tcp_segment *seg,
+                                 const iiss_packet_meta *meta)
+{
+    flow_dir *fd = &f->dir[d];
+    if (!fd->started)
+        return;
+    if ((seg->flags & IISS_TCP_ACK) && !(seg->flags & IISS_TCP_RST)) {
+        int64_t ahead = seq_offset(seg->ack, fd->next_seq);
+        if (ahead <= (int64_t)SEQ_WINDOW && (!fd->peer_ack_valid || seq_lt(fd->peer_ack, seg->ack))) {
+            fd->peer_ack = seg->ack;
+            fd->peer_ack_valid = true;
+        }
+    }
+    if (!fd->peer_ack_valid)
+        return;
+    while (fd->ooo && seq_lt(fd->ooo->seq, fd->peer_ack) && seq_lt(fd->next_seq, fd->ooo->seq)) {
+        ra->stats.holes_acked++;
+        give_up_first_hole(ra, f, d, meta);
+    }
+}
+
+static void enforce_caps(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
+{
+    flow_dir *fd = &f->dir[d];
+    while (fd->ooo && fd->buffered > ra->opts.max_buffered_per_direction) {
+        ra->stats.caps_per_direction++;
+        give_up_first_hole(ra, f, d, meta);
+    }
+    while (fd->ooo && ra->stats.buffered_bytes > ra->opts.max_buffered_total) {
+        ra->stats.caps_total++;
+        give_up_first_hole(ra, f, d, meta);
+    }
+}
+
+/* Payload of one direction at `seq`: trimmed to what is new, then delivered
+ * or buffered. */
+static void add_payload(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, uint32_t seq, const uint8_t *data,
+                        uint32_t len, uint32_t lost, const iiss_packet_meta *meta)
+{
+    flow_dir *fd = &f->dir[d];
+    if (!fd->started) {
+        fd->started = true;
+        fd->next_seq = seq;
+    }
+    int64_t offset = seq_offset(seq, fd->next_seq);
+    if (offset > (int64_t)SEQ_WINDOW) {
+        ra->stats.out_of_window++;
+        return;
+    }
+    if (offset < 0) {
+        uint64_t old = (uint64_t)(-offset);
+        if (old >= (uint64_t)len + lost) {
+            ra->stats.duplicates++;
+            return;
+        }
+        ra->stats.overlaps++;
+        /* Bytes before next_seq were delivered already: they win. */
+        if (old <= len) {
+            data += old;
+            len -= (uint32_t)old;
+        } else {
+            lost -= (uint32_t)(old - len);
+            len = 0;
+        }
+        seq = fd->next_seq;
+        offset = 0;
+    }
+    if (offset == 0) {
+        advance(ra, f, d, data, len, lost, meta);
+        return;
+    }
+    ra->stats.out_of_order++;
+    buffer_segment(ra, fd, seq, data, len, lost);
+    enforce_caps(ra, f, d, meta);
+}
+
+static bool direction_complete(const flow_dir *fd)
+{
+    return fd->fin_seen && !fd->ooo && seq_le(fd->fin_seq, fd->next_seq);
+}
+
+/* A segment for a flow whose stream ended: a late copy of old data, or the
+ * first data of a new connection whose handshake was not captured. */
+static bool closed_flow_restarts(const tcp_flow *f, const iiss_tcp_segment *seg)
+{
+    if (seg->payload_len + seg->payload_missing == 0 || (seg->flags & IISS_TCP_RST))
+        return false;
+    if (f->stream.client.family == 0)
+        return true; /* never had a stream */
+    const flow_dir *fd = &f->dir[direction_of(f, seg)];
+    if (!fd->started)
+        return true;
+    uint32_t end = seg->seq + seg->payload_len + seg->payload_missing;
+    int64_t behind = seq_offset(fd->next_seq, end);
+    return !(behind >= 0 && behind <= (int64_t)SEQ_WINDOW);
+}
+
+void iiss_tcp_reassembler_add(iiss_tcp_reassembler *ra, const iiss_tcp_segment *seg, const iiss_packet_meta *meta)
+{
+    ra->stats.segments++;
+    if (seg->payload_len + (uint64_t)seg->payload_missing > 0)
+        ra->stats.payload_segments++;
+    retire_idle(ra, meta->ts_sec);
+
+    flow_key key;
+    make_key(&key, seg);
+    tcp_flow *f = find_flow(ra, &key);
+    bool syn = (seg->flags & IISS_TCP_SYN) != 0;
+    bool has_payload = seg->payload_len + (uint64_t)seg->payload_missing > 0;
+    if (!f) {
+        /* Pure ACKs, FINs and RSTs of unknown flows carry nothing to keep. */
+        if (!syn && !has_payload)
+            return;
+        f = create_flow(ra, &key);
+        if (!f)
+            return;
+    }
+    ra->last_flow = f;
+    f->last_meta = *meta;
+    lru_touch(ra, f);
+
+    uint32_t data_seq = seg->seq;
+    if (syn) {
+        if (seg->flags & IISS_TCP_RST)
+            return; /* nonsense combination */
+        if (!handle_syn(ra, f, seg))
+            return;
+        data_seq++; /* the SYN takes one sequence number */
+    } else if (f->state == FLOW_CLOSED) {
+        if (!closed_flow_restarts(f, seg))
+            return;
+        if (f->stream.client.family == 0) {
+            bool src_client = src_is_client_without_handshake(seg);
+            begin_stream(ra, f, src_client ? &seg->src : &seg->dst, src_client ? &seg->dst : &seg->src);
+        } else {
+            /* Same ports again: keep the roles the last stream had. */
+            iiss_endpoint client = f->stream.client, server = f->stream.server;
+            begin_stream(ra, f, &client, &server);
+        }
+        ra->stats.streams_midstream++;
+    }
+
+    iiss_direction d = direction_of(f, seg);
+    if (has_payload && !(seg->flags & IISS_TCP_RST))
+        add_payload(ra, f, d, data_seq, seg->payload, seg->payload_len, seg->payload_missing, meta);
+    if (f->state != FLOW_OPEN)
+        return;
+    /* This segment's ACK speaks for the other direction. */
+    note_ack_and_give_up(ra, f, (iiss_direction)!d, seg, meta);
+    if (seg->flags & IISS_TCP_RST) {
+        close_stream(ra, f);
+        return;
+    }
+    if (seg->flags & IISS_TCP_FIN) {
+        flow_dir *fd = &f->dir[d];
+        uint32_t fin_seq = data_seq + seg->payload_len + seg->payload_missing;
+        if (!fd->started) {
+            fd->started = true;
+            fd->next_seq = fin_seq;
+        }
+        fd->fin_seen = true;
+        fd->fin_seq = fin_seq;
+    }
+    if (direction_complete(&f->dir[0]) && direction_complete(&f->dir[1]))
+        close_stream(ra, f);
+}
+
+/* ---- whole reassembler ---- */
+
+iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_options *opts, const iiss_stream_sink *sink)
+{
+    iiss_tcp_reassembler *ra = calloc(1, sizeof *ra);
+    if (!ra)
+        return NULL;
+    iiss_tcp_options_default(&ra->opts);
+    if (opts) {
+        if (opts->max_buffered_per_direction)
+            ra->opts.max_buffered_per_direction = opts->max_buffered_per_direction;
+        if (opts->max_buffered_total)
+            ra->opts.max_buffered_total = opts->max_buffered_total;
+        if (opts->idle_timeout_sec)
+            ra->opts.idle_timeout_sec = opts->idle_timeout_sec;
+        if (opts->max_flows)
+            ra->opts.max_flows = opts->max_flows;
+    }
+    if (sink)
+        ra->sink = *sink;
+    ra->flows = g_hash_table_new(flow_key_hash, flow_key_equal);
+    return ra;
+}
+
+static int compare_stream_id(const void *a, const void *b)
+{
+    const tcp_flow *fa = *(tcp_flow *const *)a, *fb = *(tcp_flow *const *)b;
+    return fa->stream.id < fb->stream.id ? -1 : fa->stream.id > fb->stream.id;
+}
+
+void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra)
+{
+    if (!ra)
+        return;
+    size_t n = (size_t)ra->stats.flows_now;
+    tcp_flow **order = n ? malloc(n * sizeof *order) : NULL;
+    if (order) {
+        /* Close in stream order so the sink's output does not depend on
+         * hash or activity order. */
+        size_t i = 0;
+        for (tcp_flow *f = ra->lru_head; f && i < n; f = f->lru_next)
+            order[i++] = f;
+        qsort(order, i, sizeof *order, compare_stream_id);
+        for (size_t k = 0; k < i; k++)
+            retire_flow(ra, order[k]);
+        free(order);
+    }
+    while (ra->lru_head)
+        retire_flow(ra, ra->lru_head);
+}
+
+void iiss_tcp_reassembler_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out)
+{
+    *out = ra->stats;
+}
+
+void iiss_tcp_reassembler_free(iiss_tcp_reassembler *ra)
+{
+    if (!ra)
+        return;
+    iiss_tcp_reassembler_flush(ra);
+    g_hash_table_destroy(ra->flows);
+    free(ra);
+}
