@@ -467,7 +467,9 @@ static void put_pdus(session *s, json_writer *j)
         json_int(j, "pkt_type", p->pkt_type);
         json_int(j, "call_id", p->call_id);
         put_nullable_int(j, "ctx_id", p->ctx_id);
-        put_nullable_int(j, "opnum", p->opnum);
+        /* tshark names a response's opnum only when it saw the binding. */
+        bool unbound_reply = s->interface_inferred && p->pkt_type != DCE_PKT_REQUEST;
+        put_nullable_int(j, "opnum", unbound_reply ? -1 : p->opnum);
         json_int(j, "flags", p->flags);
         char text[37];
         if (p->has_object) {

@@ -119,6 +119,8 @@ uint32_t tcp_emit(tcp_conn *c, int side, size_t offset, size_t len, bool push)
     uint32_t frame = write_segment(c, side, seq_of(d, offset), (uint8_t)(TCP_ACK | (push ? TCP_PSH : 0)), 0,
                                    d->data.data + offset, len);
     memset(d->received.data + offset, 1, len);
+    if (offset + len > d->next_send)
+        d->next_send = offset + len;
     while (d->in_order < d->received.len && d->received.data[d->in_order])
         d->in_order++;
     note_progress(d, frame);
@@ -140,7 +142,6 @@ void tcp_send_queued(tcp_conn *c, int side, const size_t *sizes, size_t n_sizes)
         if (len > c->mss)
             len = c->mss;
         tcp_emit(c, side, d->next_send, len, len == left);
-        d->next_send += len;
     }
 }
 

@@ -62,7 +62,8 @@ void tcp_assume_established(tcp_conn *c);
 /* Queue bytes to send from `side`; returns the offset of the first one. */
 size_t tcp_queue(tcp_conn *c, int side, const uint8_t *data, size_t len);
 /* Emit one segment carrying queued bytes [offset, offset+len) of `side`,
- * with ACK (and PSH when `push`). Returns the frame number. */
+ * with ACK (and PSH when `push`). Returns the frame number. Bytes up to
+ * the segment's end count as sent for tcp_send_queued. */
 uint32_t tcp_emit(tcp_conn *c, int side, size_t offset, size_t len, bool push);
 /* Send everything queued but not yet sent, cut at the MSS or, when
  * `sizes` is given, into segments of sizes[0], sizes[1], ... (the last
