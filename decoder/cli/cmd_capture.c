@@ -1,10 +1,262 @@
+/* `iissdump [options] CAPTURE...`: parses the options and wires the stages,
+ * capture files → TCP streams (pipeline) → DCE/RPC → IIS calls → timeline
+ * printer. Everything else lives in the stages. */
+#define _POSIX_C_SOURCE 200809L /* isatty, stat */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <glib.h>
+
+#include "dcerpc.h"
+#include "iiss_calls.h"
 #include "iissdump.h"
+#include "pipeline.h"
+#include "timeline_json.h"
+#include "timeline_text.h"
+
+#ifndef IISS_VERSION
+#define IISS_VERSION "0.1.0"
+#endif
+
+/* Inputs at least this large get a progress line on a terminal. */
+#define PROGRESS_MIN_BYTES (64u * 1024u * 1024u)
+
+typedef struct capture_run {
+    gboolean json;
+    gboolean stats_wanted;
+    gboolean show_progress;
+    gboolean progress_drawn;
+    FILE *out;
+    uint64_t calls;
+    iiss_calls *call_stage;
+    iissdump_timeline_stats stats;
+} capture_run;
+
+static void on_record(void *user, const iiss_call_record *rec)
+{
+    capture_run *run = user;
+    run->calls++;
+    if (run->stats_wanted)
+        iissdump_stats_add(&run->stats, rec);
+    if (run->json) {
+        JsonNode *node = iissdump_timeline_json_call(rec);
+        iissdump_timeline_json_print(run->out, node);
+        json_node_unref(node);
+    } else {
+        iissdump_timeline_text_call(run->out, rec);
+    }
+}
+
+static void clear_progress(capture_run *run)
+{
+    if (run->progress_drawn) {
+        fputs("\r\033[K", stderr);
+        run->progress_drawn = FALSE;
+    }
+}
+
+static void on_progress(void *user, const iiss_pipeline_progress *p)
+{
+    capture_run *run = user;
+    if (!run->show_progress)
+        return;
+    double mib = 1024.0 * 1024.0;
+    if (p->all_bytes_total > 0)
+        fprintf(stderr, "\r\033[Kiissdump: %s: %.1f of %.1f MiB (%.0f%%), %" PRIu64 " calls",
+                p->path, (double)p->all_bytes_read / mib, (double)p->all_bytes_total / mib,
+                100.0 * (double)p->all_bytes_read / (double)p->all_bytes_total, run->calls);
+    else
+        fprintf(stderr, "\r\033[Kiissdump: %s: %.1f MiB, %" PRIu64 " calls", p->path,
+                (double)p->all_bytes_read / mib, run->calls);
+    fflush(stderr);
+    run->progress_drawn = TRUE;
+}
+
+static void on_file_end(void *user, const iiss_pipeline_file_result *r)
+{
+    capture_run *run = user;
+    /* The file's streams are closed: every call of it is finished. */
+    iiss_calls_flush(run->call_stage);
+    fflush(run->out);
+    if (r->status == IISS_PIPELINE_FILE_OK)
+        return;
+    clear_progress(run);
+    const char *why = r->message && r->message[0] ? r->message : iiss_pipeline_file_status_name(r->status);
+    if (r->status == IISS_PIPELINE_FILE_TRUNCATED || r->status == IISS_PIPELINE_FILE_READ_ERROR)
+        fprintf(stderr, "iissdump: %s: %s (calls before that point were decoded)\n", r->path, why);
+    else
+        fprintf(stderr, "iissdump: %s: %s\n", r->path, why);
+}
+
+static gboolean parse_size(const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    guint64 v = g_ascii_strtoull(text, &end, 10);
+    if (errno || end == text)
+        return FALSE;
+    uint64_t unit = 1;
+    if (*end == 'k' || *end == 'K')
+        unit = 1024u;
+    else if (*end == 'm' || *end == 'M')
+        unit = 1024u * 1024u;
+    else if (*end == 'g' || *end == 'G')
+        unit = 1024u * 1024u * 1024u;
+    if (unit != 1)
+        end++;
+    if (*end != '\0' || v > UINT64_MAX / unit)
+        return FALSE;
+    *out = v * unit;
+    return TRUE;
+}
+
+static int usage_error(GOptionContext *octx, const char *fmt, const char *arg)
+{
+    fputs("iissdump: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'iissdump --help'.\n", stderr);
+    g_option_context_free(octx);
+    return IISSDUMP_EXIT_USAGE;
+}
 
 int iissdump_capture_main(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "%s: reading captures is not implemented yet; use `iissdump blob FILE`\n", argv[0]);
-    return IISSDUMP_EXIT_USAGE;
+    gboolean json = FALSE, stats = FALSE, no_infer = FALSE, progress = FALSE, no_progress = FALSE;
+    gboolean version = FALSE;
+    gchar *filter = NULL, *max_flow = NULL, *max_total = NULL, *max_stub = NULL;
+    gchar **files = NULL;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call", NULL},
+        {"stats", 0, 0, G_OPTION_ARG_NONE, &stats, "End with counts per method, result and server", NULL},
+        {"filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "Read only packets matching this BPF filter", "EXPR"},
+        {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
+         "Do not recognise calls whose bind was not captured", NULL},
+        {"max-flow-bytes", 0, 0, G_OPTION_ARG_STRING, &max_flow,
+         "Out-of-order bytes held per connection direction (default 4M)", "N[K|M|G]"},
+        {"max-total-bytes", 0, 0, G_OPTION_ARG_STRING, &max_total,
+         "Out-of-order bytes held over all connections (default 64M)", "N[K|M|G]"},
+        {"max-stub-bytes", 0, 0, G_OPTION_ARG_STRING, &max_stub,
+         "Largest reassembled request or response of one call (default 16M)", "N[K|M|G]"},
+        {"progress", 0, 0, G_OPTION_ARG_NONE, &progress, "Show progress on a terminal even for small input", NULL},
+        {"no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "Never show progress", NULL},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "CAPTURE..."},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *octx = g_option_context_new("CAPTURE... - timeline of IIS ServiceControl calls");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_option_context_set_description(
+        octx, "CAPTURE is a pcap or pcapng file, '-' for standard input.\n"
+              "`iissdump blob FILE` decodes a raw STATUS_BLOB instead.\n"
+              "Exit status: 0 success, 1 some input could not be read fully, 2 usage error.\n");
+    GError *err = NULL;
+    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+        int rc = usage_error(octx, "%s", err->message);
+        g_error_free(err);
+        return rc;
+    }
+    if (version) {
+        printf("iissdump %s\n", IISS_VERSION);
+        g_option_context_free(octx);
+        return IISSDUMP_EXIT_OK;
+    }
+    if (!files || !files[0])
+        return usage_error(octx, "%s", "no capture file given");
+    if (progress && no_progress)
+        return usage_error(octx, "%s", "--progress and --no-progress exclude each other");
+
+    iiss_pipeline_options popts;
+    iiss_pipeline_options_default(&popts);
+    popts.filter = filter;
+    iiss_dce_config dcfg;
+    iiss_dce_config_default(&dcfg);
+    uint64_t size;
+    if (max_flow) {
+        if (!parse_size(max_flow, &size) || size == 0)
+            return usage_error(octx, "bad --max-flow-bytes '%s'", max_flow);
+        popts.tcp.max_buffered_per_direction = size;
+    }
+    if (max_total) {
+        if (!parse_size(max_total, &size) || size == 0)
+            return usage_error(octx, "bad --max-total-bytes '%s'", max_total);
+        popts.tcp.max_buffered_total = size;
+    }
+    if (max_stub) {
+        if (!parse_size(max_stub, &size) || size == 0 || size > SIZE_MAX)
+            return usage_error(octx, "bad --max-stub-bytes '%s'", max_stub);
+        dcfg.max_call_stub = (size_t)size;
+    }
+    if (filter) {
+        char why[512];
+        if (!iiss_capture_filter_check(filter, why, sizeof why))
+            return usage_error(octx, "bad filter: %s", why);
+    }
+    g_option_context_free(octx);
+
+    size_t count = g_strv_length(files);
+    capture_run run = {.json = json, .stats_wanted = stats, .out = stdout};
+    if (stats)
+        iissdump_stats_init(&run.stats);
+    if (!no_progress && isatty(STDERR_FILENO)) {
+        if (progress) {
+            run.show_progress = TRUE;
+        } else {
+            /* Only for large regular files: a pipe's size is unknown. */
+            uint64_t total = 0;
+            for (size_t i = 0; i < count; i++) {
+                struct stat st;
+                if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
+                    total += (uint64_t)st.st_size;
+            }
+            run.show_progress = total >= PROGRESS_MIN_BYTES;
+        }
+    }
+
+    iiss_calls_config ccfg = {.infer = !no_infer};
+    iiss_calls *calls = iiss_calls_new(&ccfg, on_record, &run);
+    iiss_dce *dce = calls ? iiss_dce_new(&dcfg, iiss_calls_on_dce_call, calls) : NULL;
+    if (!dce) {
+        fprintf(stderr, "iissdump: out of memory\n");
+        iiss_calls_free(calls);
+        return IISSDUMP_EXIT_PARTIAL;
+    }
+    run.call_stage = calls;
+    iiss_stream_sink sink = iiss_dce_sink(dce);
+    iiss_pipeline_callbacks cb = {
+        .user = &run,
+        .on_file_end = on_file_end,
+        .on_progress = run.show_progress ? on_progress : NULL,
+    };
+    int failed = iiss_pipeline_run((const char *const *)files, count, &popts, &sink, &cb, NULL);
+    iiss_calls_flush(calls);
+    clear_progress(&run);
+
+    if (stats) {
+        if (json) {
+            JsonNode *node = iissdump_timeline_json_stats(&run.stats);
+            iissdump_timeline_json_print(run.out, node);
+            json_node_unref(node);
+        } else {
+            iissdump_timeline_text_stats(run.out, &run.stats);
+        }
+        iissdump_stats_clear(&run.stats);
+    }
+    fflush(run.out);
+    iiss_dce_free(dce);
+    iiss_calls_free(calls);
+    g_strfreev(files);
+    g_free(filter);
+    g_free(max_flow);
+    g_free(max_total);
+    g_free(max_stub);
+    if (failed < 0) {
+        fprintf(stderr, "iissdump: out of memory\n");
+        return IISSDUMP_EXIT_PARTIAL;
+    }
+    return failed > 0 ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
 }

@@ -1,0 +1,235 @@
+/* IIsServiceControl calls from DCE/RPC calls: interface selection (bound or
+ * inferred), stub decoding through the library, and release in request
+ * order. */
+#include "iiss_calls.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "iiss/names.h"
+
+#define DEFAULT_MAX_REORDER 256u
+
+/* Finished records wait in `held` (sorted by seq) until every older call is
+ * finished too, so the output follows the order of the requests even when
+ * responses come back in another order across connections. */
+typedef struct held_record {
+    struct held_record *next;
+    iiss_call_record rec;
+} held_record;
+
+struct iiss_calls {
+    iiss_calls_config cfg;
+    iiss_call_fn on_record;
+    void *user;
+    iiss_calls_stats stats;
+    held_record *held;      /* sorted by seq */
+    size_t held_count;
+    held_record *free_list; /* recycled records */
+};
+
+iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user)
+{
+    iiss_calls *calls = calloc(1, sizeof *calls);
+    if (!calls)
+        return NULL;
+    if (cfg)
+        calls->cfg = *cfg;
+    else
+        calls->cfg.infer = true;
+    if (calls->cfg.max_reorder == 0)
+        calls->cfg.max_reorder = DEFAULT_MAX_REORDER;
+    calls->on_record = on_record;
+    calls->user = user;
+    return calls;
+}
+
+const iiss_calls_stats *iiss_calls_get_stats(const iiss_calls *calls)
+{
+    return &calls->stats;
+}
+
+static void release_head(iiss_calls *calls)
+{
+    held_record *h = calls->held;
+    calls->held = h->next;
+    calls->held_count--;
+    if (calls->on_record)
+        calls->on_record(calls->user, &h->rec);
+    if (h->rec.has_blob)
+        iiss_status_blob_free(&h->rec.blob);
+    h->next = calls->free_list;
+    calls->free_list = h;
+}
+
+static void release_ready(iiss_calls *calls, uint64_t oldest_pending_seq)
+{
+    while (calls->held && calls->held->rec.seq < oldest_pending_seq)
+        release_head(calls);
+    while (calls->held_count > calls->cfg.max_reorder) {
+        calls->stats.out_of_order++;
+        release_head(calls);
+    }
+}
+
+void iiss_calls_flush(iiss_calls *calls)
+{
+    while (calls->held)
+        release_head(calls);
+}
+
+void iiss_calls_free(iiss_calls *calls)
+{
+    if (!calls)
+        return;
+    iiss_calls_flush(calls);
+    held_record *h = calls->free_list;
+    while (h) {
+        held_record *next = h->next;
+        free(h);
+        h = next;
+    }
+    free(calls);
+}
+
+static bool is_iiss_context(const iiss_dce_call *call)
+{
+    return call->context_known && memcmp(call->abstract_uuid, iiss_iid_bytes, 16) == 0 &&
+           call->abstract_version_major == 0 && call->abstract_version_minor == 0;
+}
+
+/* Decides whether the call is this interface's; sets ndr and inferred. */
+static bool select_call(const iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *ndr, bool *inferred)
+{
+    if (!call->request.present)
+        return false;
+    if (call->context_known) {
+        if (!is_iiss_context(call))
+            return false;
+        *ndr = call->transfer_syntax == IISS_DCE_SYNTAX_NDR64 ? IISS_NDR64 : IISS_NDR20;
+        *inferred = false;
+        return true;
+    }
+    /* Unknown context: only a readable request can vouch for itself. */
+    if (!calls->cfg.infer || call->request.sealed || !call->request.stub || !call->request.stub_complete)
+        return false;
+    if (call->opnum < IISS_OPNUM_STOP || call->opnum > IISS_OPNUM_KILL)
+        return false;
+    if (!iiss_request_looks_like_iiss(call->request.stub, call->request.stub_len, call->opnum,
+                                      call->request.big_endian, ndr))
+        return false;
+    *inferred = true;
+    return true;
+}
+
+static void add_note(iiss_call_record *rec, iiss_dce_note_kind kind, uint64_t frame, const char *message)
+{
+    if (rec->note_count >= sizeof rec->notes / sizeof rec->notes[0])
+        return;
+    iiss_dce_note *n = &rec->notes[rec->note_count++];
+    n->kind = kind;
+    n->frame = frame;
+    strncpy(n->message, message, sizeof n->message - 1);
+    n->message[sizeof n->message - 1] = '\0';
+}
+
+static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
+{
+    const iiss_dce_half *req = &call->request;
+    const iiss_dce_half *resp = &call->response;
+    if (req->stub) {
+        rec->request_decoded = true;
+        iiss_decode_request(req->stub, req->stub_len, rec->opnum, rec->ndr, req->big_endian, &rec->request);
+    }
+    if (!req->stub_complete && !req->sealed)
+        add_note(rec, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, rec->request_meta.frame,
+                 "request stub incomplete: parameters may be missing");
+
+    if (!resp->present || call->is_fault || resp->sealed)
+        return;
+    if (!resp->stub_complete) {
+        /* A stub with a hole decodes into nonsense; say so instead. */
+        add_note(rec, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, rec->response_meta.frame,
+                 "response stub incomplete: not decoded");
+        return;
+    }
+    const uint32_t *buffer_size =
+        rec->request.buffer_size.present ? &rec->request.buffer_size.value : NULL;
+    rec->response_decoded = true;
+    iiss_decode_response(resp->stub, resp->stub_len, rec->opnum, rec->ndr, resp->big_endian, buffer_size,
+                         &rec->response);
+    if (rec->response.has_buffer)
+        rec->has_blob = iiss_response_decode_blob(resp->stub, resp->stub_len, &rec->response, &rec->blob);
+}
+
+static void fill_record(iiss_call_record *rec, const iiss_dce_call *call, iiss_ndr ndr, bool inferred)
+{
+    rec->seq = call->seq;
+    rec->stream_id = call->stream->id;
+    bool reversed = call->request_dir == IISS_DIR_SERVER_TO_CLIENT;
+    rec->client = reversed ? call->stream->server : call->stream->client;
+    rec->server = reversed ? call->stream->client : call->stream->server;
+    rec->call_id = call->call_id;
+    rec->opnum = call->opnum;
+    rec->method = iiss_lookup(iiss_method_names, call->opnum);
+    rec->inferred = inferred;
+    rec->ndr = ndr;
+    rec->sealed = call->request.sealed || (call->response.present && call->response.sealed);
+    rec->request_meta = call->request.meta;
+    rec->has_response = call->response.present;
+    if (rec->has_response)
+        rec->response_meta = call->response.meta;
+    rec->has_ipid = call->has_object;
+    memcpy(rec->ipid, call->object, 16);
+    if (call->request.has_auth) {
+        rec->has_auth = true;
+        rec->auth_type = call->request.auth_type;
+        rec->auth_level = call->request.auth_level;
+    } else if (call->bind_has_auth) {
+        rec->has_auth = true;
+        rec->auth_type = call->bind_auth_type;
+        rec->auth_level = call->bind_auth_level;
+    }
+    if (call->identity) {
+        rec->has_identity = true;
+        rec->identity = *call->identity;
+    }
+    rec->is_fault = call->is_fault;
+    rec->fault_status = call->fault_status;
+    rec->note_count = call->note_count < IISS_DCE_NOTES_MAX ? call->note_count : IISS_DCE_NOTES_MAX;
+    memcpy(rec->notes, call->notes, rec->note_count * sizeof rec->notes[0]);
+}
+
+void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
+{
+    iiss_calls *calls = user;
+    calls->stats.dce_calls++;
+    iiss_ndr ndr = IISS_NDR20;
+    bool inferred = false;
+    if (select_call(calls, call, &ndr, &inferred)) {
+        held_record *h = calls->free_list;
+        if (h)
+            calls->free_list = h->next;
+        else
+            h = malloc(sizeof *h);
+        if (h) {
+            memset(&h->rec, 0, sizeof h->rec);
+            fill_record(&h->rec, call, ndr, inferred);
+            decode_stubs(&h->rec, call);
+            if (inferred)
+                calls->stats.inferred++;
+            else
+                calls->stats.bound++;
+            if (h->rec.sealed)
+                calls->stats.sealed++;
+            /* Insert by seq; the list holds at most max_reorder records. */
+            held_record **pp = &calls->held;
+            while (*pp && (*pp)->rec.seq < h->rec.seq)
+                pp = &(*pp)->next;
+            h->next = *pp;
+            *pp = h;
+            calls->held_count++;
+        }
+    }
+    release_ready(calls, call->oldest_pending_seq);
+}

@@ -1,0 +1,82 @@
+/* IIsServiceControl calls out of DCE/RPC calls.
+ *
+ * Takes every call of the DCE/RPC stage, keeps those on a context bound to
+ * IIsServiceControl (E8FB8620-588F-11D2-9D61-00C04F79C5FE v0.0), or, with
+ * inference on, those on an unknown context whose request parses as this
+ * interface's (a capture joined after the bind). Decodes request and
+ * response stubs and the STATUS_BLOB with the library, and hands out one
+ * record per call in the order of the requests. */
+#ifndef IISS_CALLS_H
+#define IISS_CALLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dcerpc.h"
+#include "iiss/status_blob.h"
+#include "iiss/stub.h"
+#include "ntlmssp_identity.h"
+#include "tcp_stream.h"
+
+typedef struct iiss_call_record {
+    uint64_t seq; /* request order */
+    uint64_t stream_id;
+    iiss_endpoint client;
+    iiss_endpoint server;
+    uint32_t call_id;
+    uint16_t opnum;
+    const char *method;     /* "Stop" ... or NULL outside 7-11 */
+    bool inferred;          /* no bind seen: recognised from the request stub */
+    iiss_ndr ndr;
+    bool sealed;            /* PKT_PRIVACY: parameters and results unreadable */
+    iiss_packet_meta request_meta;
+    bool has_response;      /* a response or a fault */
+    iiss_packet_meta response_meta;
+    bool has_ipid;
+    uint8_t ipid[16];       /* object UUID, little-endian fields */
+    /* Authentication: the request's sec_trailer, else the bind's. */
+    bool has_auth;
+    uint8_t auth_type;
+    uint8_t auth_level;
+    bool has_identity;
+    iiss_ntlm_identity identity;
+    bool request_decoded;
+    iiss_request request;
+    bool response_decoded;  /* a response stub was decoded (not a fault) */
+    iiss_response response;
+    bool has_blob;          /* Status with a buffer */
+    iiss_status_blob blob;
+    bool is_fault;
+    uint32_t fault_status;
+    size_t note_count;      /* transport notes of the DCE/RPC stage */
+    iiss_dce_note notes[IISS_DCE_NOTES_MAX + 2];
+} iiss_call_record;
+
+typedef void (*iiss_call_fn)(void *user, const iiss_call_record *rec);
+
+typedef struct iiss_calls_config {
+    bool infer;          /* decode unknown contexts that look like this interface */
+    size_t max_reorder;  /* finished calls held back waiting for an older one (0: default 1024) */
+} iiss_calls_config;
+
+typedef struct iiss_calls_stats {
+    uint64_t dce_calls;   /* calls seen from the DCE/RPC stage */
+    uint64_t bound;
+    uint64_t inferred;
+    uint64_t sealed;
+    uint64_t out_of_order; /* released before an older call to respect max_reorder */
+} iiss_calls_stats;
+
+typedef struct iiss_calls iiss_calls;
+
+iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user);
+/* An iiss_dce_call_fn: pass with the iiss_calls as user. */
+void iiss_calls_on_dce_call(void *calls, const iiss_dce_call *call);
+/* Releases every held record (end of input, after the streams closed). */
+void iiss_calls_flush(iiss_calls *calls);
+const iiss_calls_stats *iiss_calls_get_stats(const iiss_calls *calls);
+/* Flushes, then frees. */
+void iiss_calls_free(iiss_calls *calls);
+
+#endif
