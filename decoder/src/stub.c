@@ -596,11 +596,11 @@ bool iiss_response_decode_blob(const uint8_t *stub, size_t len, const iiss_respo
         iiss_rd_init(&rd, buffer, buffer_len, false);
         while (iiss_rd_remaining(&rd) > 0) {
             size_t at = rd.pos;
-            if (iiss_rd_u8(&rd) != 0) {
+            uint8_t byte = iiss_rd_u8(&rd);
+            if (byte != 0) {
                 iiss_anomaly_add(&out->anomalies, IISS_AN_NONZERO_ERROR_BUFFER, (uint32_t)at,
                                  (uint32_t)(buffer_len - at),
-                                 "buffer byte %zu is 0x%02x in an E_ERROR_INSUFFICIENT_BUFFER reply", at,
-                                 buffer[at]);
+                                 "buffer byte %zu is 0x%02x in an E_ERROR_INSUFFICIENT_BUFFER reply", at, byte);
                 break;
             }
         }
