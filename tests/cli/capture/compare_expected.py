@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Runs `iissdump CAPTURE --json` and compares every call, field by field,
+with the "calls" of the sample's expected-decode file (written by the samples
+generator from the specs, independently of the decoder).
+
+Usage: compare_expected.py IISSDUMP CAPTURE EXPECTED.json
+Exit 0 when every expected field matches, 1 otherwise (each difference is
+printed)."""
+import json
+import subprocess
+import sys
+
+
+def as_int(v):
+    """Numbers, or "0x..." strings as the generator writes some codes."""
+    if isinstance(v, str):
+        return int(v, 16) if v.lower().startswith("0x") else int(v)
+    return v
+
+
+def same_hex(a, b):
+    if a is None or b is None:
+        return a is b
+    return as_int(a) == as_int(b)
+
+
+class Comparer:
+    def __init__(self):
+        self.errors = []
+
+    def fail(self, where, msg):
+        self.errors.append(f"{where}: {msg}")
+
+    def eq(self, where, want, got):
+        if want != got:
+            self.fail(where, f"expected {want!r}, got {got!r}")
+
+    def subset(self, where, want, got):
+        """Every key of `want` must be in `got` with an equal value."""
+        if want is None:
+            self.eq(where, None, got)
+            return
+        if not isinstance(got, dict):
+            self.fail(where, f"expected an object {want!r}, got {got!r}")
+            return
+        for k, v in want.items():
+            if k not in got:
+                self.fail(f"{where}.{k}", "missing")
+            else:
+                self.eq(f"{where}.{k}", v, got[k])
+
+    def params(self, where, want, got):
+        # A call whose parameters cannot be read may be written as null or as
+        # an object of nulls: both say "unknown".
+        if got is None and (want is None or all(v is None for v in want.values())):
+            return
+        self.subset(where, want, got)
+
+    def services(self, where, want, got):
+        if want is None or got is None:
+            self.eq(where, want, got)
+            return
+        if len(want) != len(got):
+            self.fail(where, f"expected {len(want)} services, got {len(got)}")
+        for i, (w, g) in enumerate(zip(want, got)):
+            self.subset(f"{where}[{i}]", w, g)
+
+    def anomalies(self, where, want, got):
+        got_left = list(got or [])
+        for w in want or []:
+            match = None
+            for g in got_left:
+                if g.get("kind") != w.get("kind"):
+                    continue
+                if "offset" in w and w["offset"] is not None and g.get("offset") != w["offset"]:
+                    continue
+                match = g
+                break
+            if match is None:
+                self.fail(where, f"expected anomaly {w!r} not reported (got {got!r})")
+            else:
+                got_left.remove(match)
+        for g in got_left:
+            self.fail(where, f"unexpected anomaly {g!r}")
+
+    def call(self, i, want, got):
+        where = f"call {i + 1} (frame {want.get('frame_request')})"
+        for key, w in want.items():
+            if key not in got:
+                self.fail(f"{where}.{key}", "missing")
+                continue
+            g = got[key]
+            if key == "params":
+                self.params(f"{where}.params", w, g)
+            elif key == "services":
+                self.services(f"{where}.services", w, g)
+            elif key == "anomalies":
+                self.anomalies(f"{where}.anomalies", w, g)
+            elif key == "hresult":
+                if not same_hex(w, g):
+                    self.fail(f"{where}.hresult", f"expected {w!r}, got {g!r}")
+            elif key == "fault_status":
+                if w is None or g is None:
+                    self.eq(f"{where}.fault_status", w, g)
+                else:
+                    if as_int(w.get("code")) != as_int(g.get("code")):
+                        self.fail(f"{where}.fault_status.code", f"expected {w.get('code')!r}, got {g.get('code')!r}")
+                    if "name" in w:
+                        self.eq(f"{where}.fault_status.name", w["name"], g.get("name"))
+            elif key == "auth":
+                self.subset(f"{where}.auth", w, g)
+            elif key == "rtt_ms":
+                if w is None or g is None:
+                    self.eq(f"{where}.rtt_ms", w, g)
+                elif abs(float(w) - float(g)) > 0.0015:
+                    self.fail(f"{where}.rtt_ms", f"expected {w}, got {g}")
+            else:
+                self.eq(f"{where}.{key}", w, g)
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    iissdump, capture, expected_path = sys.argv[1:]
+    with open(expected_path, encoding="utf-8") as f:
+        expected = json.load(f)
+    run = subprocess.run([iissdump, capture, "--json"], capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"iissdump exited {run.returncode}: {run.stderr}", file=sys.stderr)
+        return 1
+    got = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    want = expected["calls"]
+    c = Comparer()
+    if len(want) != len(got):
+        c.fail("calls", f"expected {len(want)}, got {len(got)}")
+    for i, (w, g) in enumerate(zip(want, got)):
+        c.call(i, w, g)
+    for e in c.errors:
+        print(e)
+    if c.errors:
+        print(f"{capture}: {len(c.errors)} difference(s)")
+        return 1
+    print(f"{capture}: {len(want)} calls match")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
