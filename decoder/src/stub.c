@@ -22,8 +22,9 @@
 
 #define E_ERROR_INSUFFICIENT_BUFFER 0x8007007Au
 #define DCOM_VERSION_MAJOR 5u
-/* ORPCF_LOCAL and ORPCF_RESERVED1..4 (MS-DCOM 2.2.13.3); anything else is
- * not an ORPCTHIS. */
+/* MS-DCOM 2.2.13.3 wants 0 in ORPC calls; older revisions defined
+ * ORPCF_LOCAL and ORPCF_RESERVED1..4, so those bits are tolerated. Any other
+ * bit means the bytes are no ORPCTHIS (used to rank layouts and to infer). */
 #define ORPCTHIS_KNOWN_FLAGS 0x1Fu
 /* Bytes after the last parameter that pass as alignment padding. */
 #define TOLERATED_TRAILING_BYTES 7u

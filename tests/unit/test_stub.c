@@ -727,6 +727,55 @@ static void test_conformance_mismatch(void **state)
     assert_param(&resp.hresult, 0, 128); /* decoded all the same */
 }
 
+/* A 5-byte buffer: 3 padding bytes (of any value) before the next DWORD. */
+static void test_status_reply_odd_buffer(void **state)
+{
+    (void)state;
+    static const uint8_t stub[] = {
+        ORPCTHAT20,
+        0x05, 0x00, 0x00, 0x00,       /* 8: conformance 5 */
+        0x00, 0x00, 0x00, 0x00, 0x00, /* 12: buffer */
+        0xCC, 0xCC, 0xCC,             /* 17: alignment padding */
+        0x6C, 0x00, 0x00, 0x00,       /* 20: required 108 */
+        0x00, 0x00, 0x00, 0x00,       /* 24: no services */
+        0x7A, 0x00, 0x07, 0x80,       /* 28: E_ERROR_INSUFFICIENT_BUFFER */
+    };
+    const uint32_t asked = 5;
+    iiss_response resp;
+    assert_true(iiss_decode_response(stub, sizeof stub, 10, IISS_NDR20, false, &asked, &resp));
+    assert_int_equal(resp.buffer.offset, 12);
+    assert_int_equal(resp.buffer.length, 5);
+    assert_param(&resp.required_size, 108, 20);
+    assert_param(&resp.num_services, 0, 24);
+    assert_param(&resp.hresult, 0x8007007Au, 28);
+    assert_int_equal(resp.anomalies.count, 0);
+}
+
+/* A peer that sends the ORPC_EXTENT bytes unpadded (conformance = size) is
+ * followed: the next parameter is found by alignment. */
+static void test_extent_without_padding(void **state)
+{
+    (void)state;
+    static const uint8_t stub[] = {
+        0x05, 0x00, 0x07, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, CID,
+        0x00, 0x00, 0x02, 0x00, /* 28 */
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x02, 0x00, /* 32: size 1 */
+        0x02, 0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, /* 44 */
+        0x05, 0x00, 0x00, 0x00, /* 56: conformance 5 */
+        0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF,
+        0x05, 0x00, 0x00, 0x00, /* 76: size 5 */
+        1, 2, 3, 4, 5,          /* 80: data */
+        0x77, 0x77, 0x77,       /* 85: padding */
+        0x00, 0x01, 0x00, 0x00, /* 88: dwBufferSize 256 */
+    };
+    iiss_request req;
+    assert_true(iiss_decode_request(stub, sizeof stub, 10, IISS_NDR20, false, &req));
+    assert_int_equal(req.orpcthis.extensions.count, 1);
+    assert_int_equal(req.orpcthis.extensions.kept[0].data.length, 5);
+    assert_param(&req.buffer_size, 256, 88);
+    assert_int_equal(req.anomalies.count, 0);
+}
+
 /* ---- Hostile and broken stubs ------------------------------------------- */
 
 static void test_hostile_conformance_ndr20(void **state)
@@ -993,6 +1042,8 @@ int main(void)
         cmocka_unit_test(test_insufficient_buffer_reply),
         cmocka_unit_test(test_insufficient_buffer_inconsistent),
         cmocka_unit_test(test_conformance_mismatch),
+        cmocka_unit_test(test_status_reply_odd_buffer),
+        cmocka_unit_test(test_extent_without_padding),
         cmocka_unit_test(test_hostile_conformance_ndr20),
         cmocka_unit_test(test_hostile_conformance_ndr64),
         cmocka_unit_test(test_hostile_extent_array),
