@@ -202,6 +202,13 @@ void session_write_status_response(session *s, call_expect *c, uint64_t conforma
     bb_free(&stub);
 }
 
+void session_write_raw_response(session *s, call_expect *c, const uint8_t *stub, size_t stub_len)
+{
+    dce_call h = call_header(s, c);
+    dce_write_response(&s->to_client, &h, stub, stub_len, s->server_auth);
+    finish_response(s, c);
+}
+
 void session_write_fault(session *s, call_expect *c, uint32_t status)
 {
     dce_call h = call_header(s, c);
@@ -320,7 +327,6 @@ static void put_service(json_writer *j, const blob_service *svc)
     json_end_object(j);
 }
 
-void session_put_services(json_writer *j, const char *key, const blob_service *services, size_t n);
 void session_put_services(json_writer *j, const char *key, const blob_service *services, size_t n)
 {
     json_begin_array(j, key);

@@ -135,6 +135,9 @@ void session_write_status_response(session *s, call_expect *c, uint64_t conforma
                                    size_t buffer_len, uint32_t required_size, uint32_t num_services,
                                    uint32_t hresult);
 void session_write_fault(session *s, call_expect *c, uint32_t status);
+/* A response carrying a stub the caller built (e.g. a truncated one); the
+ * expectation's result fields are left to the caller. */
+void session_write_raw_response(session *s, call_expect *c, const uint8_t *stub, size_t stub_len);
 void session_expect_services(call_expect *c, const blob_service *services, size_t n);
 void session_expect_anomaly(call_expect *c, const char *kind);
 
@@ -147,6 +150,10 @@ void session_simple_call(session *s, uint16_t opnum, const uint32_t *dwords, siz
  * zeros after it up to buffer_size. Returns the blob size. */
 size_t session_status_call(session *s, uint32_t buffer_size, blob_service *services, size_t n,
                            uint64_t server_us);
+
+/* The "services" array of an expected file (blob objects). */
+struct json_writer;
+void session_put_services(struct json_writer *j, const char *key, const blob_service *services, size_t n);
 
 void session_close_tcp(session *s);
 /* Writes the expected file, closes the capture; 0 on success. */
