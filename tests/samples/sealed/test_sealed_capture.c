@@ -9,7 +9,8 @@
  *  - every PDU's signature is right: starting from the session key tshark
  *    recovered, this test derives the keys, runs the RC4 of each direction
  *    over the PDUs in order and checks the HMAC over header, plaintext body
- *    and sec_trailer (MS-RPCE 3.3.1.5.2.2 with NTLMSSP).
+ *    and sec_trailer (MS-RPCE 3.3.1.5.2.2 with NTLMSSP);
+ *  - the AUTHENTICATE's MIC is right (tshark does not check it either).
  *
  * Usage: test_sealed_capture SAMPLES_DIR TSHARK */
 #include <setjmp.h>
@@ -260,10 +261,9 @@ static gchar *check_sealed_pdu(direction_keys *d, const uint8_t *pdu, size_t len
     return g_string_free(hex, FALSE);
 }
 
-static void test_signatures(void **state)
+/* The session key tshark recovered from the password (its expert info). */
+static GByteArray *session_key_from_tshark(void)
 {
-    (void)state;
-    /* The session key tshark recovered from the password. */
     GPtrArray *notes = run_tshark("sealed.pcap", "-o", PASSWORD_OPTION, "-Y", "ntlmssp.messagetype == 3", "-T",
                                   "fields", "-e", "_ws.expert.message", NULL);
     assert_int_equal(notes->len, 1);
@@ -275,20 +275,20 @@ static void test_signatures(void **state)
     GByteArray *session_key = from_hex(key_hex);
     g_free(key_hex);
     g_ptr_array_unref(notes);
+    assert_int_equal(session_key->len, 16);
+    return session_key;
+}
 
-    direction_keys to_server, to_client;
-    derive(&to_server, session_key->data, "session key to client-to-server signing key magic constant",
-           "session key to client-to-server sealing key magic constant");
-    derive(&to_client, session_key->data, "session key to server-to-client signing key magic constant",
-           "session key to server-to-client sealing key magic constant");
-    g_byte_array_unref(session_key);
-
-    /* Each direction's bytes in capture order (the capture has no reordering). */
+/* Each direction's bytes in capture order (the capture has no reordering):
+ * stream[0] to the server, stream[1] to the client. */
+static void tcp_streams(GByteArray *stream[2])
+{
     GPtrArray *segments = run_tshark("sealed.pcap", "-Y", "tcp.len > 0 && !(tcp.port == 135)", "-T", "fields",
                                      "-e", "tcp.dstport", "-e", "tcp.payload", NULL);
     assert_true(segments->len > 0);
     gchar *server_port = line_field(segments, 0, 0); /* the bind goes to the server */
-    GByteArray *stream[2] = {g_byte_array_new(), g_byte_array_new()}; /* 0: to server */
+    stream[0] = g_byte_array_new();
+    stream[1] = g_byte_array_new();
     for (guint i = 0; i < segments->len; i++) {
         gchar *port = line_field(segments, i, 0), *payload = line_field(segments, i, 1);
         GByteArray *bytes = from_hex(payload);
@@ -299,6 +299,85 @@ static void test_signatures(void **state)
     }
     g_free(server_port);
     g_ptr_array_unref(segments);
+}
+
+/* The auth value (last auth_length bytes) of the first PDU of `pkt_type`. */
+static GByteArray *auth_value_of(const GByteArray *stream, uint8_t pkt_type)
+{
+    size_t at = 0;
+    while (stream->len - at >= 16) {
+        const uint8_t *pdu = stream->data + at;
+        uint16_t frag_length = le16(pdu + 8), auth_length = le16(pdu + 10);
+        assert_true(frag_length >= 16 && frag_length <= stream->len - at && auth_length <= frag_length - 16);
+        if (pdu[2] == pkt_type) {
+            GByteArray *value = g_byte_array_new();
+            g_byte_array_append(value, pdu + frag_length - auth_length, auth_length);
+            return value;
+        }
+        at += frag_length;
+    }
+    fail_msg("no PDU of type %u", pkt_type);
+    return NULL;
+}
+
+/* MS-NLMP 3.1.5.1.2: MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE
+ * || AUTHENTICATE with a zero MIC); the NTLMv2 response announces it with
+ * MsvAvFlags bit 0x2. A server checks it; tshark 4.0 does not. */
+static void test_mic(void **state)
+{
+    (void)state;
+    GByteArray *session_key = session_key_from_tshark();
+    GByteArray *stream[2];
+    tcp_streams(stream);
+    GByteArray *negotiate = auth_value_of(stream[0], 11);
+    GByteArray *challenge = auth_value_of(stream[1], 12);
+    GByteArray *authenticate = auth_value_of(stream[0], 16);
+    assert_true(authenticate->len > 88);
+    assert_memory_equal(authenticate->data, "NTLMSSP\0\3\0\0\0", 12);
+    /* The payload starts after the MIC: the first offset (domain) is 88. */
+    assert_int_equal(le32(authenticate->data + 32), 88);
+
+    uint8_t mic[16];
+    memcpy(mic, authenticate->data + 72, 16);
+    memset(authenticate->data + 72, 0, 16);
+    gcry_mac_hd_t mac;
+    assert_int_equal(gcry_mac_open(&mac, GCRY_MAC_HMAC_MD5, 0, NULL), 0);
+    assert_int_equal(gcry_mac_setkey(mac, session_key->data, 16), 0);
+    gcry_mac_write(mac, negotiate->data, negotiate->len);
+    gcry_mac_write(mac, challenge->data, challenge->len);
+    gcry_mac_write(mac, authenticate->data, authenticate->len);
+    uint8_t expected[16];
+    size_t expected_len = sizeof expected;
+    assert_int_equal(gcry_mac_read(mac, expected, &expected_len), 0);
+    gcry_mac_close(mac);
+    assert_memory_equal(mic, expected, 16);
+
+    GPtrArray *flags = run_tshark("sealed.pcap", "-Y", "ntlmssp.ntlmv2_response.flags", "-T", "fields", "-e",
+                                  "ntlmssp.ntlmv2_response.flags", NULL);
+    assert_int_equal(flags->len, 1);
+    assert_string_equal(g_ptr_array_index(flags, 0), "0x00000002");
+    g_ptr_array_unref(flags);
+
+    g_byte_array_unref(negotiate);
+    g_byte_array_unref(challenge);
+    g_byte_array_unref(authenticate);
+    g_byte_array_unref(stream[0]);
+    g_byte_array_unref(stream[1]);
+    g_byte_array_unref(session_key);
+}
+
+static void test_signatures(void **state)
+{
+    (void)state;
+    GByteArray *session_key = session_key_from_tshark();
+    direction_keys to_server, to_client;
+    derive(&to_server, session_key->data, "session key to client-to-server signing key magic constant",
+           "session key to client-to-server sealing key magic constant");
+    derive(&to_client, session_key->data, "session key to server-to-client signing key magic constant",
+           "session key to server-to-client sealing key magic constant");
+    g_byte_array_unref(session_key);
+    GByteArray *stream[2];
+    tcp_streams(stream);
 
     /* The plain stubs, to compare the decryption done here with tshark's. */
     GPtrArray *decrypted = run_tshark("sealed.pcap", "-o", PASSWORD_OPTION, "-Y",
@@ -361,6 +440,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_encrypted_without_the_password),
         cmocka_unit_test(test_identity_in_clear),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_mic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
