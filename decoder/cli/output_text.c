@@ -32,6 +32,8 @@ static gchar *printable(const char *utf8)
 {
     if (!utf8)
         return g_strdup("(unreadable)");
+    if (!*utf8)
+        return g_strdup("\"\""); /* keep an empty name visible in the table */
     GString *s = g_string_new(NULL);
     for (const char *p = utf8; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
