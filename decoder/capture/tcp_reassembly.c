@@ -254,6 +254,22 @@ static void pop_head(iiss_tcp_reassembler *ra, flow_dir *fd)
     free_range(ra, fd, r);
 }
 
+/* Counts bytes where a later copy differs from the buffered one. */
+static void count_conflicts(iiss_tcp_reassembler *ra, const ooo_range *r, uint32_t seg_seq, const uint8_t *data,
+                            uint32_t len)
+{
+    if (r->lost || !data)
+        return;
+    uint32_t lo = seq_lt(r->seq, seg_seq) ? seg_seq : r->seq;
+    uint32_t r_end = r->seq + r->len, d_end = seg_seq + len;
+    uint32_t hi = seq_lt(r_end, d_end) ? r_end : d_end;
+    if (!seq_lt(lo, hi))
+        return;
+    uint32_t n = hi - lo;
+    if (memcmp(r->data + (uint32_t)(lo - r->seq), data + (uint32_t)(lo - seg_seq), n) != 0)
+        ra->stats.overlap_conflicts++;
+}
+
 /* Emits part of a range from `from` (inside it) to its end or `limit`,
  * whichever comes first; returns the sequence number reached. */
 static uint32_t emit_range_part(emitter *em, uint32_t range_seq, const uint8_t *data, uint32_t data_len,
@@ -286,10 +302,16 @@ static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, con
     uint32_t new_seq = fd->next_seq;
     uint32_t new_end = new_seq + len + lost;
     uint32_t pos = fd->next_seq;
+    bool overlapped = false;
     for (;;) {
         ooo_range *head = fd->ooo;
         if (head && seq_le(head->seq, pos)) {
             uint32_t head_end = head->seq + head->len;
+            if (seq_lt(head->seq, new_end)) {
+                /* The new segment covers bytes held from an earlier copy. */
+                overlapped = true;
+                count_conflicts(ra, head, new_seq, data, len);
+            }
             if (seq_lt(pos, head_end)) {
                 if (head->lost)
                     pos = emit_range_part(&em, head->seq, NULL, 0, head->len, pos, head_end);
@@ -310,6 +332,8 @@ static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, con
     }
     fd->next_seq = pos;
     emitter_done(&em);
+    if (overlapped)
+        ra->stats.overlaps++;
 }
 
 /* Gives up the hole before the first buffered range: reports it missing and
@@ -368,22 +392,6 @@ static void insert_span(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link
     }
     if (seq_lt(seq, end))
         insert_piece(ra, fd, link, seq, NULL, (uint32_t)(end - seq), true);
-}
-
-/* Counts bytes where a later copy differs from the buffered one. */
-static void count_conflicts(iiss_tcp_reassembler *ra, const ooo_range *r, uint32_t seg_seq, const uint8_t *data,
-                            uint32_t len)
-{
-    if (r->lost || !data)
-        return;
-    uint32_t lo = seq_lt(r->seq, seg_seq) ? seg_seq : r->seq;
-    uint32_t r_end = r->seq + r->len, d_end = seg_seq + len;
-    uint32_t hi = seq_lt(r_end, d_end) ? r_end : d_end;
-    if (!seq_lt(lo, hi))
-        return;
-    uint32_t n = hi - lo;
-    if (memcmp(r->data + (uint32_t)(lo - r->seq), data + (uint32_t)(lo - seg_seq), n) != 0)
-        ra->stats.overlap_conflicts++;
 }
 
 /* Buffers the parts of [seq, seq + len + lost) no buffered range covers
