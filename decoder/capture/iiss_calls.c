@@ -158,7 +158,9 @@ static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
     rec->response_decoded = true;
     iiss_decode_response(resp->stub, resp->stub_len, rec->opnum, rec->ndr, resp->big_endian, buffer_size,
                          &rec->response);
-    if (rec->response.has_buffer)
+    /* A cut-short stub leaves the buffer's length unknown: the strings and
+     * counts in what remains would only mislead. */
+    if (rec->response.has_buffer && rec->response.complete)
         rec->has_blob = iiss_response_decode_blob(resp->stub, resp->stub_len, &rec->response, &rec->blob);
 }
 

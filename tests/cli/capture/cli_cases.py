@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Command-line cases of `iissdump CAPTURE...`: bad input, exit codes,
+options. Each case is one ctest test: cli_cases.py IISSDUMP SAMPLES WORKDIR CASE.
+
+The hostile case writes its own small capture (stdlib only): a bind to
+IIsServiceControl, a Status whose request says alloc_hint 0xFFFFFFFF and
+whose reply claims a conformance of 0xFFFFFFFF over 64 bytes, a PDU whose
+auth_length exceeds its frag_length, a Kill that must still be found after
+it, and a request announcing a 65535-byte fragment that never comes."""
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+
+IID = bytes.fromhex("2086fbe88f58d2119d6100c04f79c5fe")  # E8FB8620-588F-11D2-9D61-00C04F79C5FE, LE fields
+NDR20 = bytes.fromhex("045d888aeb1cc9119fe808002b104860")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def run(iissdump, *args, stdin=None):
+    p = subprocess.run([iissdump, *args], input=stdin, capture_output=True)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def json_calls(stdout):
+    return [json.loads(l) for l in stdout.splitlines() if l.strip()]
+
+
+def expected_calls(samples, name):
+    with open(os.path.join(samples, name + ".expected.json"), encoding="utf-8") as f:
+        return json.load(f)["calls"]
+
+
+def one_error_line(stderr, path):
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    check(len(lines) == 1, f"expected one line on stderr, got {lines!r}")
+    check(lines[0].startswith(f"iissdump: {path}: "), f"stderr line does not name {path}: {lines[0]!r}")
+    return lines[0]
+
+
+# ---- a tiny pcap writer for the hostile capture ----
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+class Conversation:
+    CLIENT = (bytes([10, 9, 0, 5]), 50000)
+    SERVER = (bytes([10, 9, 0, 20]), 49200)
+
+    def __init__(self):
+        self.frames = []
+        self.seq = {0: 1000, 1: 5000}
+        self.t = 1_700_000_000_000_000  # microseconds
+
+    def packet(self, side, flags, payload=b""):
+        src, dst = (self.CLIENT, self.SERVER) if side == 0 else (self.SERVER, self.CLIENT)
+        ack = self.seq[1 - side]
+        tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], self.seq[side], ack, 5 << 4, flags, 65535, 0, 0)
+        pseudo = src[0] + dst[0] + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
+        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp + payload)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0, src[0], dst[0])
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
+        self.frames.append((self.t, eth + ip + tcp + payload))
+        self.t += 1000
+        self.seq[side] = (self.seq[side] + len(payload) + (1 if flags & 0x03 else 0)) & 0xFFFFFFFF
+
+    def handshake(self):
+        self.packet(0, 0x02)
+        self.seq[0] -= 0  # SYN consumed one sequence number above
+        self.packet(1, 0x12)
+        self.packet(0, 0x10)
+
+    def write(self, path):
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            for t, data in self.frames:
+                f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(data), len(data)))
+                f.write(data)
+
+
+def pdu(ptype, flags, call_id, body, frag_length=None, auth_length=0):
+    length = 16 + len(body) if frag_length is None else frag_length
+    return struct.pack("<BBBB4sHHI", 5, 0, ptype, flags, b"\x10\0\0\0", length, auth_length, call_id) + body
+
+
+ORPCTHIS = struct.pack("<HHII16sI", 5, 7, 0, 0, bytes(range(16)), 0)
+ORPCTHAT = struct.pack("<II", 0, 0)
+IPID = bytes.fromhex("01b000001c0affff6f3c4e21a9d7c5b3")
+
+
+def request(call_id, opnum, stub, alloc_hint=None, frag_length=None):
+    hint = len(stub) if alloc_hint is None else alloc_hint
+    return pdu(0, 0x83, call_id, struct.pack("<IHH", hint, 0, opnum) + IPID + stub, frag_length)
+
+
+def response(call_id, stub, alloc_hint=None):
+    hint = len(stub) if alloc_hint is None else alloc_hint
+    return pdu(2, 0x03, call_id, struct.pack("<IHBB", hint, 0, 0, 0) + stub)
+
+
+def write_hostile(path):
+    c = Conversation()
+    c.handshake()
+    bind = struct.pack("<HHIB3x", 4280, 4280, 0, 1) + struct.pack("<HBx", 0, 1) + IID + struct.pack("<HH", 0, 0)
+    bind += NDR20 + struct.pack("<I", 2)
+    c.packet(0, 0x18, pdu(11, 0x03, 1, bind))
+    ack = struct.pack("<HHI", 4280, 4280, 0x1234) + struct.pack("<H6s", 6, b"49200\0") + struct.pack("<B3x", 1)
+    ack += struct.pack("<HH", 0, 0) + NDR20 + struct.pack("<I", 2)
+    c.packet(1, 0x18, pdu(12, 0x03, 1, ack))
+    c.packet(0, 0x18, request(2, 10, ORPCTHIS + struct.pack("<I", 64), alloc_hint=0xFFFFFFFF))
+    c.packet(1, 0x18, response(2, ORPCTHAT + struct.pack("<I", 0xFFFFFFFF) + bytes(64) + struct.pack("<III", 0, 0, 0),
+                               alloc_hint=0xFFFFFFFF))
+    # auth_length larger than the whole PDU: not a plausible header, skipped
+    c.packet(0, 0x18, pdu(0, 0x03, 3, struct.pack("<IHH", 0, 0, 7) + bytes(16), auth_length=0xFFF0))
+    c.packet(0, 0x18, request(4, 11, ORPCTHIS))
+    c.packet(1, 0x18, response(4, ORPCTHAT + struct.pack("<I", 0)))
+    # announces 65535 bytes, sends 60, then the connection ends
+    c.packet(0, 0x18, request(5, 7, ORPCTHIS + struct.pack("<II", 1000, 1), frag_length=0xFFFF))
+    c.packet(0, 0x11)
+    c.packet(1, 0x11)
+    c.packet(0, 0x10)
+    c.write(path)
+
+
+# ---- cases ----
+
+def case_empty(iissdump, samples, work):
+    path = os.path.join(work, "empty.pcap")
+    open(path, "wb").close()
+    rc, out, err = run(iissdump, path)
+    check(rc == 1, f"exit {rc}, expected 1")
+    check(out == "", f"unexpected output {out!r}")
+    one_error_line(err, path)
+
+
+def case_random(iissdump, samples, work):
+    path = os.path.join(work, "random.bin")
+    rnd = random.Random(5)
+    with open(path, "wb") as f:
+        f.write(bytes(rnd.randrange(256) for _ in range(4096)))
+    rc, out, err = run(iissdump, path)
+    check(rc == 1, f"exit {rc}, expected 1")
+    check(out == "", f"unexpected output {out!r}")
+    one_error_line(err, path)
+
+
+def case_directory(iissdump, samples, work):
+    rc, out, err = run(iissdump, work)
+    check(rc == 1, f"exit {rc}, expected 1")
+    one_error_line(err, work)
+
+
+def case_missing_then_good(iissdump, samples, work):
+    missing = os.path.join(work, "no-such-file.pcap")
+    good = os.path.join(samples, "iisreset-remote.pcap")
+    rc, out, err = run(iissdump, missing, good, "--json")
+    check(rc == 1, f"exit {rc}, expected 1")
+    line = one_error_line(err, missing)
+    check("No such file" in line or "not found" in line.lower(), f"reason missing: {line!r}")
+    got = json_calls(out)
+    want = expected_calls(samples, "iisreset-remote")
+    check([c["frame_request"] for c in got] == [c["frame_request"] for c in want], "the good file's calls differ")
+
+
+def case_truncated(iissdump, samples, work):
+    src = os.path.join(samples, "iisreset-remote.pcap")
+    data = open(src, "rb").read()
+    path = os.path.join(work, "truncated.pcap")
+    with open(path, "wb") as f:
+        f.write(data[: len(data) - 40])  # cuts the last record (a FIN/ACK)
+    rc, out, err = run(iissdump, path, "--json")
+    check(rc == 1, f"exit {rc}, expected 1")
+    line = one_error_line(err, path)
+    check("truncat" in line.lower(), f"no truncation warning: {line!r}")
+    got = json_calls(out)
+    want = expected_calls(samples, "iisreset-remote")
+    check(len(got) == len(want), f"{len(got)} calls before the cut, expected {len(want)}")
+    for g, w in zip(got, want):
+        for k in ("frame_request", "frame_response", "method", "hresult", "params"):
+            check(g[k] == w[k], f"{k}: {g[k]!r} != {w[k]!r}")
+    # cut in the middle: only the calls whose response is before the cut
+    half = os.path.join(work, "half.pcap")
+    with open(half, "wb") as f:
+        f.write(data[: len(data) // 2])
+    rc, out, err = run(iissdump, half, "--json")
+    check(rc == 1, f"half: exit {rc}, expected 1")
+    one_error_line(err, half)
+    got = json_calls(out)
+    check(0 < len(got) < len(want), f"half: {len(got)} calls")
+    for g, w in zip(got, want):
+        check(g["frame_request"] == w["frame_request"] and g["method"] == w["method"], f"half: {g} vs {w}")
+
+
+def case_usage(iissdump, samples, work):
+    for args in ([], ["--bogus-option", "x.pcap"], ["-f", "tcp port", "x.pcap"], ["--max-flow-bytes", "lots", "x"]):
+        rc, out, err = run(iissdump, *args)
+        check(rc == 2, f"{args}: exit {rc}, expected 2")
+        check(err.startswith("iissdump: "), f"{args}: stderr {err!r}")
+    rc, out, err = run(iissdump, "--version")
+    check(rc == 0 and out.startswith("iissdump "), f"--version: {rc} {out!r}")
+    rc, out, err = run(iissdump, "--help")
+    check(rc == 0 and "--no-infer" in out and "--json" in out, f"--help: {rc}")
+
+
+def case_stats_json(iissdump, samples, work):
+    rc, out, err = run(iissdump, os.path.join(samples, "iisreset-remote.pcap"), "--json", "--stats")
+    check(rc == 0, f"exit {rc}")
+    lines = json_calls(out)
+    stats = lines[-1]["stats"]
+    check(stats["calls"] == 7, f"calls {stats['calls']}")
+    check(stats["by_method"] == {"Status": 3, "Stop": 1, "Start": 1, "Reboot": 1, "Kill": 1}, f"{stats['by_method']}")
+    check(stats["by_result"] == {"E_ERROR_INSUFFICIENT_BUFFER": 1, "S_OK": 5, "E_NOTIMPL": 1},
+          f"{stats['by_result']}")
+    check(stats["by_server"] == {"10.0.0.20:49155": 7}, f"{stats['by_server']}")
+
+
+def case_filter(iissdump, samples, work):
+    path = os.path.join(samples, "iisreset-remote.pcap")
+    want = expected_calls(samples, "iisreset-remote")
+    rc, out, err = run(iissdump, "-f", "tcp port 49155", path, "--json")
+    got = json_calls(out)
+    check(rc == 0 and len(got) == len(want), f"matching filter: exit {rc}, {len(got)} calls")
+    # frame numbers count every record, filtered or not
+    check([c["frame_request"] for c in got] == [c["frame_request"] for c in want], "frame numbers moved")
+    rc, out, err = run(iissdump, "--filter", "tcp port 1", path, "--json")
+    check(rc == 0 and json_calls(out) == [], f"non-matching filter: exit {rc}, output {out!r}")
+    # only the server's packets: requests are never seen, so no call
+    rc, out, err = run(iissdump, "-f", "src host 10.0.0.20", path, "--json")
+    check(rc == 0 and json_calls(out) == [], f"one-way filter: exit {rc}, output {out[:200]!r}")
+
+
+def case_no_infer(iissdump, samples, work):
+    path = os.path.join(samples, "midstream.pcap")
+    want = expected_calls(samples, "midstream")
+    rc, out, err = run(iissdump, path, "--json")
+    got = json_calls(out)
+    check(rc == 0 and len(got) == len(want), f"infer: exit {rc}, {len(got)} calls")
+    check(all(c["interface"] == "inferred" for c in got), "not all inferred")
+    rc, out, err = run(iissdump, path, "--json", "--no-infer")
+    check(rc == 0 and json_calls(out) == [], f"--no-infer: exit {rc}, {out[:200]!r}")
+
+
+def case_stdin_and_several(iissdump, samples, work):
+    a = os.path.join(samples, "iisreset-remote.pcap")
+    b = os.path.join(samples, "midstream.pcap")
+    with open(a, "rb") as f:
+        rc, out, err = run(iissdump, "-", "--json", stdin=f.read())
+    check(rc == 0 and len(json_calls(out)) == 7, f"stdin: exit {rc}, {len(json_calls(out))} calls")
+    rc, out, err = run(iissdump, a, b, "--json")
+    got = json_calls(out)
+    want = expected_calls(samples, "iisreset-remote") + expected_calls(samples, "midstream")
+    check(rc == 0, f"two files: exit {rc}")
+    check([(c["frame_request"], c["method"]) for c in got] == [(c["frame_request"], c["method"]) for c in want],
+          "two files: calls or order differ")
+
+
+def case_hostile(iissdump, samples, work):
+    path = os.path.join(work, "hostile.pcap")
+    write_hostile(path)
+    rc, out, err = run(iissdump, path, "--json")
+    check(rc == 0, f"exit {rc}: {err}")
+    got = json_calls(out)
+    check([c["method"] for c in got] == ["Status", "Kill"], f"calls {[c['method'] for c in got]}")
+    status, kill = got
+    check(status["params"] == {"buffer_size": 64}, f"Status params {status['params']}")
+    kinds = {a["kind"] for a in status["anomalies"]}
+    check("conformance_mismatch" in kinds, f"Status anomalies {status['anomalies']}")
+    check(kill["hresult"] == "0x00000000" and kill["frame_response"] is not None, f"Kill {kill}")
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+
+def main():
+    if len(sys.argv) != 5 or sys.argv[4] not in CASES:
+        print(f"usage: {sys.argv[0]} IISSDUMP SAMPLES WORKDIR CASE ({', '.join(CASES)})", file=sys.stderr)
+        return 2
+    iissdump, samples, work, case = sys.argv[1:]
+    work = os.path.join(work, case)
+    os.makedirs(work, exist_ok=True)
+    try:
+        CASES[case](iissdump, samples, work)
+    except Failure as e:
+        print(f"{case}: FAILED: {e}")
+        return 1
+    print(f"{case}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
