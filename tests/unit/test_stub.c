@@ -94,6 +94,11 @@ static void assert_orpcthis_plain(const iiss_orpcthis *t, iiss_ndr layout, uint3
     assert_false(t->extensions.present);
 }
 
+/* Defined with the truncation tests below. */
+static void check_request_prefixes(const uint8_t *stub, size_t len, uint16_t opnum, iiss_ndr ndr, bool big_endian);
+static void check_response_prefixes(const uint8_t *stub, size_t len, uint16_t opnum, iiss_ndr ndr,
+                                    bool big_endian);
+
 /* ---- iiss_ndr_name ------------------------------------------------------ */
 
 static void test_ndr_name(void **state)
@@ -420,6 +425,7 @@ static void test_orpcthis_extension_ndr64(void **state)
     assert_int_equal(req.orpcthis.extensions.kept[0].data.length, 5);
     assert_param(&req.timeout_ms, 5000, 116);
     assert_int_equal(req.anomalies.count, 0);
+    check_request_prefixes(stub, sizeof stub, 8, IISS_NDR64, false);
 
     /* The NDR20 vector with extensions, in an NDR64 context, is recognised
      * as NDR20 layout. */
@@ -540,6 +546,62 @@ static void test_orpcthat_with_extension(void **state)
     assert_int_equal(resp.anomalies.count, 0);
 }
 
+static void test_orpcthat_with_extension_ndr64(void **state)
+{
+    (void)state;
+    static const uint8_t stub[] = {
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0: flags, padding */
+        0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, /* 8: extensions referent */
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 16: size 1, reserved */
+        0x04, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, /* 24: extent array referent */
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 32: conformance 2 */
+        0x08, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, /* 40: extent[0] */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 48: extent[1] NULL */
+        0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 56: ORPC_EXTENT conformance 8 */
+        0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, /* 64 */
+        0x04, 0x00, 0x00, 0x00,                                                                         /* 80 */
+        0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x00, 0x00, 0x00,                                                 /* 84 */
+        0x01, 0x40, 0x00, 0x80, /* 92: E_NOTIMPL */
+    };
+    assert_int_equal(sizeof stub, 96);
+    iiss_response resp;
+    assert_true(iiss_decode_response(stub, sizeof stub, 9, IISS_NDR64, false, NULL, &resp));
+    assert_int_equal(resp.orpcthat.layout, IISS_NDR64);
+    assert_int_equal(resp.orpcthat.span.length, 92);
+    assert_int_equal(resp.orpcthat.extensions.count, 1);
+    assert_int_equal(resp.orpcthat.extensions.span.offset, 16);
+    assert_int_equal(resp.orpcthat.extensions.kept[0].data.offset, 84);
+    assert_int_equal(resp.orpcthat.extensions.kept[0].data.length, 4);
+    assert_param(&resp.hresult, 0x80004001u, 92);
+    assert_int_equal(resp.anomalies.count, 0);
+    check_response_prefixes(stub, sizeof stub, 9, IISS_NDR64, false);
+}
+
+static void test_orpcthat_with_extension_big_endian(void **state)
+{
+    (void)state;
+    static const uint8_t stub[] = {
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, /* 0: flags, extensions referent */
+        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, /* 8: size 1, reserved */
+        0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x02, /* 16: array referent, conformance 2 */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x08, /* 24: extent[0] NULL, extent[1] */
+        0x00, 0x00, 0x00, 0x10,                         /* 32: conformance 16 */
+        0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, /* 36 */
+        0x00, 0x00, 0x00, 0x09,                                                                         /* 52 */
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0,                                                 /* 56 */
+        0x00, 0x00, 0x00, 0x00, /* 72: S_OK */
+    };
+    iiss_response resp;
+    assert_true(iiss_decode_response(stub, sizeof stub, 11, IISS_NDR20, true, NULL, &resp));
+    assert_int_equal(resp.orpcthat.extensions.size, 1);
+    assert_int_equal(resp.orpcthat.extensions.count, 1);
+    assert_int_equal(resp.orpcthat.extensions.kept[0].size, 9);
+    assert_int_equal(resp.orpcthat.extensions.kept[0].data.offset, 56);
+    assert_param(&resp.hresult, 0, 72);
+    assert_int_equal(resp.anomalies.count, 0);
+    check_response_prefixes(stub, sizeof stub, 11, IISS_NDR20, true);
+}
+
 /* Status reply, NDR20: ORPCTHAT, conformance 108, the blob, required size,
  * service count, HRESULT. */
 static const uint8_t status_reply_ndr20[] = {
@@ -616,6 +678,7 @@ static void test_status_reply_ndr64(void **state)
     assert_param(&resp.hresult, 0, 140);
     assert_int_equal(resp.anomalies.count, 0);
     assert_two_services(stub, sizeof stub, &resp);
+    check_response_prefixes(stub, sizeof stub, 10, IISS_NDR64, false);
 }
 
 /* NDR20 ORPCTHAT in an NDR64 context: the conformance is still an NDR64 one,
@@ -894,13 +957,21 @@ static void test_unknown_opnum(void **state)
 }
 
 /* Every proper prefix of a valid stub: no crash, not complete, and a
- * stub_truncated anomaly inside the prefix. */
+ * stub_truncated anomaly inside the prefix. One exception in an NDR64
+ * context: a prefix can be, byte for byte, a complete stub with an NDR20
+ * ORPC header (zero padding reads as a NULL pointer); choosing that reading
+ * is right, and then the layout must say so. */
 static void check_request_prefixes(const uint8_t *stub, size_t len, uint16_t opnum, iiss_ndr ndr, bool big_endian)
 {
     iiss_request req;
     assert_true(iiss_decode_request(stub, len, opnum, ndr, big_endian, &req));
     for (size_t cut = 0; cut < len; cut++) {
-        assert_false(iiss_decode_request(stub, cut, opnum, ndr, big_endian, &req));
+        if (iiss_decode_request(stub, cut, opnum, ndr, big_endian, &req)) {
+            assert_int_equal(ndr, IISS_NDR64);
+            assert_int_equal(req.orpcthis.layout, IISS_NDR20);
+            assert_non_null(find_anomaly(&req.anomalies, IISS_AN_ORPC_NDR20_IN_NDR64));
+            continue;
+        }
         const iiss_anomaly *a = find_anomaly(&req.anomalies, IISS_AN_STUB_TRUNCATED);
         assert_non_null(a);
         assert_true(a->offset <= cut);
@@ -914,7 +985,12 @@ static void check_response_prefixes(const uint8_t *stub, size_t len, uint16_t op
     iiss_response resp;
     assert_true(iiss_decode_response(stub, len, opnum, ndr, big_endian, NULL, &resp));
     for (size_t cut = 0; cut < len; cut++) {
-        assert_false(iiss_decode_response(stub, cut, opnum, ndr, big_endian, NULL, &resp));
+        if (iiss_decode_response(stub, cut, opnum, ndr, big_endian, NULL, &resp)) {
+            assert_int_equal(ndr, IISS_NDR64);
+            assert_int_equal(resp.orpcthat.layout, IISS_NDR20);
+            assert_non_null(find_anomaly(&resp.anomalies, IISS_AN_ORPC_NDR20_IN_NDR64));
+            continue;
+        }
         const iiss_anomaly *a = find_anomaly(&resp.anomalies, IISS_AN_STUB_TRUNCATED);
         assert_non_null(a);
         assert_true(a->offset <= cut);
@@ -1035,6 +1111,8 @@ int main(void)
         cmocka_unit_test(test_simple_responses_ndr20),
         cmocka_unit_test(test_simple_responses_ndr64),
         cmocka_unit_test(test_orpcthat_with_extension),
+        cmocka_unit_test(test_orpcthat_with_extension_ndr64),
+        cmocka_unit_test(test_orpcthat_with_extension_big_endian),
         cmocka_unit_test(test_status_reply_ndr20),
         cmocka_unit_test(test_status_reply_ndr64),
         cmocka_unit_test(test_status_reply_ndr20_orpc_in_ndr64),
