@@ -156,10 +156,16 @@ void session_write_request(session *s, call_expect *c, const uint32_t *dwords, s
     style.n_extents = 0;
     iiss_write_request(&stub, &style, &s->causality, dwords, n_dwords);
     dce_call h = call_header(s, c);
+    c->request_start = s->to_server.bytes.len;
     dce_write_request(&s->to_server, &h, stub.data, stub.len, s->client_auth);
     c->request_end = s->to_server.bytes.len;
     expect_params(c, dwords, n_dwords);
     bb_free(&stub);
+}
+
+static void begin_response(session *s, call_expect *c)
+{
+    c->response_start = s->to_client.bytes.len;
 }
 
 static void finish_response(session *s, call_expect *c)
@@ -175,6 +181,7 @@ void session_write_simple_response(session *s, call_expect *c, uint32_t hresult)
     stub.big_endian = s->cfg.big_endian;
     iiss_write_simple_response(&stub, &s->style, hresult);
     dce_call h = call_header(s, c);
+    begin_response(s, c);
     dce_write_response(&s->to_client, &h, stub.data, stub.len, s->server_auth);
     c->has_hresult = true;
     c->hresult = hresult;
@@ -192,6 +199,7 @@ void session_write_status_response(session *s, call_expect *c, uint64_t conforma
     iiss_write_status_response(&stub, &s->style, conformance, buffer, buffer_len, required_size, num_services,
                                hresult);
     dce_call h = call_header(s, c);
+    begin_response(s, c);
     dce_write_response(&s->to_client, &h, stub.data, stub.len, s->server_auth);
     c->has_hresult = true;
     c->hresult = hresult;
@@ -205,6 +213,7 @@ void session_write_status_response(session *s, call_expect *c, uint64_t conforma
 void session_write_raw_response(session *s, call_expect *c, const uint8_t *stub, size_t stub_len)
 {
     dce_call h = call_header(s, c);
+    begin_response(s, c);
     dce_write_response(&s->to_client, &h, stub, stub_len, s->server_auth);
     finish_response(s, c);
 }
@@ -212,6 +221,7 @@ void session_write_raw_response(session *s, call_expect *c, const uint8_t *stub,
 void session_write_fault(session *s, call_expect *c, uint32_t status)
 {
     dce_call h = call_header(s, c);
+    begin_response(s, c);
     dce_write_fault(&s->to_client, &h, status, DCE_PFC_DID_NOT_EXECUTE, s->server_auth);
     c->has_fault = true;
     c->fault_status = status;
@@ -335,10 +345,67 @@ void session_put_services(json_writer *j, const char *key, const blob_service *s
     json_end_array(j);
 }
 
-static void put_call(session *s, json_writer *j, const call_expect *c)
+/* Did the capture keep the whole first PDU of this type and call id (any
+ * call id when call_id is 0)? */
+static bool pdu_kept(const session *s, uint8_t pkt_type, uint32_t call_id)
 {
+    for (size_t i = 0; i < s->to_server.n_pdus; i++) {
+        const dce_pdu_record *p = &s->to_server.pdus[i];
+        uint32_t frame;
+        if (p->pkt_type == pkt_type && (call_id == 0 || p->call_id == call_id))
+            return tcp_captured_from(&s->tcp, TCP_CLIENT, p->stream_start, &frame) >=
+                   p->stream_end - p->stream_start;
+    }
+    return false;
+}
+
+/* A capture cut by its snaplen: a PDU is decoded from the frame where it
+ * starts, as far as that frame's bytes go (a cut PDU is never reassembled).
+ * Parameters whose bytes were cut become null, a cut stub is reported. */
+#define REQUEST_HEADER_WITH_OBJECT 40u
+static void apply_snaplen(const session *s, call_expect *c, uint32_t *frame_request, uint32_t *frame_response)
+{
+    if (!pdu_kept(s, DCE_PKT_BIND, 0))
+        c->interface_inferred = true; /* the bind's context list was cut */
+    size_t kept = tcp_captured_from(&s->tcp, TCP_CLIENT, c->request_start, frame_request);
+    if (kept < c->request_end - c->request_start) {
+        session_expect_anomaly(c, "stub_truncated");
+        size_t params_at = REQUEST_HEADER_WITH_OBJECT + (s->cfg.ndr64 ? 40u : 32u);
+        int64_t *params[2] = {NULL, NULL};
+        switch (c->opnum) {
+        case IISS_OPNUM_STOP: params[0] = &c->timeout_ms; params[1] = &c->force; break;
+        case IISS_OPNUM_START: params[0] = &c->timeout_ms; break;
+        case IISS_OPNUM_REBOOT: params[0] = &c->timeout_ms; params[1] = &c->force_apps_closed; break;
+        case IISS_OPNUM_STATUS: params[0] = &c->buffer_size; break;
+        default: break;
+        }
+        for (size_t i = 0; i < 2; i++)
+            if (params[i] && params_at + 4u * (i + 1u) > kept)
+                *params[i] = -1;
+    }
+    if (!c->has_response)
+        return;
+    kept = tcp_captured_from(&s->tcp, TCP_SERVER, c->response_start, frame_response);
+    if (kept < c->response_end - c->response_start) {
+        c->has_hresult = false;
+        c->required_size = c->num_services = -1;
+        c->has_services = false;
+        bool listed = false;
+        for (size_t i = 0; i < c->n_anomalies; i++)
+            listed |= strcmp(c->anomalies[i].kind, "stub_truncated") == 0;
+        if (!listed)
+            session_expect_anomaly(c, "stub_truncated");
+    }
+}
+
+static void put_call(session *s, json_writer *j, const call_expect *expected)
+{
+    call_expect adjusted = *expected;
+    call_expect *c = &adjusted;
     uint32_t frame_request = tcp_completion_frame(&s->tcp, TCP_CLIENT, c->request_end);
     uint32_t frame_response = c->has_response ? tcp_completion_frame(&s->tcp, TCP_SERVER, c->response_end) : 0;
+    if (s->tcp.truncated)
+        apply_snaplen(s, c, &frame_request, &frame_response);
     char text[64];
     json_begin_object(j, NULL);
     cap_format_time(cap_frame_time(&s->cap, frame_request), text);
@@ -434,7 +501,12 @@ static void put_call(session *s, json_writer *j, const call_expect *c)
 typedef struct pdu_at_frame {
     const dce_pdu_record *pdu;
     uint32_t frame;
+    bool cut;         /* only the start of the PDU is in the capture */
+    bool opnum_known; /* tshark can name the opnum (request, or reply to a seen request) */
 } pdu_at_frame;
+
+#define DCE_COMMON_HEADER 16u
+
 
 static int by_frame_then_position(const void *a, const void *b)
 {
@@ -456,11 +528,26 @@ static void put_pdus(session *s, json_writer *j)
     for (int side = 0; side < 2; side++) {
         const dce_stream *d = side == TCP_CLIENT ? &s->to_server : &s->to_client;
         for (size_t i = 0; i < d->n_pdus; i++) {
-            uint32_t frame = tcp_completion_frame(&s->tcp, side, d->pdus[i].stream_end);
+            const dce_pdu_record *p = &d->pdus[i];
+            /* tshark names a response's opnum only when it saw the binding. */
+            bool opnum_known = p->pkt_type == DCE_PKT_REQUEST || !s->interface_inferred;
+            uint32_t frame = tcp_completion_frame(&s->tcp, side, p->stream_end);
+            bool cut = false;
+            if (s->tcp.truncated) {
+                size_t kept = tcp_captured_from(&s->tcp, side, p->stream_start, &frame);
+                cut = kept < p->stream_end - p->stream_start;
+                if (cut && kept < DCE_COMMON_HEADER)
+                    frame = 0;
+                if (p->pkt_type != DCE_PKT_REQUEST)
+                    opnum_known = opnum_known && pdu_kept(s, DCE_PKT_BIND, 0) &&
+                                  pdu_kept(s, DCE_PKT_REQUEST, p->call_id);
+            }
             if (frame == 0)
                 continue; /* never completed in the capture */
-            list[n].pdu = &d->pdus[i];
+            list[n].pdu = p;
             list[n].frame = frame;
+            list[n].cut = cut;
+            list[n].opnum_known = opnum_known && !cut;
             n++;
         }
     }
@@ -472,11 +559,15 @@ static void put_pdus(session *s, json_writer *j)
         json_int(j, "frame", list[i].frame);
         json_int(j, "pkt_type", p->pkt_type);
         json_int(j, "call_id", p->call_id);
-        put_nullable_int(j, "ctx_id", p->ctx_id);
-        /* tshark names a response's opnum only when it saw the binding. */
-        bool unbound_reply = s->interface_inferred && p->pkt_type != DCE_PKT_REQUEST;
-        put_nullable_int(j, "opnum", unbound_reply ? -1 : p->opnum);
+        put_nullable_int(j, "ctx_id", list[i].cut ? -1 : p->ctx_id);
+        put_nullable_int(j, "opnum", list[i].opnum_known ? p->opnum : -1);
         json_int(j, "flags", p->flags);
+        if (list[i].cut) {
+            /* tshark stops at the common header of a cut PDU. */
+            json_bool(j, "truncated", true);
+            json_end_object(j);
+            continue;
+        }
         char text[37];
         if (p->has_object) {
             guid_to_string(&p->object, text);

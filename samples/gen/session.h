@@ -77,8 +77,10 @@ typedef struct call_expect {
     expected_anomaly anomalies[SESSION_MAX_ANOMALIES];
     bool interface_inferred;
     bool has_response;
-    size_t request_end;        /* end of the request's last PDU, client stream */
-    size_t response_end;       /* end of the response's last PDU, server stream */
+    size_t request_start;      /* the request's PDUs in the client stream */
+    size_t request_end;
+    size_t response_start;     /* the response's PDUs in the server stream */
+    size_t response_end;
 } call_expect;
 
 typedef struct session {

@@ -34,6 +34,7 @@ void tcp_conn_free(tcp_conn *c)
         bb_free(&c->side[s].data);
         bb_free(&c->side[s].received);
         free(c->side[s].progress);
+        free(c->side[s].segments);
     }
 }
 
@@ -56,8 +57,24 @@ static uint32_t seq_of(const tcp_direction *d, size_t offset)
     return d->isn + 1u + (uint32_t)offset;
 }
 
+static void note_segment(tcp_direction *d, uint32_t frame, size_t offset, size_t len, size_t captured)
+{
+    if (d->n_segments == d->cap_segments) {
+        d->cap_segments = d->cap_segments ? d->cap_segments * 2 : 64;
+        d->segments = realloc(d->segments, d->cap_segments * sizeof *d->segments);
+        if (!d->segments)
+            abort();
+    }
+    tcp_segment_note *n = &d->segments[d->n_segments++];
+    n->frame = frame;
+    n->offset = offset;
+    n->len = len;
+    n->captured = captured;
+}
+
+/* Writes one frame; *captured_payload gets the payload bytes the snaplen keeps. */
 static uint32_t write_segment(tcp_conn *c, int side, uint32_t seq, uint8_t flags, uint16_t mss_option,
-                              const uint8_t *payload, size_t len)
+                              const uint8_t *payload, size_t len, size_t *captured_payload)
 {
     tcp_direction *me = &c->side[side];
     const tcp_direction *peer = &c->side[!side];
@@ -78,6 +95,11 @@ static uint32_t write_segment(tcp_conn *c, int side, uint32_t seq, uint8_t flags
     bb_init(&frame);
     net_build_tcp_frame(&frame, &c->link, &me->ep, &peer->ep, &seg, payload, len);
     uint32_t number = cap_write(c->cap, frame.data, frame.len);
+    size_t cut = frame.len > c->cap->snaplen ? frame.len - c->cap->snaplen : 0;
+    if (captured_payload)
+        *captured_payload = cut < len ? len - cut : 0;
+    if (cut && len)
+        c->truncated = true;
     bb_free(&frame);
     cap_advance_us(c->cap, c->segment_gap_us);
     return number;
@@ -87,12 +109,12 @@ void tcp_handshake(tcp_conn *c)
 {
     tcp_direction *cl = &c->side[TCP_CLIENT];
     tcp_direction *sv = &c->side[TCP_SERVER];
-    write_segment(c, TCP_CLIENT, cl->isn, TCP_SYN, c->mss, NULL, 0);
+    write_segment(c, TCP_CLIENT, cl->isn, TCP_SYN, c->mss, NULL, 0, NULL);
     cap_advance_us(c->cap, 350);
     /* The SYN/ACK acknowledges isn+1: in_order is still 0 so seq_of gives it. */
-    write_segment(c, TCP_SERVER, sv->isn, TCP_SYN | TCP_ACK, c->mss, NULL, 0);
+    write_segment(c, TCP_SERVER, sv->isn, TCP_SYN | TCP_ACK, c->mss, NULL, 0, NULL);
     cap_advance_us(c->cap, 60);
-    write_segment(c, TCP_CLIENT, cl->isn + 1u, TCP_ACK, 0, NULL, 0);
+    write_segment(c, TCP_CLIENT, cl->isn + 1u, TCP_ACK, 0, NULL, 0, NULL);
 }
 
 void tcp_assume_established(tcp_conn *c)
@@ -116,8 +138,10 @@ uint32_t tcp_emit(tcp_conn *c, int side, size_t offset, size_t len, bool push)
         fprintf(stderr, "iiss-samplegen: segment outside the queued data\n");
         abort();
     }
+    size_t captured = 0;
     uint32_t frame = write_segment(c, side, seq_of(d, offset), (uint8_t)(TCP_ACK | (push ? TCP_PSH : 0)), 0,
-                                   d->data.data + offset, len);
+                                   d->data.data + offset, len, &captured);
+    note_segment(d, frame, offset, len, captured);
     memset(d->received.data + offset, 1, len);
     if (offset + len > d->next_send)
         d->next_send = offset + len;
@@ -148,7 +172,7 @@ void tcp_send_queued(tcp_conn *c, int side, const size_t *sizes, size_t n_sizes)
 uint32_t tcp_ack(tcp_conn *c, int side)
 {
     tcp_direction *d = &c->side[side];
-    return write_segment(c, side, seq_of(d, d->data.len), TCP_ACK, 0, NULL, 0);
+    return write_segment(c, side, seq_of(d, d->data.len), TCP_ACK, 0, NULL, 0, NULL);
 }
 
 void tcp_close(tcp_conn *c, int first)
@@ -156,13 +180,13 @@ void tcp_close(tcp_conn *c, int first)
     int second = !first;
     tcp_direction *a = &c->side[first];
     tcp_direction *b = &c->side[second];
-    write_segment(c, first, seq_of(a, a->data.len), TCP_FIN | TCP_ACK, 0, NULL, 0);
+    write_segment(c, first, seq_of(a, a->data.len), TCP_FIN | TCP_ACK, 0, NULL, 0, NULL);
     a->fin_sent = true;
     cap_advance_us(c->cap, 200);
-    write_segment(c, second, seq_of(b, b->data.len), TCP_FIN | TCP_ACK, 0, NULL, 0);
+    write_segment(c, second, seq_of(b, b->data.len), TCP_FIN | TCP_ACK, 0, NULL, 0, NULL);
     b->fin_sent = true;
     cap_advance_us(c->cap, 100);
-    write_segment(c, first, seq_of(a, a->data.len) + 1u, TCP_ACK, 0, NULL, 0);
+    write_segment(c, first, seq_of(a, a->data.len) + 1u, TCP_ACK, 0, NULL, 0, NULL);
 }
 
 uint32_t tcp_completion_frame(const tcp_conn *c, int side, size_t end)
@@ -171,5 +195,20 @@ uint32_t tcp_completion_frame(const tcp_conn *c, int side, size_t end)
     for (size_t i = 0; i < d->n_progress; i++)
         if (d->progress[i].in_order >= end)
             return d->progress[i].frame;
+    return 0;
+}
+
+size_t tcp_captured_from(const tcp_conn *c, int side, size_t offset, uint32_t *frame)
+{
+    const tcp_direction *d = &c->side[side];
+    *frame = 0;
+    for (size_t i = 0; i < d->n_segments; i++) {
+        const tcp_segment_note *n = &d->segments[i];
+        if (offset < n->offset || offset >= n->offset + n->len)
+            continue;
+        *frame = n->frame;
+        size_t kept_end = n->offset + n->captured;
+        return offset < kept_end ? kept_end - offset : 0;
+    }
     return 0;
 }

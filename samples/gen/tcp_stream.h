@@ -25,6 +25,15 @@ typedef struct tcp_progress {
     size_t in_order; /* bytes of the direction received in order after this frame */
 } tcp_progress;
 
+/* A data segment as captured: its stream range and how much of it the
+ * snaplen kept. */
+typedef struct tcp_segment_note {
+    uint32_t frame;
+    size_t offset;
+    size_t len;
+    size_t captured;
+} tcp_segment_note;
+
 typedef struct tcp_direction {
     net_endpoint ep;
     uint32_t isn;
@@ -39,6 +48,9 @@ typedef struct tcp_direction {
     tcp_progress *progress;
     size_t n_progress;
     size_t cap_progress;
+    tcp_segment_note *segments;
+    size_t n_segments;
+    size_t cap_segments;
 } tcp_direction;
 
 typedef struct tcp_conn {
@@ -47,6 +59,7 @@ typedef struct tcp_conn {
     tcp_direction side[2];
     uint16_t mss;
     uint64_t segment_gap_us; /* clock step after each frame of a burst */
+    bool truncated;          /* some payload was cut by the snaplen */
 } tcp_conn;
 
 void tcp_conn_init(tcp_conn *c, capfile *cap, const net_link *link, const net_endpoint *client,
@@ -77,5 +90,10 @@ void tcp_close(tcp_conn *c, int first);
 /* The frame after which the receiver of `side`'s data has bytes
  * [0, end) in order; 0 if never. */
 uint32_t tcp_completion_frame(const tcp_conn *c, int side, size_t end);
+
+/* Bytes of `side`'s stream from `offset` that the first segment carrying
+ * that byte kept under the snaplen (0 if none); *frame gets that segment's
+ * frame (0 when no segment carried it). */
+size_t tcp_captured_from(const tcp_conn *c, int side, size_t offset, uint32_t *frame);
 
 #endif
