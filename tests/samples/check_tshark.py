@@ -11,10 +11,17 @@ Asserts, per the expected file written by iiss-samplegen:
   - per frame, the DCE/RPC PDUs tshark dissects carry exactly the packet
     types, call ids, context ids, opnums and flags of the "pdus" list, and
     the bind / bind_ack / request UUIDs (interfaces, transfer syntaxes,
-    object UUID) listed there.
+    object UUID) listed there;
+  - for every clean call (no anomaly, not sealed), the stub bytes tshark
+    reassembles hold what the call's expected values say, rebuilt here by
+    NDR rules from those values alone: COM version 5.7 first in the request
+    then its DWORD parameters; the response's HRESULT last; for Status the
+    conformance, the STATUS_BLOB (records and UTF-16LE strings rebuilt from
+    the "services" list) and pdwMDRequiredBufferSize / pdwNumServices.
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -29,12 +36,18 @@ FIELDS = [
     "dcerpc.cn_bind_trans_id",
     "dcerpc.cn_ack_trans_id",
     "dcerpc.obj_id",
+    "dcerpc.stub_data",
+    "dcerpc.drep.byteorder",
     "_ws.malformed",
     "_ws.expert.severity",
     "tcp.analysis.flags",
 ]
 PI_ERROR = 0x00800000
 PKT_BIND, PKT_BIND_ACK, PKT_ALTER, PKT_ALTER_RESP = 11, 12, 14, 15
+RECORD_SIZE = 36
+# The [in] DWORDs of each method, in IDL order (MS-IISS section 6).
+PARAMS = {7: ["timeout_ms", "force"], 8: ["timeout_ms"], 9: ["timeout_ms", "force_apps_closed"],
+          10: ["buffer_size"], 11: []}
 
 
 def run_tshark(tshark, capture, options):
@@ -73,6 +86,71 @@ def expected_by_frame(pdus):
         if "object" in p:
             e["dcerpc.obj_id"].append(p["object"].lower())
     return by_frame
+
+
+def dword(value, big_endian):
+    return struct.pack(">I" if big_endian else "<I", value)
+
+
+def rebuild_blob(services, length):
+    """A STATUS_BLOB from the expected services: records, then each string
+    where its WCHAR offset says, zeros elsewhere (MS-IISS 2.2.1, 2.2.2)."""
+    blob = bytearray(length)
+    for i, svc in enumerate(services):
+        fields = [svc["name_offset"], svc["display_name_offset"], svc["service_type"], svc["current_state"],
+                  svc["controls_accepted"], svc["win32_exit_code"], svc["service_specific_exit_code"],
+                  svc["check_point"], svc["wait_hint"]]
+        blob[i * RECORD_SIZE:(i + 1) * RECORD_SIZE] = struct.pack("<9I", *fields)
+        for text, offset in ((svc["name"], svc["name_offset"]), (svc["display_name"], svc["display_name_offset"])):
+            encoded = text.encode("utf-16-le") + b"\0\0"
+            blob[2 * offset:2 * offset + len(encoded)] = encoded
+    return bytes(blob)
+
+
+def stub_of(frames, number, index=-1):
+    """The stub tshark reassembled in a frame (the last one when several)."""
+    row = frames.get(number)
+    if not row or not row["dcerpc.stub_data"]:
+        return None, False
+    return bytes.fromhex(row["dcerpc.stub_data"][index]), row["dcerpc.drep.byteorder"][index] == "0"
+
+
+def check_call_stubs(call, frames):
+    errors = []
+    where = f"call {call['method']} (frames {call['frame_request']}/{call['frame_response']})"
+    request, big = stub_of(frames, call["frame_request"])
+    if request is None:
+        return [f"{where}: tshark shows no request stub"]
+    version = struct.pack(">HH" if big else "<HH", 5, 7)
+    if request[:4] != version:
+        errors.append(f"{where}: request stub starts {request[:4].hex()}, not COM version 5.7")
+    params = b"".join(dword(call["params"][name], big) for name in PARAMS[call["opnum"]])
+    if params and not request.endswith(params):
+        errors.append(f"{where}: request stub ends {request[-len(params):].hex()}, expected {params.hex()}")
+    if call["frame_response"] is None or call["hresult"] is None:
+        return errors
+    response, big = stub_of(frames, call["frame_response"])
+    if response is None:
+        return errors + [f"{where}: tshark shows no response stub"]
+    if not response.endswith(dword(int(call["hresult"], 16), big)):
+        errors.append(f"{where}: response stub does not end with HRESULT {call['hresult']}")
+    if call["opnum"] == 10 and call["required_size"] is not None:
+        tail = dword(call["required_size"], big) + dword(call["num_services"], big)
+        if response[-12:-4] != tail:
+            errors.append(f"{where}: required size / service count are {response[-12:-4].hex()}, "
+                          f"expected {tail.hex()}")
+        size = call["params"]["buffer_size"]
+        ndr64 = call["ndr"] == "NDR64"
+        that_len, conf_len = (16, 8) if ndr64 else (8, 4)
+        conformance = response[that_len:that_len + conf_len]
+        want = struct.pack((">" if big else "<") + ("Q" if ndr64 else "I"), size)
+        if conformance != want:
+            errors.append(f"{where}: conformance {conformance.hex()}, expected {want.hex()}")
+        blob = response[that_len + conf_len:that_len + conf_len + size]
+        rebuilt = rebuild_blob(call["services"], size)
+        if blob != rebuilt:
+            errors.append(f"{where}: STATUS_BLOB differs from the one rebuilt from the expected services")
+    return errors
 
 
 def as_ints(values, base=10):
@@ -129,11 +207,18 @@ def main():
             if obj not in row["dcerpc.obj_id"]:
                 errors.append(f"frame {number}: object UUID {obj} missing ({row['dcerpc.obj_id']})")
 
+    checked = 0
+    for call in expected["calls"]:
+        if call["anomalies"] or call["sealed"]:
+            continue
+        errors.extend(check_call_stubs(call, frames))
+        checked += 1
+
     for e in errors:
         print(f"{capture}: {e}")
     if errors:
         return 1
-    print(f"{capture}: {len(frames)} frames, {len(expected['pdus'])} PDUs as expected")
+    print(f"{capture}: {len(frames)} frames, {len(expected['pdus'])} PDUs and {checked} call stubs as expected")
     return 0
 
 
