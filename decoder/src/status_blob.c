@@ -3,7 +3,8 @@
  * The blob is decoded once per candidate offset unit: WCHAR offsets as 2.2.1
  * says, and byte offsets (the 4.1 example, SCMR's habit) only when the WCHAR
  * reading puts strings where they cannot be. Byte offsets are kept only when
- * they place every string cleanly, and are then reported as an anomaly.
+ * they place the strings plausibly (even positions, packed) and with fewer
+ * problems than WCHAR offsets, and are then reported as an anomaly.
  *
  * Hostile input stays cheap: records are bounded by len/36, the NUL search
  * uses one precomputed table (linear), and the UTF-8 produced for all strings
@@ -266,7 +267,7 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
 
     if (unit == IISS_OFFSET_BYTE)
         iiss_anomaly_add(&out->anomalies, IISS_AN_BYTE_OFFSETS, IISS_REC_OFF_NAME, 4,
-                         "string offsets are byte offsets: read as WCHARs (MS-IISS 2.2.1) they land on no valid string");
+                         "string offsets are byte offsets: read as WCHARs (MS-IISS 2.2.1) they misplace the strings");
     if (len % 2 != 0)
         iiss_anomaly_add(&out->anomalies, IISS_AN_ODD_LENGTH, (uint32_t)(span_len - 1), 1,
                          "buffer length %zu is odd: UTF-16 strings cannot fill it", len);
@@ -368,11 +369,10 @@ static bool infer_count(const uint8_t *buf, size_t len, iiss_offset_unit unit, u
     return true;
 }
 
-/* Anomalies that mean the strings are not where this unit says they are. */
-static bool placement_is_clean(const iiss_status_blob *blob, const layout_stats *stats)
+/* How many anomalies say the strings are not where this unit puts them. */
+static size_t placement_problems(const iiss_status_blob *blob, const layout_stats *stats)
 {
-    if (stats->leading_gap)
-        return false;
+    size_t problems = stats->leading_gap ? 1 : 0;
     for (size_t i = 0; i < blob->anomalies.count; i++) {
         switch (blob->anomalies.items[i].kind) {
         case IISS_AN_STRING_OUT_OF_BOUNDS:
@@ -381,24 +381,26 @@ static bool placement_is_clean(const iiss_status_blob *blob, const layout_stats 
         case IISS_AN_STRING_OVERLAP:
         case IISS_AN_COUNT_MISMATCH:
         case IISS_AN_COUNT_NOT_INFERRED:
+            problems++;
+            break;
         case IISS_AN_TOO_MANY_ANOMALIES:
-            return false;
+            problems += 1 + blob->anomalies.dropped;
+            break;
         default:
             break;
         }
     }
-    return true;
+    return problems;
 }
 
-/* Byte offsets are taken only when they explain the blob as a server
- * writes it: every string placed cleanly, WCHAR strings at even positions
- * (one odd one is an anomaly, more mean the reading is wrong) and packed one
- * after the other. Reading a WCHAR blob with byte offsets puts strings in
- * the middle of other data: odd, scattered, with holes between them. */
-static bool byte_offsets_convince(const iiss_status_blob *blob, const layout_stats *stats)
+/* Byte offsets must explain the blob as a server writes it: WCHAR strings
+ * at even positions (one odd one is an anomaly, more mean the reading is
+ * wrong) and packed one after the other. Reading a WCHAR blob with byte
+ * offsets puts strings in the middle of other data: odd, scattered, with
+ * holes between them. */
+static bool byte_offsets_plausible(const iiss_status_blob *blob, const layout_stats *stats)
 {
-    return blob->service_count > 0 && placement_is_clean(blob, stats) && stats->misaligned * 4 < stats->strings &&
-           stats->holes <= stats->strings;
+    return blob->service_count > 0 && stats->misaligned * 4 < stats->strings && stats->holes <= stats->strings;
 }
 
 /* One decoding attempt: count given, or inferred for this unit. */
@@ -432,12 +434,17 @@ bool iiss_status_blob_decode(const uint8_t *buf, size_t len, const uint32_t *num
         return false;
     }
 
+    /* WCHAR offsets (2.2.1) unless they misplace strings and byte offsets
+     * place them plausibly and with fewer problems (a byte-offset blob may
+     * be corrupted too). */
     layout_stats wchar_stats, byte_stats;
     bool ok = attempt(buf, len, num_services, IISS_OFFSET_WCHAR, all_zero, next_nul, out, &wchar_stats);
-    if (ok && !placement_is_clean(out, &wchar_stats)) {
+    size_t wchar_problems = ok ? placement_problems(out, &wchar_stats) : 0;
+    if (wchar_problems > 0) {
         iiss_status_blob by_bytes;
         bool ok_bytes = attempt(buf, len, num_services, IISS_OFFSET_BYTE, all_zero, next_nul, &by_bytes, &byte_stats);
-        if (ok_bytes && byte_offsets_convince(&by_bytes, &byte_stats)) {
+        if (ok_bytes && byte_offsets_plausible(&by_bytes, &byte_stats) &&
+            placement_problems(&by_bytes, &byte_stats) < wchar_problems) {
             iiss_status_blob_free(out);
             *out = by_bytes;
         } else {

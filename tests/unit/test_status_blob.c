@@ -526,6 +526,27 @@ static void test_corruption_does_not_switch_unit(void **state)
     iiss_status_blob_free(&blob);
 }
 
+/* A byte-offset blob with one bad offset (FTPSVC's iDisplayName, field at
+ * 112, set to 4096) is still read with byte offsets: read as WCHARs the
+ * first string would sit at byte 288 and records 4-7 would be string text. */
+static void test_corrupted_byte_offset_blob(void **state)
+{
+    (void)state;
+    uint8_t b[BUF_MAX];
+    build_realistic(b, byte_offsets);
+    put_u32(b, 112, 4096);
+    iiss_status_blob blob;
+    assert_true(iiss_status_blob_decode(b, REALISTIC_LEN, NULL, &blob));
+    assert_int_equal(blob.offset_unit, IISS_OFFSET_BYTE);
+    assert_int_equal(blob.num_services, 4);
+    assert_int_equal(blob.anomalies.count, 2);
+    assert_int_equal(find_anomaly(&blob, IISS_AN_BYTE_OFFSETS)->offset, 0);
+    assert_int_equal(find_anomaly(&blob, IISS_AN_STRING_OUT_OF_BOUNDS)->offset, 112);
+    assert_string(&blob.services[3].name, "FTPSVC", 356, 14);
+    assert_false(blob.services[3].display_name.present);
+    iiss_status_blob_free(&blob);
+}
+
 static void test_offset_unit_names(void **state)
 {
     (void)state;
@@ -559,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_string_misaligned),
         cmocka_unit_test(test_too_many_anomalies),
         cmocka_unit_test(test_corruption_does_not_switch_unit),
+        cmocka_unit_test(test_corrupted_byte_offset_blob),
         cmocka_unit_test(test_offset_unit_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
