@@ -333,7 +333,7 @@ int write_sample_malformed(const char *out_dir)
 {
     session_config cfg = scenario_default_config(
         "malformed",
-        "Status replies whose STATUS_BLOBs each carry one anomaly kind (buffer_too_short, count_mismatch, "
+        "Status replies whose STATUS_BLOBs each carry an anomaly kind (buffer_too_short, count_mismatch, "
         "string_out_of_bounds, string_in_records, string_unterminated, invalid_utf16, string_overlap, "
         "string_shared, unreferenced_gap, odd_length, byte_offsets, string_misaligned, too_many_anomalies, "
         "nonzero_error_buffer, required_size_inconsistent, conformance_mismatch), a truncated response stub, an "

@@ -13,7 +13,7 @@ int write_sample_fragmented(const char *out_dir)
 {
     session_config cfg = scenario_default_config(
         "fragmented",
-        "A hosting server with 40 IIS services: max_xmit_frag 760, so the Status reply travels in 8 DCE/RPC "
+        "A hosting server with 40 IIS services: max_xmit_frag 760, so the Status reply travels in 7 DCE/RPC "
         "fragments; TCP segments split PDUs and carry several; the Stop request's first segment holds only 10 "
         "bytes of the DCE/RPC header (tshark needs -d to dissect it).");
     cfg.max_frag = 760;
