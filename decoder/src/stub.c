@@ -26,8 +26,9 @@
  * ORPCF_LOCAL and ORPCF_RESERVED1..4, so those bits are tolerated. Any other
  * bit means the bytes are no ORPCTHIS (used to rank layouts and to infer). */
 #define ORPCTHIS_KNOWN_FLAGS 0x1Fu
-/* Bytes after the last parameter that pass as alignment padding. */
-#define TOLERATED_TRAILING_BYTES 7u
+/* Bytes after the last parameter pass as padding only up to this alignment
+ * (from the stub start): at most 7, and none after an 8-aligned end. */
+#define TRAILING_PADDING_ALIGNMENT 8u
 
 const char *iiss_ndr_name(iiss_ndr ndr)
 {
@@ -341,12 +342,14 @@ static void note_truncation(const ndr_walk *w, iiss_anomaly_list *anomalies)
                      (unsigned long long)w->truncated_needs, len - at);
 }
 
-/* After the last parameter: up to 7 bytes pass as alignment padding. */
+/* After the last parameter: padding up to the next multiple of 8 passes
+ * silently; anything more is data nobody accounts for. */
 static layout_fit note_trailing(const ndr_walk *w, iiss_anomaly_list *anomalies)
 {
     uint32_t end = walk_pos(w);
     uint32_t trailing = (uint32_t)w->rd.len - end;
-    if (trailing <= TOLERATED_TRAILING_BYTES)
+    uint32_t padding = (TRAILING_PADDING_ALIGNMENT - end % TRAILING_PADDING_ALIGNMENT) % TRAILING_PADDING_ALIGNMENT;
+    if (trailing <= padding)
         return FIT_EXACT;
     iiss_anomaly_add(anomalies, IISS_AN_STUB_TRAILING_BYTES, end, trailing,
                      "%u bytes after the last parameter", trailing);

@@ -922,9 +922,25 @@ static void test_orpc_malformed(void **state)
 static void test_trailing_bytes(void **state)
 {
     (void)state;
+    /* Start ends at 36: 4 bytes of any value up to 40 are padding. */
     static const uint8_t padded[] = {ORPCTHIS20_LE, 0x00, 0x00, 0x00, 0x00, 0x99, 0x99, 0x99, 0x99};
     iiss_request req;
     assert_true(iiss_decode_request(padded, sizeof padded, 8, IISS_NDR20, false, &req));
+    assert_int_equal(req.anomalies.count, 0);
+
+    /* Kill ends at 32, already aligned: a stray DWORD is no padding. */
+    static const uint8_t kill_stray[] = {ORPCTHIS20_LE, 0x00, 0x00, 0x00, 0x00};
+    assert_true(iiss_decode_request(kill_stray, sizeof kill_stray, 11, IISS_NDR20, false, &req));
+    const iiss_anomaly *stray = find_anomaly(&req.anomalies, IISS_AN_STUB_TRAILING_BYTES);
+    assert_non_null(stray);
+    assert_int_equal(stray->offset, 32);
+    assert_int_equal(stray->length, 4);
+
+    /* NDR64 Start ends at 44: padded to 48. */
+    static const uint8_t start64_padded[] = {ORPCTHIS64_LE, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    assert_true(iiss_decode_request(start64_padded, sizeof start64_padded, 8, IISS_NDR64, false, &req));
+    assert_int_equal(req.orpcthis.layout, IISS_NDR64);
+    assert_param(&req.timeout_ms, 1, 40);
     assert_int_equal(req.anomalies.count, 0);
 
     static const uint8_t extra[] = {ORPCTHIS20_LE, 0x00, 0x00, 0x00, 0x00, 1, 2, 3, 4, 5, 6, 7, 8};
