@@ -185,14 +185,17 @@ const iiss_value_name iiss_hresult_names[] = {
     {0, NULL},
 };
 
-/* C706 Appendix E (nca_s_*) and the Win32 codes Windows' RPC runtime puts
- * in FAULT PDUs instead. */
+/* C706 Appendix E (nca_s_*) and the Win32 values Windows' RPC runtime puts
+ * in FAULT PDUs instead (MS-RPCE 2.2.2.6 / 3.1.1.5.5), under the nca_s_
+ * names DCE/RPC tools show for them (0x6F7 is RPC_X_BAD_STUB_DATA as a
+ * Win32 code). */
 const iiss_value_name iiss_fault_status_names[] = {
-    {0x00000005, "ERROR_ACCESS_DENIED"},
+    {0x00000001, "nca_s_fault_other"},
+    {0x00000005, "nca_s_fault_access_denied"},
     {0x000006D1, "RPC_S_PROCNUM_OUT_OF_RANGE"},
-    {0x000006D8, "EPT_S_CANT_PERFORM_OP"},
+    {0x000006D8, "nca_s_fault_cant_perform"},
     {0x000006E4, "RPC_S_CANNOT_SUPPORT"},
-    {0x000006F7, "RPC_X_BAD_STUB_DATA"},
+    {0x000006F7, "nca_s_fault_ndr"},
     {0x0000071A, "RPC_S_CALL_CANCELLED"},
     {0x80010105, "RPC_E_SERVERFAULT"},
     {0x80010108, "RPC_E_DISCONNECTED"},

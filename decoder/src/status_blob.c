@@ -3,7 +3,7 @@
  * The blob is decoded once per candidate offset unit: WCHAR offsets as 2.2.1
  * says, and byte offsets (the 4.1 example, SCMR's habit) only when the WCHAR
  * reading puts strings where they cannot be. Byte offsets are kept only when
- * they place the strings plausibly (even positions, packed) and with fewer
+ * they place the strings plausibly (packed, one parity) and with fewer
  * problems than WCHAR offsets, and are then reported as an anomaly.
  *
  * Hostile input stays cheap: records are bounded by len/36, the NUL search
@@ -123,10 +123,13 @@ static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, co
                          iiss_offset_unit_name(ctx->unit), (unsigned long long)pos, ctx->len);
         return true;
     }
-    if (pos < ctx->records_area_end)
+    if (pos < ctx->records_area_end) {
+        /* Record bytes are no string: left unread rather than shown as text. */
         iiss_anomaly_add(ctx->anomalies, IISS_AN_STRING_IN_RECORDS, field_pos, 4,
                          "%s offset %u points to byte %llu, inside the record array (ends at %llu)", what,
                          offset, (unsigned long long)pos, (unsigned long long)ctx->records_area_end);
+        return true;
+    }
     if (pos % 2 != 0)
         iiss_anomaly_add(ctx->anomalies, IISS_AN_STRING_MISALIGNED, field_pos, 4,
                          "%s starts at odd byte %llu", what, (unsigned long long)pos);
@@ -187,11 +190,10 @@ static int compare_refs(const void *a, const void *b)
     return 0;
 }
 
-/* Shared strings (same start) and overlapping ones (different starts, common
- * bytes); also returns the lowest string position (UINT64_MAX if none). */
-static bool check_string_layout(iiss_status_blob *out, uint64_t *lowest, layout_stats *stats)
+/* Shared strings (same start), overlapping ones (different starts, common
+ * bytes) and holes between strings. */
+static bool check_string_layout(iiss_status_blob *out, layout_stats *stats)
 {
-    *lowest = UINT64_MAX;
     memset(stats, 0, sizeof *stats);
     size_t n = 0;
     string_ref *refs = g_try_new(string_ref, out->service_count * 2 + 1);
@@ -239,13 +241,22 @@ static bool check_string_layout(iiss_status_blob *out, uint64_t *lowest, layout_
         }
     }
     stats->strings = n;
-    if (n > 0) {
-        *lowest = refs[0].offset;
-        if (reach > out->strings_end)
-            out->strings_end = (uint32_t)reach;
-    }
+    if (n > 0 && reach > out->strings_end)
+        out->strings_end = (uint32_t)reach;
     g_free(refs);
     return true;
+}
+
+/* Lowers *lowest to where the string an offset of record `index` points at
+ * begins. Positions inside that record or an earlier one, or beyond the
+ * buffer, say nothing about where the records end and are ignored (they
+ * get their own anomaly). */
+static void note_string_start(uint32_t offset, iiss_offset_unit unit, size_t index, size_t span_len,
+                              uint64_t *lowest)
+{
+    uint64_t pos = (uint64_t)offset * unit_size(unit);
+    if (pos >= (uint64_t)(index + 1) * IISS_RECORD_SIZE && pos < span_len && pos < *lowest)
+        *lowest = pos;
 }
 
 /* Decodes with one offset unit and one count. Returns false on allocation
@@ -298,6 +309,7 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
         .utf8_budget = span_len, /* twice the code units the whole buffer holds */
         .anomalies = &out->anomalies,
     };
+    uint64_t lowest = UINT64_MAX; /* the first string, by the records' own account */
     iiss_reader rd;
     iiss_rd_init(&rd, buf, span_len, false);
     for (size_t i = 0; i < n; i++) {
@@ -313,6 +325,8 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
         s->service_specific_exit_code = iiss_rd_u32le(&rd);
         s->check_point = iiss_rd_u32le(&rd);
         s->wait_hint = iiss_rd_u32le(&rd);
+        note_string_start(s->name_offset, unit, i, span_len, &lowest);
+        note_string_start(s->display_name_offset, unit, i, span_len, &lowest);
         if (!decode_string(&ctx, s->record_offset + IISS_REC_OFF_NAME, s->name_offset, "service name", &s->name))
             return false;
         if (!decode_string(&ctx, s->record_offset + IISS_REC_OFF_DISPLAY_NAME, s->display_name_offset,
@@ -320,8 +334,7 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
             return false;
     }
 
-    uint64_t lowest;
-    if (!check_string_layout(out, &lowest, stats))
+    if (!check_string_layout(out, stats))
         return false;
     if (lowest != UINT64_MAX) {
         uint64_t implied = lowest / IISS_RECORD_SIZE;
@@ -354,14 +367,10 @@ static bool infer_count(const uint8_t *buf, size_t len, iiss_offset_unit unit, u
     iiss_rd_init(&rd, buf, span_len, false);
     for (size_t k = 0; k < fit && (uint64_t)(k + 1) * IISS_RECORD_SIZE <= lowest; k++) {
         iiss_rd_seek(&rd, k * IISS_RECORD_SIZE);
-        uint32_t offsets[2];
-        offsets[0] = iiss_rd_u32le(&rd);
-        offsets[1] = iiss_rd_u32le(&rd);
-        for (size_t j = 0; j < 2; j++) {
-            uint64_t pos = (uint64_t)offsets[j] * unit_size(unit);
-            if (pos >= (uint64_t)(k + 1) * IISS_RECORD_SIZE && pos < span_len && pos < lowest)
-                lowest = pos;
-        }
+        uint32_t name_offset = iiss_rd_u32le(&rd);
+        uint32_t display_name_offset = iiss_rd_u32le(&rd);
+        note_string_start(name_offset, unit, k, span_len, &lowest);
+        note_string_start(display_name_offset, unit, k, span_len, &lowest);
     }
     if (lowest == UINT64_MAX)
         return false;
@@ -393,14 +402,16 @@ static size_t placement_problems(const iiss_status_blob *blob, const layout_stat
     return problems;
 }
 
-/* Byte offsets must explain the blob as a server writes it: WCHAR strings
- * at even positions (one odd one is an anomaly, more mean the reading is
- * wrong) and packed one after the other. Reading a WCHAR blob with byte
- * offsets puts strings in the middle of other data: odd, scattered, with
- * holes between them. */
+/* Byte offsets must explain the blob as a server writes it: strings packed
+ * one after the other, all at positions of one parity (a string area
+ * shifted by one byte is misaligned, not misread). Reading a WCHAR blob with
+ * byte offsets puts strings in the middle of other data: odd and even
+ * mixed, scattered, with holes between them. */
 static bool byte_offsets_plausible(const iiss_status_blob *blob, const layout_stats *stats)
 {
-    return blob->service_count > 0 && stats->misaligned * 4 < stats->strings && stats->holes <= stats->strings;
+    size_t aligned = stats->strings - stats->misaligned;
+    size_t minority = aligned < stats->misaligned ? aligned : stats->misaligned;
+    return blob->service_count > 0 && minority * 4 < stats->strings && stats->holes <= stats->strings;
 }
 
 /* One decoding attempt: count given, or inferred for this unit. */

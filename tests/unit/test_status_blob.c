@@ -333,7 +333,8 @@ static void test_string_out_of_bounds(void **state)
     iiss_status_blob_free(&blob);
 }
 
-/* FTPSVC's iServiceName (field at 108) set to 10 WCHARs = byte 20. */
+/* FTPSVC's iServiceName (field at 108) set to 10 WCHARs = byte 20: record
+ * bytes, left unread. "FTPSVC" at [356,370) is then referenced by nobody. */
 static void test_string_in_records(void **state)
 {
     (void)state;
@@ -343,8 +344,17 @@ static void test_string_in_records(void **state)
     uint32_t count = 4;
     iiss_status_blob blob;
     assert_true(iiss_status_blob_decode(b, REALISTIC_LEN, &count, &blob));
-    assert_int_equal(find_anomaly(&blob, IISS_AN_STRING_IN_RECORDS)->offset, 108);
-    assert_int_equal(blob.services[3].name.offset, 20);
+    assert_int_equal(blob.offset_unit, IISS_OFFSET_WCHAR);
+    assert_int_equal(blob.anomalies.count, 2);
+    assert_int_equal(blob.anomalies.items[0].kind, IISS_AN_STRING_IN_RECORDS);
+    assert_int_equal(blob.anomalies.items[0].offset, 108);
+    assert_int_equal(blob.anomalies.items[1].kind, IISS_AN_UNREFERENCED_GAP);
+    assert_int_equal(blob.anomalies.items[1].offset, 356);
+    assert_int_equal(blob.anomalies.items[1].length, 14);
+    assert_int_equal(blob.services[3].name_offset, 10);
+    assert_false(blob.services[3].name.present);
+    assert_null(blob.services[3].name.utf8);
+    assert_string(&blob.services[3].display_name, "Microsoft FTP Service", 370, 44);
     iiss_status_blob_free(&blob);
 }
 
@@ -547,6 +557,42 @@ static void test_corrupted_byte_offset_blob(void **state)
     iiss_status_blob_free(&blob);
 }
 
+/* Two services with byte offsets whose whole string area is shifted one
+ * byte: records end at 72, byte 72 is padding, strings at 73 ("IISADMIN",
+ * 18 bytes), 91 ("IIS Admin Service", 36), 127 ("W3SVC", 12), 139
+ * ("World Wide Web Publishing Service", 68), end at 207 (odd length). */
+static void test_shifted_byte_offset_strings(void **state)
+{
+    (void)state;
+    uint8_t b[BUF_MAX];
+    memset(b, 0, sizeof b);
+    const uint32_t offsets[4] = {73, 91, 127, 139};
+    for (size_t r = 0; r < 2; r++) {
+        put_u32(b, r * 36 + 0, offsets[2 * r]);
+        put_u32(b, r * 36 + 4, offsets[2 * r + 1]);
+        for (size_t f = 0; f < 7; f++)
+            put_u32(b, r * 36 + 8 + 4 * f, statuses[r][f]);
+    }
+    put_utf16(b, 73, "IISADMIN");
+    put_utf16(b, 91, "IIS Admin Service");
+    put_utf16(b, 127, "W3SVC");
+    put_utf16(b, 139, "World Wide Web Publishing Service");
+    uint32_t count = 2;
+    iiss_status_blob blob;
+    assert_true(iiss_status_blob_decode(b, 207, &count, &blob));
+    assert_int_equal(blob.offset_unit, IISS_OFFSET_BYTE);
+    assert_string(&blob.services[0].name, "IISADMIN", 73, 18);
+    assert_string(&blob.services[1].display_name, "World Wide Web Publishing Service", 139, 68);
+    assert_int_equal(find_anomaly(&blob, IISS_AN_BYTE_OFFSETS)->offset, 0);
+    assert_int_equal(find_anomaly(&blob, IISS_AN_ODD_LENGTH)->offset, 206);
+    assert_int_equal(find_anomaly(&blob, IISS_AN_STRING_MISALIGNED)->offset, 0);
+    assert_int_equal(find_anomaly(&blob, IISS_AN_UNREFERENCED_GAP)->offset, 72);
+    /* One misaligned anomaly per string, nothing else besides. */
+    assert_int_equal(blob.anomalies.count, 7);
+    assert_int_equal(blob.unused_tail, 0);
+    iiss_status_blob_free(&blob);
+}
+
 static void test_offset_unit_names(void **state)
 {
     (void)state;
@@ -581,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_too_many_anomalies),
         cmocka_unit_test(test_corruption_does_not_switch_unit),
         cmocka_unit_test(test_corrupted_byte_offset_blob),
+        cmocka_unit_test(test_shifted_byte_offset_strings),
         cmocka_unit_test(test_offset_unit_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
