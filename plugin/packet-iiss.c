@@ -14,9 +14,13 @@
 #include <glib.h>
 
 #include <epan/packet.h>
+#include <epan/conversation.h>
 #include <epan/exceptions.h>
 #include <epan/expert.h>
 #include <epan/guid-utils.h>
+#include <epan/prefs.h>
+#include <epan/proto_data.h>
+#include <epan/range.h>
 #include <epan/show_exception.h>
 #include <epan/unit_strings.h>
 #include <epan/dissectors/packet-dcerpc.h>
@@ -91,6 +95,12 @@ static expert_field ei_iiss_hresult_failure = EI_INIT;
 static expert_field ei_iiss_insufficient_buffer = EI_INIT;
 static expert_field ei_iiss_terminates_processes = EI_INIT;
 static expert_field ei_iiss_reboot = EI_INIT;
+static expert_field ei_iiss_inferred = EI_INIT;
+
+/* Midstream: TCP ports whose unbound DCE/RPC contexts may be IIS
+ * ServiceControl (preference iiss.midstream_ports, empty by default). */
+static range_t *iiss_midstream_ports;
+static dissector_handle_t iiss_midstream_handle;
 
 /* Bit fields of dwServiceType and dwControlsAccepted, registered from the
  * decoder's bit tables (NULL-terminated lists of hf ids for the bitmask). */
@@ -103,6 +113,18 @@ typedef struct iiss_call_state {
     gboolean have_buffer_size;
     guint32 buffer_size;
 } iiss_call_state;
+
+/* One call as the plugin shows it: bound (the DCE/RPC dissector found the
+ * interface through a bind; Wireshark's DCOM helpers are usable) or inferred
+ * (midstream, see below; the decoder's parse only). */
+typedef struct iiss_call_view {
+    guint16 opnum;
+    gboolean ndr64;           /* the context's transfer syntax */
+    gboolean big_endian;      /* the DCE/RPC data representation */
+    dcerpc_info *di;          /* NULL when inferred */
+    guint8 *drep;             /* NULL when inferred */
+    iiss_call_state *state;   /* where dwBufferSize is kept, or NULL */
+} iiss_call_view;
 
 /* DWORD booleans (dwForce, dwForceAppsClosed): the spec's TRUE and FALSE. */
 static const value_string iiss_dword_bool_vals[] = {
@@ -296,15 +318,15 @@ static void add_orpcthat(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, in
  * layout in an NDR20 context (what the helper understands); otherwise the
  * decoder's parse. A helper exception (it parses on its own) is shown and
  * does not stop the rest of the call from being shown. */
-static void show_orpcthis(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
-                          guint8 *drep, gboolean ndr64, const iiss_orpcthis *t)
+static void show_orpcthis(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v,
+                          const iiss_orpcthis *t)
 {
     if (!t->parsed) {
         return;
     }
-    if (!ndr64 && t->layout == IISS_NDR20) {
+    if (v->di != NULL && !v->ndr64 && t->layout == IISS_NDR20) {
         TRY {
-            dissect_dcom_this(tvb, offset, pinfo, tree, di, drep);
+            dissect_dcom_this(tvb, offset, pinfo, tree, v->di, v->drep);
         }
         CATCH_NONFATAL_ERRORS {
             show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
@@ -312,18 +334,18 @@ static void show_orpcthis(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_t
         ENDTRY;
         return;
     }
-    add_orpcthis(tree, pinfo, tvb, offset, drep_big_endian(drep), t);
+    add_orpcthis(tree, pinfo, tvb, offset, v->big_endian, t);
 }
 
-static void show_orpcthat(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
-                          guint8 *drep, gboolean ndr64, const iiss_orpcthat *t)
+static void show_orpcthat(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v,
+                          const iiss_orpcthat *t)
 {
     if (!t->parsed) {
         return;
     }
-    if (!ndr64 && t->layout == IISS_NDR20) {
+    if (v->di != NULL && !v->ndr64 && t->layout == IISS_NDR20) {
         TRY {
-            dissect_dcom_that(tvb, offset, pinfo, tree, di, drep);
+            dissect_dcom_that(tvb, offset, pinfo, tree, v->di, v->drep);
         }
         CATCH_NONFATAL_ERRORS {
             show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
@@ -331,24 +353,21 @@ static void show_orpcthat(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_t
         ENDTRY;
         return;
     }
-    add_orpcthat(tree, pinfo, tvb, offset, drep_big_endian(drep), t);
+    add_orpcthat(tree, pinfo, tvb, offset, v->big_endian, t);
 }
 
 /* ---- requests ---- */
 
-static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
-                                guint8 *drep)
+static int show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v)
 {
-    guint16 opnum = di->call_data != NULL ? di->call_data->opnum : 0;
-    gboolean ndr64 = context_is_ndr64(di);
-    gboolean big_endian = drep_big_endian(drep);
+    guint16 opnum = v->opnum;
     size_t len;
     const guint8 *stub = stub_bytes(tvb, offset, &len);
 
     iiss_request *req = wmem_new0(pinfo->pool, iiss_request);
-    iiss_decode_request(stub, len, opnum, ndr64 ? IISS_NDR64 : IISS_NDR20, big_endian, req);
+    iiss_decode_request(stub, len, opnum, v->ndr64 ? IISS_NDR64 : IISS_NDR20, v->big_endian, req);
 
-    show_orpcthis(tvb, offset, pinfo, tree, di, drep, ndr64, &req->orpcthis);
+    show_orpcthis(tvb, offset, pinfo, tree, v, &req->orpcthis);
 
     proto_item *ti;
     add_dword_param(tree, hf_iiss_timeout, tvb, offset, &req->timeout_ms);
@@ -356,7 +375,7 @@ static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, p
     if (ti != NULL && opnum == IISS_OPNUM_STOP && req->force.value != 0) {
         expert_add_info(pinfo, ti, &ei_iiss_terminates_processes);
     }
-    ti = add_dword_param(tree, hf_iiss_force_apps_closed, tvb, offset, &req->force_apps_closed);
+    add_dword_param(tree, hf_iiss_force_apps_closed, tvb, offset, &req->force_apps_closed);
     add_dword_param(tree, hf_iiss_buffer_size, tvb, offset, &req->buffer_size);
 
     if (opnum == IISS_OPNUM_KILL) {
@@ -367,14 +386,9 @@ static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, p
     add_anomalies(tree, pinfo, tvb, offset, &req->anomalies);
 
     /* Remember dwBufferSize for the reply's conformance check. */
-    if (opnum == IISS_OPNUM_STATUS && req->buffer_size.present && di->call_data != NULL) {
-        iiss_call_state *st = (iiss_call_state *)di->call_data->private_data;
-        if (st == NULL) {
-            st = wmem_new0(wmem_file_scope(), iiss_call_state);
-            di->call_data->private_data = st;
-        }
-        st->have_buffer_size = TRUE;
-        st->buffer_size = req->buffer_size.value;
+    if (opnum == IISS_OPNUM_STATUS && req->buffer_size.present && v->state != NULL) {
+        v->state->have_buffer_size = TRUE;
+        v->state->buffer_size = req->buffer_size.value;
     }
 
     /* Info column: "Stop request: timeout 20000 ms, force". */
@@ -460,6 +474,11 @@ static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     if (resp->buffer.length == 0) {
         return;
     }
+    /* Like iissdump: the STATUS_BLOB is decoded only from a complete reply;
+     * a cut one keeps its bytes, with the stub_truncated expert info. */
+    if (!resp->complete) {
+        return;
+    }
     proto_tree *bt = proto_item_add_subtree(bi, ett_iiss_buffer);
 
     iiss_status_blob blob;
@@ -481,27 +500,22 @@ static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     iiss_status_blob_free(&blob);
 }
 
-static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
-                                 guint8 *drep)
+static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v)
 {
-    guint16 opnum = di->call_data != NULL ? di->call_data->opnum : 0;
-    gboolean ndr64 = context_is_ndr64(di);
-    gboolean big_endian = drep_big_endian(drep);
+    guint16 opnum = v->opnum;
     size_t len;
     const guint8 *stub = stub_bytes(tvb, offset, &len);
 
     const guint32 *request_buffer_size = NULL;
-    if (di->call_data != NULL && di->call_data->private_data != NULL) {
-        const iiss_call_state *st = (const iiss_call_state *)di->call_data->private_data;
-        if (st->have_buffer_size) {
-            request_buffer_size = &st->buffer_size;
-        }
+    if (v->state != NULL && v->state->have_buffer_size) {
+        request_buffer_size = &v->state->buffer_size;
     }
 
     iiss_response *resp = wmem_new0(pinfo->pool, iiss_response);
-    iiss_decode_response(stub, len, opnum, ndr64 ? IISS_NDR64 : IISS_NDR20, big_endian, request_buffer_size, resp);
+    iiss_decode_response(stub, len, opnum, v->ndr64 ? IISS_NDR64 : IISS_NDR20, v->big_endian, request_buffer_size,
+                         resp);
 
-    show_orpcthat(tvb, offset, pinfo, tree, di, drep, ndr64, &resp->orpcthat);
+    show_orpcthat(tvb, offset, pinfo, tree, v, &resp->orpcthat);
 
     if (resp->has_buffer) {
         add_status_buffer(tree, pinfo, tvb, offset, stub, len, resp);
@@ -543,6 +557,294 @@ static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, 
         col_append_str(pinfo->cinfo, COL_INFO, " [incomplete]");
     }
     return offset + (int)len;
+}
+
+/* ---- bound calls: the DCE/RPC dissector's sub-dissectors ---- */
+
+static void bound_view(iiss_call_view *v, dcerpc_info *di, guint8 *drep, gboolean create_state)
+{
+    v->opnum = di->call_data != NULL ? di->call_data->opnum : 0;
+    v->ndr64 = context_is_ndr64(di);
+    v->big_endian = drep_big_endian(drep);
+    v->di = di;
+    v->drep = drep;
+    v->state = NULL;
+    /* The request's dwBufferSize travels with the DCE/RPC call. */
+    if (di->call_data != NULL) {
+        if (di->call_data->private_data == NULL && create_state && v->opnum == IISS_OPNUM_STATUS) {
+            di->call_data->private_data = wmem_new0(wmem_file_scope(), iiss_call_state);
+        }
+        v->state = (iiss_call_state *)di->call_data->private_data;
+    }
+}
+
+static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+                                guint8 *drep)
+{
+    iiss_call_view v;
+    bound_view(&v, di, drep, TRUE);
+    return show_request(tvb, offset, pinfo, tree, &v);
+}
+
+static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+                                 guint8 *drep)
+{
+    iiss_call_view v;
+    bound_view(&v, di, drep, FALSE);
+    return show_response(tvb, offset, pinfo, tree, &v);
+}
+
+/* ---- midstream: calls whose bind was not captured ----
+ *
+ * Without the bind the DCE/RPC dissector cannot know the interface and shows
+ * the stub as "Stub data"; Decode As (GUI only in 4.0) fixes it per context.
+ * For tshark users the preference iiss.midstream_ports names TCP ports: a
+ * postdissector then takes each unbound request's stub on those ports that
+ * the decoder recognises as an IIsServiceControl request (the same inference
+ * iissdump makes: an opnum 7-11 stub that parses exactly, ORPCTHIS 5.x) and
+ * shows it, and the matching response (by conversation and call ID). */
+
+/* Wireshark 4.2 made field_info.value a pointer. */
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#define IISS_FI_UINT(fi) fvalue_get_uinteger((fi)->value)
+#else
+#define IISS_FI_UINT(fi) fvalue_get_uinteger(&(fi)->value)
+#endif
+
+static int proto_dcerpc_id = -1;
+static int hf_dcerpc_pkt_type_id = -1;
+static int hf_dcerpc_call_id_id = -1;
+static int hf_dcerpc_opnum_id = -1;
+static int hf_dcerpc_byteorder_id = -1;
+static int hf_dcerpc_stub_data_id = -1;
+
+/* An inferred call, kept from the request to the response. */
+typedef struct iiss_midstream_call {
+    guint16 opnum;
+    iiss_ndr ndr;
+    guint32 req_frame;
+    iiss_call_state state;
+} iiss_midstream_call;
+
+/* (conversation index << 32 | call ID) -> the latest inferred request. */
+static wmem_map_t *iiss_midstream_calls;
+
+/* The fields of one DCE/RPC PDU the postdissector needs. */
+typedef struct iiss_pdu_fields {
+    field_info *pkt_type;
+    field_info *call_id;
+    field_info *opnum;
+    field_info *byteorder;
+    field_info *stub;
+} iiss_pdu_fields;
+
+static void collect_pdu_fields(proto_node *node, gpointer data)
+{
+    iiss_pdu_fields *f = (iiss_pdu_fields *)data;
+    field_info *fi = PNODE_FINFO(node);
+    if (fi != NULL && fi->hfinfo != NULL) {
+        int id = fi->hfinfo->id;
+        if (id == hf_dcerpc_pkt_type_id && f->pkt_type == NULL) {
+            f->pkt_type = fi;
+        } else if (id == hf_dcerpc_call_id_id && f->call_id == NULL) {
+            f->call_id = fi;
+        } else if (id == hf_dcerpc_opnum_id && f->opnum == NULL) {
+            f->opnum = fi;
+        } else if (id == hf_dcerpc_byteorder_id && f->byteorder == NULL) {
+            f->byteorder = fi;
+        } else if (id == hf_dcerpc_stub_data_id && f->stub == NULL) {
+            f->stub = fi;
+        }
+    }
+    proto_tree_children_foreach(node, collect_pdu_fields, data);
+}
+
+typedef struct iiss_dcerpc_nodes {
+    GPtrArray *nodes;
+} iiss_dcerpc_nodes;
+
+static void collect_dcerpc_nodes(proto_node *node, gpointer data)
+{
+    iiss_dcerpc_nodes *d = (iiss_dcerpc_nodes *)data;
+    field_info *fi = PNODE_FINFO(node);
+    if (fi != NULL && fi->hfinfo != NULL && fi->hfinfo->id == proto_dcerpc_id) {
+        g_ptr_array_add(d->nodes, node);
+        return;
+    }
+    proto_tree_children_foreach(node, collect_dcerpc_nodes, data);
+}
+
+static gboolean midstream_enabled(void)
+{
+    return iiss_midstream_ports != NULL && iiss_midstream_ports->nranges > 0;
+}
+
+static guint64 *midstream_key(wmem_allocator_t *scope, const conversation_t *conv, guint32 call_id)
+{
+    guint64 *key = wmem_new(scope, guint64);
+    *key = ((guint64)conv->conv_index << 32) | call_id;
+    return key;
+}
+
+/* One inferred PDU of a frame, found on the first pass and kept for later
+ * passes: tshark's second pass and column-only runs build no DCE/RPC tree to
+ * find the stub in again, so a copy of the stub is kept too. */
+typedef struct iiss_midstream_pdu {
+    iiss_midstream_call *call;
+    gboolean request;
+    gboolean big_endian;
+    guint index;         /* which DCE/RPC PDU of the frame */
+    const guint8 *stub;  /* copy of the stub bytes */
+    guint stub_len;
+} iiss_midstream_pdu;
+
+static void show_inferred(tvbuff_t *stub_tvb, packet_info *pinfo, proto_tree *tree, const iiss_midstream_pdu *p)
+{
+    iiss_midstream_call *mc = p->call;
+    proto_item *ti = proto_tree_add_item(tree, proto_iiss, stub_tvb, 0, -1, ENC_NA);
+    proto_item_append_text(ti, ", %s (interface inferred)", method_name(mc->opnum));
+    proto_tree *sub = proto_item_add_subtree(ti, ett_iiss);
+    proto_item_set_generated(proto_tree_add_uint(sub, hf_iiss_opnum, stub_tvb, 0, 0, mc->opnum));
+    expert_add_info(pinfo, ti, &ei_iiss_inferred);
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "IISS");
+
+    iiss_call_view v;
+    v.opnum = mc->opnum;
+    v.ndr64 = mc->ndr == IISS_NDR64;
+    v.big_endian = p->big_endian;
+    v.di = NULL;
+    v.drep = NULL;
+    v.state = &mc->state;
+    if (p->request) {
+        show_request(stub_tvb, 0, pinfo, sub, &v);
+    } else {
+        show_response(stub_tvb, 0, pinfo, sub, &v);
+    }
+}
+
+/* First pass: find the unbound request/response stubs of this frame that
+ * are IIS ServiceControl calls. */
+static wmem_array_t *midstream_first_pass(packet_info *pinfo, GPtrArray *nodes)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (conv == NULL) {
+        return NULL;
+    }
+    wmem_array_t *found = NULL;
+    for (guint i = 0; i < nodes->len; i++) {
+        iiss_pdu_fields f;
+        memset(&f, 0, sizeof f);
+        proto_tree_children_foreach((proto_node *)g_ptr_array_index(nodes, i), collect_pdu_fields, &f);
+        /* Only stubs the DCE/RPC dissector left undissected ("Stub data"). */
+        if (f.stub == NULL || f.pkt_type == NULL || f.call_id == NULL || f.stub->ds_tvb == NULL) {
+            continue;
+        }
+        guint32 type = IISS_FI_UINT(f.pkt_type);
+        guint32 call_id = IISS_FI_UINT(f.call_id);
+        iiss_midstream_pdu p;
+        memset(&p, 0, sizeof p);
+        p.big_endian = f.byteorder != NULL && IISS_FI_UINT(f.byteorder) == 0;
+        p.index = i;
+        tvbuff_t *stub_tvb = tvb_new_subset_length(f.stub->ds_tvb, f.stub->start, f.stub->length);
+        size_t len;
+        const guint8 *stub = stub_bytes(stub_tvb, 0, &len);
+        if (stub == NULL) {
+            continue;
+        }
+        if (type == PDU_REQ && f.opnum != NULL) {
+            iiss_ndr ndr = IISS_NDR20;
+            guint16 opnum = (guint16)IISS_FI_UINT(f.opnum);
+            if (!iiss_request_looks_like_iiss(stub, len, opnum, p.big_endian, &ndr)) {
+                continue;
+            }
+            p.call = wmem_new0(wmem_file_scope(), iiss_midstream_call);
+            p.call->opnum = opnum;
+            p.call->ndr = ndr;
+            p.call->req_frame = pinfo->num;
+            p.request = TRUE;
+            wmem_map_insert(iiss_midstream_calls, midstream_key(wmem_file_scope(), conv, call_id), p.call);
+        } else if (type == PDU_RESP) {
+            guint64 key = ((guint64)conv->conv_index << 32) | call_id;
+            p.call = (iiss_midstream_call *)wmem_map_lookup(iiss_midstream_calls, &key);
+            if (p.call == NULL || p.call->req_frame >= pinfo->num) {
+                continue;
+            }
+        } else {
+            continue;
+        }
+        p.stub = (const guint8 *)wmem_memdup(wmem_file_scope(), stub, len);
+        p.stub_len = (guint)len;
+        if (found == NULL) {
+            found = wmem_array_new(wmem_file_scope(), sizeof(iiss_midstream_pdu));
+        }
+        wmem_array_append_one(found, p);
+    }
+    return found;
+}
+
+static int dissect_iiss_midstream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (!midstream_enabled() || pinfo->ptype != PT_TCP) {
+        return 0;
+    }
+    if (!value_is_in_range(iiss_midstream_ports, pinfo->srcport) &&
+        !value_is_in_range(iiss_midstream_ports, pinfo->destport)) {
+        return 0;
+    }
+    /* The DCE/RPC PDUs of the frame, when this pass built them. */
+    iiss_dcerpc_nodes found;
+    found.nodes = g_ptr_array_new();
+    if (tree != NULL) {
+        proto_tree_children_foreach(tree, collect_dcerpc_nodes, &found);
+    }
+    wmem_array_t *pdus = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_iiss, 0);
+    if (!PINFO_FD_VISITED(pinfo) && pdus == NULL && found.nodes->len > 0) {
+        pdus = midstream_first_pass(pinfo, found.nodes);
+        if (pdus != NULL) {
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_iiss, 0, pdus);
+        }
+    }
+    for (guint k = 0; pdus != NULL && k < wmem_array_get_count(pdus); k++) {
+        const iiss_midstream_pdu *p = (const iiss_midstream_pdu *)wmem_array_index(pdus, k);
+        tvbuff_t *stub_tvb = NULL;
+        if (p->index < found.nodes->len) {
+            iiss_pdu_fields f;
+            memset(&f, 0, sizeof f);
+            proto_tree_children_foreach((proto_node *)g_ptr_array_index(found.nodes, p->index),
+                                        collect_pdu_fields, &f);
+            if (f.stub != NULL && f.stub->ds_tvb != NULL && (guint)f.stub->length == p->stub_len) {
+                stub_tvb = tvb_new_subset_length(f.stub->ds_tvb, f.stub->start, f.stub->length);
+            }
+        }
+        if (stub_tvb == NULL) {
+            /* No DCE/RPC tree in this pass: show the kept copy. */
+            stub_tvb = tvb_new_child_real_data(tvb, p->stub, p->stub_len, p->stub_len);
+            add_new_data_source(pinfo, stub_tvb, "IISS stub (inferred call)");
+        }
+        show_inferred(stub_tvb, pinfo, tree, p);
+    }
+    g_ptr_array_free(found.nodes, TRUE);
+    return 0;
+}
+
+/* The postdissector asks for the DCE/RPC fields only while ports are set. */
+static void iiss_prefs_apply(void)
+{
+    if (iiss_midstream_handle == NULL) {
+        return;
+    }
+    GArray *wanted = NULL;
+    if (midstream_enabled() && proto_dcerpc_id != -1) {
+        const int ids[] = {proto_dcerpc_id, hf_dcerpc_pkt_type_id, hf_dcerpc_call_id_id, hf_dcerpc_opnum_id,
+                           hf_dcerpc_byteorder_id, hf_dcerpc_stub_data_id};
+        wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+        for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
+            if (ids[i] != -1) {
+                g_array_append_val(wanted, ids[i]);
+            }
+        }
+    }
+    set_postdissector_wanted_hfids(iiss_midstream_handle, wanted);
 }
 
 /* IDispatch methods (opnums 3-6) through Wireshark's helpers, which know
@@ -776,6 +1078,10 @@ void proto_register_iiss(void)
           "The server terminates IIS processes (Kill, or Stop with dwForce)", EXPFILL}},
         {&ei_iiss_reboot,
          {"iiss.reboot", PI_REQUEST_CODE, PI_NOTE, "Reboot: the server is asked to restart the computer", EXPFILL}},
+        {&ei_iiss_inferred,
+         {"iiss.inferred", PI_PROTOCOL, PI_NOTE,
+          "No bind seen: IIS ServiceControl inferred from the stub (port in the iiss.midstream_ports preference)",
+          EXPFILL}},
     };
 
     /* Names of numbers: the decoder's tables, converted once. */
@@ -819,6 +1125,16 @@ void proto_register_iiss(void)
     expert_module_t *expert_iiss = expert_register_protocol(proto_iiss);
     expert_register_field_array(expert_iiss, ei, G_N_ELEMENTS(ei));
     register_anomaly_experts(expert_iiss);
+
+    module_t *prefs = prefs_register_protocol(proto_iiss, iiss_prefs_apply);
+    iiss_midstream_ports = range_empty(wmem_epan_scope());
+    prefs_register_range_preference(
+        prefs, "midstream_ports", "TCP ports of IIS ServiceControl without a bind",
+        "TCP ports (e.g. the DCOM object exporter's dynamic port) on which DCE/RPC requests of a context whose "
+        "bind was not captured are checked against IIsServiceControl and shown when they parse exactly. "
+        "Decode As does the same per context in the GUI.",
+        &iiss_midstream_ports, 65535);
+    iiss_midstream_calls = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
 }
 
 void proto_reg_handoff_iiss(void)
@@ -831,4 +1147,14 @@ void proto_reg_handoff_iiss(void)
     /* Binds, activations and OBJREFs then read "IIsServiceControl". */
     guids_add_uuid(&iid, IISS_INTERFACE_NAME);
     guids_add_uuid(&clsid, IISS_INTERFACE_NAME);
+
+    proto_dcerpc_id = proto_get_id_by_filter_name("dcerpc");
+    hf_dcerpc_pkt_type_id = proto_registrar_get_id_byname("dcerpc.pkt_type");
+    hf_dcerpc_call_id_id = proto_registrar_get_id_byname("dcerpc.cn_call_id");
+    hf_dcerpc_opnum_id = proto_registrar_get_id_byname("dcerpc.opnum");
+    hf_dcerpc_byteorder_id = proto_registrar_get_id_byname("dcerpc.drep.byteorder");
+    hf_dcerpc_stub_data_id = proto_registrar_get_id_byname("dcerpc.stub_data");
+    iiss_midstream_handle = create_dissector_handle(dissect_iiss_midstream, proto_iiss);
+    register_postdissector(iiss_midstream_handle);
+    iiss_prefs_apply();
 }
