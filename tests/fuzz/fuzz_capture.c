@@ -1,0 +1,147 @@
+/* Fuzzes the capture half of iissdump. The first byte picks the entry:
+ *   even: the rest is a capture file (pcap/pcapng) run through the whole
+ *         pipeline (libpcap reader, link/IP, TCP reassembly, DCE/RPC, IIS
+ *         calls), written to a scratch file since the pipeline reads paths;
+ *   odd:  the rest is a script of TCP stream events fed straight to the
+ *         DCE/RPC stage: each event starts with a byte h, bit 7 = direction
+ *         (server to client when set); (h & 0x7F) == 0x7F is a gap, == 0x7E
+ *         closes the stream and opens a new one, otherwise (h & 0x7F) * 8 + 1
+ *         bytes (or what is left) are delivered.
+ * Besides the sanitizers, every record's strings are read in full and every
+ * span the decoders report must lie inside its stub. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dcerpc.h"
+#include "iiss_calls.h"
+#include "pipeline.h"
+
+static volatile size_t sink_bytes; /* keeps the reads below from being optimised away */
+
+static void check_span(const iiss_span *span, size_t len)
+{
+    if ((uint64_t)span->offset + span->length > len)
+        abort();
+}
+
+static void touch(const char *s)
+{
+    if (s)
+        sink_bytes += strlen(s);
+}
+
+static void on_record(void *user, const iiss_call_record *rec)
+{
+    (void)user;
+    if (rec->request_decoded && rec->request.orpcthis.parsed)
+        sink_bytes += rec->request.orpcthis.span.length;
+    if (rec->response_decoded && rec->response.has_buffer)
+        sink_bytes += rec->response.buffer.length;
+    if (rec->has_blob) {
+        if (rec->blob.service_count > rec->blob.num_services && rec->blob.count_given)
+            abort();
+        for (size_t i = 0; i < rec->blob.service_count; i++) {
+            const iiss_service_record *s = &rec->blob.services[i];
+            touch(s->name.utf8);
+            touch(s->display_name.utf8);
+            if (s->name.present && (uint64_t)s->name.offset + s->name.length > rec->blob.buffer_length)
+                abort();
+        }
+    }
+    if (rec->response_decoded)
+        check_span(&rec->response.buffer, rec->response.buffer.offset + rec->response.buffer.length);
+    touch(rec->identity.domain);
+    touch(rec->identity.user);
+    touch(rec->identity.workstation);
+    for (size_t i = 0; i < rec->note_count; i++)
+        touch(rec->notes[i].message);
+}
+
+static char scratch_path[64];
+
+static void remove_scratch(void)
+{
+    unlink(scratch_path);
+}
+
+static void run_pipeline(const uint8_t *data, size_t size)
+{
+    const char *path = scratch_path;
+    if (!scratch_path[0]) {
+        snprintf(scratch_path, sizeof scratch_path, "/tmp/fuzz_capture.%ld.pcap", (long)getpid());
+        atexit(remove_scratch);
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return;
+    fwrite(data, 1, size, f);
+    fclose(f);
+
+    iiss_calls *calls = iiss_calls_new(NULL, on_record, NULL);
+    iiss_dce_config cfg;
+    iiss_dce_config_default(&cfg);
+    cfg.max_call_stub = 1 << 20;
+    iiss_dce *dce = iiss_dce_new(&cfg, iiss_calls_on_dce_call, calls);
+    iiss_stream_sink sink = iiss_dce_sink(dce);
+    const char *paths[1] = {path};
+    iiss_pipeline_options opts;
+    iiss_pipeline_options_default(&opts);
+    opts.tcp.max_buffered_per_direction = 256 * 1024;
+    opts.tcp.max_buffered_total = 1024 * 1024;
+    iiss_pipeline_run(paths, 1, &opts, &sink, NULL, NULL);
+    iiss_calls_flush(calls);
+    iiss_dce_free(dce);
+    iiss_calls_free(calls);
+}
+
+static void run_stream_script(const uint8_t *data, size_t size)
+{
+    iiss_calls *calls = iiss_calls_new(NULL, on_record, NULL);
+    iiss_dce_config cfg;
+    iiss_dce_config_default(&cfg);
+    cfg.max_call_stub = 4096; /* small, so the cap is reached too */
+    cfg.max_pending_per_conn = 4;
+    iiss_dce *dce = iiss_dce_new(&cfg, iiss_calls_on_dce_call, calls);
+    iiss_tcp_stream stream = {.id = 1, .client = {.family = 4, .port = 49712}, .server = {.family = 4, .port = 135}};
+    iiss_packet_meta meta = {.frame = 0, .ts_sec = 1715679000};
+    size_t at = 0;
+    while (at < size) {
+        uint8_t h = data[at++];
+        iiss_direction dir = (h & 0x80) ? IISS_DIR_SERVER_TO_CLIENT : IISS_DIR_CLIENT_TO_SERVER;
+        meta.frame++;
+        meta.ts_sec += h & 3;
+        if ((h & 0x7F) == 0x7F) {
+            iiss_dce_on_gap(dce, &stream, dir, h, &meta);
+            continue;
+        }
+        if ((h & 0x7F) == 0x7E) {
+            iiss_dce_on_close(dce, &stream);
+            stream.id++;
+            continue;
+        }
+        size_t n = (size_t)(h & 0x7F) * 8 + 1;
+        if (n > size - at)
+            n = size - at;
+        iiss_dce_on_data(dce, &stream, dir, data + at, n, &meta);
+        at += n;
+    }
+    iiss_dce_on_close(dce, &stream);
+    iiss_calls_flush(calls);
+    iiss_dce_free(dce);
+    iiss_calls_free(calls);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    if (data[0] & 1)
+        run_stream_script(data + 1, size - 1);
+    else
+        run_pipeline(data + 1, size - 1);
+    return 0;
+}
