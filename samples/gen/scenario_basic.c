@@ -56,12 +56,15 @@ int write_sample_iisreset_remote(const char *out_dir)
 {
     session_config cfg = scenario_default_config(
         "iisreset-remote",
-        "Remote iisreset against an IIS server: TCP handshake to the DCOM object port, bind to IIsServiceControl "
+        "Remote iisreset against an IIS server: DCOM activation on port 135 (ISystemActivator RemoteCreateInstance "
+        "of CLSID E8FB8621-588F-11D2-9D61-00C04F79C5FE, answered with the IPID and the binding 10.0.0.20[49155]), "
+        "then a TCP handshake to that port, bind to IIsServiceControl "
         "and IRemUnknown2 (NDR20), Status with a too-small buffer (E_ERROR_INSUFFICIENT_BUFFER), Status with the "
         "required size, Stop(20000, force), Status (stopped), Start(20000), Reboot (E_NOTIMPL), Kill, FIN.");
     session s;
     if (session_open(&s, &cfg, out_dir) != 0)
         return -1;
+    session_activate(&s, "WEB01");
     session_handshake(&s);
     session_bind(&s);
     iisreset_calls(&s);

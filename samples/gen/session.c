@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation_writer.h"
 #include "json_writer.h"
 #include "services.h"
 
 const guid IID_IIS_SERVICE_CONTROL = {0xE8FB8620u, 0x588F, 0x11D2, {0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE}};
+const guid CLSID_IIS_SERVICE_CONTROL = {0xE8FB8621u, 0x588F, 0x11D2, {0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE}};
 const guid IID_IREM_UNKNOWN2 = {0x00000143u, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
 
 #define CLIENT_THINK_US 1800u    /* iisreset between a reply and its next call */
@@ -79,6 +81,106 @@ void session_bind(session *s)
                        s->cfg.max_frag, SERVER_ASSOC_GROUP, port, results, 2, s->server_auth);
     session_send(s, TCP_SERVER, NULL, 0);
     cap_advance_us(&s->cap, 650);
+}
+
+#define EPMAP_PORT 135
+#define ACTIVATION_OXID 0x2A5D9C3E71B80F46ull
+#define ACTIVATION_OID 0x6C1F0E8D3B2A5947ull
+
+/* Queue everything a dce_stream holds and send it at the MSS. */
+static void send_whole_stream(tcp_conn *tcp, int side, const dce_stream *d, size_t *queued)
+{
+    tcp_queue(tcp, side, d->bytes.data + *queued, d->bytes.len - *queued);
+    *queued = d->bytes.len;
+    tcp_send_queued(tcp, side, NULL, 0);
+}
+
+static void place_pdus(session *s, const tcp_conn *tcp, int side, const dce_stream *d, const guid *clsid)
+{
+    for (size_t i = 0; i < d->n_pdus && s->n_placed < SESSION_MAX_PLACED_PDUS; i++) {
+        placed_pdu *p = &s->placed[s->n_placed++];
+        memset(p, 0, sizeof *p);
+        p->pdu = d->pdus[i];
+        p->frame = tcp_completion_frame(tcp, side, d->pdus[i].stream_end);
+        if (clsid && d->pdus[i].pkt_type == DCE_PKT_REQUEST) {
+            p->has_clsid = true;
+            p->clsid = *clsid;
+        }
+    }
+}
+
+void session_activate(session *s, const char *server_name)
+{
+    net_endpoint client = s->cfg.client;
+    net_endpoint server = s->cfg.server;
+    client.port = (uint16_t)(client.port - 1u);
+    server.port = EPMAP_PORT;
+    tcp_conn tcp;
+    tcp_conn_init(&tcp, &s->cap, &s->cfg.link, &client, &server, s->cfg.client_isn ^ 0x5A5A5A5Au,
+                  s->cfg.server_isn ^ 0x3C3C3C3Cu);
+    dce_stream to_server, to_client;
+    dce_stream_init(&to_server, false, s->cfg.max_frag);
+    dce_stream_init(&to_client, false, s->cfg.max_frag);
+    size_t queued[2] = {0, 0};
+    tcp_handshake(&tcp);
+    cap_advance_us(&s->cap, 700);
+
+    dce_context_item item;
+    memset(&item, 0, sizeof item);
+    item.abstract.uuid = IID_ISYSTEM_ACTIVATOR;
+    item.n_transfer = 1;
+    item.transfer[0] = DCE_SYNTAX_NDR20;
+    dce_write_bind(&to_server, DCE_PKT_BIND, 1, 0, s->cfg.max_frag, s->cfg.max_frag, 0, &item, 1, NULL);
+    send_whole_stream(&tcp, TCP_CLIENT, &to_server, &queued[TCP_CLIENT]);
+    cap_advance_us(&s->cap, 380);
+    dce_ack_result_item accepted = {DCE_ACCEPTANCE, 0, DCE_SYNTAX_NDR20};
+    dce_write_bind_ack(&to_client, DCE_PKT_BIND_ACK, 1, 0, s->cfg.max_frag, s->cfg.max_frag, 0x0001A2F1u, "135",
+                       &accepted, 1, NULL);
+    send_whole_stream(&tcp, TCP_SERVER, &to_client, &queued[TCP_SERVER]);
+    cap_advance_us(&s->cap, 540);
+
+    act_request req;
+    req.causality = s->causality;
+    req.clsid = CLSID_IIS_SERVICE_CONTROL;
+    req.iid = IID_IIS_SERVICE_CONTROL;
+    req.server = server_name;
+    bytebuf stub;
+    bb_init(&stub);
+    act_write_request_stub(&stub, &req);
+    dce_call call = {2, 0, ACT_OPNUM_REMOTE_CREATE_INSTANCE, NULL};
+    dce_write_request(&to_server, &call, stub.data, stub.len, NULL);
+    send_whole_stream(&tcp, TCP_CLIENT, &to_server, &queued[TCP_CLIENT]);
+    cap_advance_us(&s->cap, 41200); /* the SCM starts the object's process */
+
+    char address[64], binding[80];
+    net_endpoint_format(&s->cfg.server, address, sizeof address);
+    *strrchr(address, ':') = '\0';
+    snprintf(binding, sizeof binding, "%s[%u]", address, s->cfg.server.port);
+    act_reply rep;
+    memset(&rep, 0, sizeof rep);
+    rep.iid = IID_IIS_SERVICE_CONTROL;
+    rep.oxid = ACTIVATION_OXID;
+    rep.oid = ACTIVATION_OID;
+    rep.ipid = s->ipid;
+    rep.rem_unknown_ipid = guid_from_string("0000A401-0A1C-FFFF-6F3C-4E21A9D7C5B3");
+    rep.resolver_host = server_name;
+    rep.resolver_address = address;
+    rep.oxid_binding = binding;
+    rep.hresult = 0;
+    bb_clear(&stub);
+    act_write_reply_stub(&stub, &rep);
+    dce_write_response(&to_client, &call, stub.data, stub.len, NULL);
+    send_whole_stream(&tcp, TCP_SERVER, &to_client, &queued[TCP_SERVER]);
+    bb_free(&stub);
+    cap_advance_us(&s->cap, 900);
+    tcp_close(&tcp, TCP_CLIENT);
+    cap_advance_us(&s->cap, 1500);
+
+    place_pdus(s, &tcp, TCP_CLIENT, &to_server, &CLSID_IIS_SERVICE_CONTROL);
+    place_pdus(s, &tcp, TCP_SERVER, &to_client, NULL);
+    dce_stream_free(&to_server);
+    dce_stream_free(&to_client);
+    tcp_conn_free(&tcp);
 }
 
 size_t session_queue(session *s, int side, size_t *len)
@@ -503,6 +605,7 @@ typedef struct pdu_at_frame {
     uint32_t frame;
     bool cut;         /* only the start of the PDU is in the capture */
     bool opnum_known; /* tshark can name the opnum (request, or reply to a seen request) */
+    const guid *clsid;
 } pdu_at_frame;
 
 #define DCE_COMMON_HEADER 16u
@@ -520,7 +623,7 @@ static int by_frame_then_position(const void *a, const void *b)
 
 static void put_pdus(session *s, json_writer *j)
 {
-    size_t total = s->to_server.n_pdus + s->to_client.n_pdus;
+    size_t total = s->to_server.n_pdus + s->to_client.n_pdus + s->n_placed;
     pdu_at_frame *list = calloc(total ? total : 1, sizeof *list);
     if (!list)
         abort();
@@ -551,6 +654,13 @@ static void put_pdus(session *s, json_writer *j)
             n++;
         }
     }
+    for (size_t i = 0; i < s->n_placed; i++) {
+        list[n].pdu = &s->placed[i].pdu;
+        list[n].frame = s->placed[i].frame;
+        list[n].opnum_known = true;
+        list[n].clsid = s->placed[i].has_clsid ? &s->placed[i].clsid : NULL;
+        n++;
+    }
     qsort(list, n, sizeof *list, by_frame_then_position);
     json_begin_array(j, "pdus");
     for (size_t i = 0; i < n; i++) {
@@ -572,6 +682,10 @@ static void put_pdus(session *s, json_writer *j)
         if (p->has_object) {
             guid_to_string(&p->object, text);
             json_string(j, "object", text);
+        }
+        if (list[i].clsid) {
+            guid_to_string(list[i].clsid, text);
+            json_string(j, "clsid", text);
         }
         if (p->n_ctx_items) {
             json_begin_inline_array(j, "ctx_items");

@@ -29,6 +29,7 @@
 #define SESSION_MAX_SERVICES 64
 
 extern const guid IID_IIS_SERVICE_CONTROL; /* E8FB8620-588F-11D2-9D61-00C04F79C5FE */
+extern const guid CLSID_IIS_SERVICE_CONTROL; /* E8FB8621-588F-11D2-9D61-00C04F79C5FE */
 extern const guid IID_IREM_UNKNOWN2;       /* 00000143-0000-0000-C000-000000000046 */
 
 typedef struct session_config {
@@ -83,6 +84,17 @@ typedef struct call_expect {
     size_t response_end;
 } call_expect;
 
+/* A PDU of another connection of the capture (the activation on port 135),
+ * already placed in its frame. */
+typedef struct placed_pdu {
+    dce_pdu_record pdu;
+    uint32_t frame;
+    bool has_clsid;
+    guid clsid;            /* RemoteCreateInstance request: the class created */
+} placed_pdu;
+
+#define SESSION_MAX_PLACED_PDUS 8
+
 typedef struct session {
     session_config cfg;
     const char *out_dir;
@@ -110,6 +122,8 @@ typedef struct session {
     const char *auth_domain;
     const char *auth_user;
     const char *auth_workstation;
+    placed_pdu placed[SESSION_MAX_PLACED_PDUS];
+    size_t n_placed;
     /* Frames where stock tshark is meant to flag TCP analysis. */
     uint32_t analysis_frames[32];
     size_t n_analysis_frames;
@@ -117,6 +131,11 @@ typedef struct session {
 
 int session_open(session *s, const session_config *cfg, const char *out_dir);
 void session_handshake(session *s);
+/* Before the handshake: the DCOM activation on port 135 of the server
+ * (ISystemActivator::RemoteCreateInstance of the IIS CLSID, answered with
+ * the IPID and the OXID binding "<server>[<port>]" this session then uses),
+ * on its own TCP connection from the client's port - 1. */
+void session_activate(session *s, const char *server_name);
 /* bind (IIsServiceControl ctx 0, IRemUnknown2 ctx 1; NDR20, plus NDR64 when
  * cfg.ndr64) and bind_ack accepting them, each sent in one segment. */
 void session_bind(session *s);

@@ -11,7 +11,7 @@ Asserts, per the expected file written by iiss-samplegen:
   - per frame, the DCE/RPC PDUs tshark dissects carry exactly the packet
     types, call ids, context ids, opnums and flags of the "pdus" list, and
     the bind / bind_ack / request UUIDs (interfaces, transfer syntaxes,
-    object UUID) listed there;
+    object UUID, the CLSID of a DCOM activation) listed there;
   - for every clean call (no anomaly, not sealed), the stub bytes tshark
     reassembles hold what the call's expected values say, rebuilt here by
     NDR rules from those values alone: COM version 5.7 first in the request
@@ -38,6 +38,7 @@ FIELDS = [
     "dcerpc.obj_id",
     "dcerpc.stub_data",
     "dcerpc.drep.byteorder",
+    "isystemactivator.properties.instninfo.clsid",
     "_ws.malformed",
     "_ws.expert.severity",
     "tcp.analysis.flags",
@@ -201,6 +202,10 @@ def main():
         for field, value in got.items():
             if value != exp[field]:
                 errors.append(f"frame {number}: {field} is {value}, expected {exp[field]}")
+        clsids = [p["clsid"].lower() for p in expected["pdus"] if p["frame"] == number and "clsid" in p]
+        if clsids and row["isystemactivator.properties.instninfo.clsid"] != clsids:
+            errors.append(f"frame {number}: activation CLSID {row['isystemactivator.properties.instninfo.clsid']}, "
+                          f"expected {clsids}")
         # tshark repeats a request's object UUID on its response: check the
         # requests' ones are there.
         for obj in exp["dcerpc.obj_id"]:
