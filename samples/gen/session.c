@@ -334,7 +334,8 @@ void session_expect_services(call_expect *c, const blob_service *services, size_
 {
     c->has_services = true;
     c->n_services = n < SESSION_MAX_SERVICES ? n : SESSION_MAX_SERVICES;
-    memcpy(c->services, services, c->n_services * sizeof *services);
+    if (c->n_services)
+        memcpy(c->services, services, c->n_services * sizeof *services);
 }
 
 void session_expect_anomaly(call_expect *c, const char *kind)
