@@ -154,6 +154,7 @@ int iissdump_blob_main(int argc, char **argv)
         {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    g_set_prgname("iissdump blob"); /* for --help's usage line */
     GOptionContext *ctx = g_option_context_new("FILE|-");
     g_option_context_set_summary(ctx, "Decode a raw STATUS_BLOB (the buffer of an IIsServiceControl::Status reply).");
     g_option_context_add_main_entries(ctx, entries, NULL);
