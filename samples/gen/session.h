@@ -179,5 +179,7 @@ void session_put_services(struct json_writer *j, const char *key, const blob_ser
 void session_close_tcp(session *s);
 /* Writes the expected file, closes the capture; 0 on success. */
 int session_finish(session *s);
+/* <out_dir>/<name>.expected.json alone (session_expected.c). */
+int session_write_expected(session *s);
 
 #endif

@@ -1,0 +1,351 @@
+/* The expected-decode file of a session: every IIS call with the values a
+ * decoder must print for it, and every DCE/RPC PDU as stock tshark must see
+ * it, placed in the frame where it completes (or, in a capture cut by its
+ * snaplen, where it starts). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_writer.h"
+#include "services.h"
+#include "session.h"
+
+static void put_nullable_int(json_writer *j, const char *key, int64_t v)
+{
+    if (v < 0)
+        json_null(j, key);
+    else
+        json_int(j, key, v);
+}
+
+static void put_service(json_writer *j, const blob_service *svc)
+{
+    char type_name[128];
+    const char *controls[16];
+    json_begin_object(j, NULL);
+    json_string(j, "name", svc->name);
+    json_string(j, "display_name", svc->display_name);
+    json_int(j, "name_offset", svc->name_offset);
+    json_int(j, "display_name_offset", svc->display_name_offset);
+    json_int(j, "service_type", svc->service_type);
+    svc_type_name(svc->service_type, type_name, sizeof type_name);
+    json_string(j, "service_type_name", type_name);
+    json_int(j, "current_state", svc->current_state);
+    json_string(j, "current_state_name", svc_state_name(svc->current_state));
+    json_int(j, "controls_accepted", svc->controls_accepted);
+    size_t n = svc_control_names(svc->controls_accepted, controls, 16);
+    json_begin_inline_array(j, "controls_accepted_names");
+    for (size_t i = 0; i < n; i++)
+        json_string(j, NULL, controls[i]);
+    json_end_array(j);
+    json_int(j, "win32_exit_code", svc->win32_exit_code);
+    json_int(j, "service_specific_exit_code", svc->service_specific_exit_code);
+    json_int(j, "check_point", svc->check_point);
+    json_int(j, "wait_hint", svc->wait_hint);
+    json_end_object(j);
+}
+
+void session_put_services(json_writer *j, const char *key, const blob_service *services, size_t n)
+{
+    json_begin_array(j, key);
+    for (size_t i = 0; i < n; i++)
+        put_service(j, &services[i]);
+    json_end_array(j);
+}
+
+/* Did the capture keep the whole first PDU of this type and call id (any
+ * call id when call_id is 0)? */
+static bool pdu_kept(const session *s, uint8_t pkt_type, uint32_t call_id)
+{
+    for (size_t i = 0; i < s->to_server.n_pdus; i++) {
+        const dce_pdu_record *p = &s->to_server.pdus[i];
+        uint32_t frame;
+        if (p->pkt_type == pkt_type && (call_id == 0 || p->call_id == call_id))
+            return tcp_captured_from(&s->tcp, TCP_CLIENT, p->stream_start, &frame) >=
+                   p->stream_end - p->stream_start;
+    }
+    return false;
+}
+
+/* A capture cut by its snaplen: a PDU is decoded from the frame where it
+ * starts, as far as that frame's bytes go (a cut PDU is never reassembled).
+ * Parameters whose bytes were cut become null, a cut stub is reported. */
+#define REQUEST_HEADER_WITH_OBJECT 40u
+static void apply_snaplen(const session *s, call_expect *c, uint32_t *frame_request, uint32_t *frame_response)
+{
+    if (!pdu_kept(s, DCE_PKT_BIND, 0))
+        c->interface_inferred = true; /* the bind's context list was cut */
+    size_t kept = tcp_captured_from(&s->tcp, TCP_CLIENT, c->request_start, frame_request);
+    if (kept < c->request_end - c->request_start) {
+        session_expect_anomaly(c, "stub_truncated");
+        size_t params_at = REQUEST_HEADER_WITH_OBJECT + (s->cfg.ndr64 ? 40u : 32u);
+        int64_t *params[2] = {NULL, NULL};
+        switch (c->opnum) {
+        case IISS_OPNUM_STOP: params[0] = &c->timeout_ms; params[1] = &c->force; break;
+        case IISS_OPNUM_START: params[0] = &c->timeout_ms; break;
+        case IISS_OPNUM_REBOOT: params[0] = &c->timeout_ms; params[1] = &c->force_apps_closed; break;
+        case IISS_OPNUM_STATUS: params[0] = &c->buffer_size; break;
+        default: break;
+        }
+        for (size_t i = 0; i < 2; i++)
+            if (params[i] && params_at + 4u * (i + 1u) > kept)
+                *params[i] = -1;
+    }
+    if (!c->has_response)
+        return;
+    kept = tcp_captured_from(&s->tcp, TCP_SERVER, c->response_start, frame_response);
+    if (kept < c->response_end - c->response_start) {
+        c->has_hresult = false;
+        c->required_size = c->num_services = -1;
+        c->has_services = false;
+        bool listed = false;
+        for (size_t i = 0; i < c->n_anomalies; i++)
+            listed |= strcmp(c->anomalies[i].kind, "stub_truncated") == 0;
+        if (!listed)
+            session_expect_anomaly(c, "stub_truncated");
+    }
+}
+
+static void put_call(session *s, json_writer *j, const call_expect *expected)
+{
+    call_expect adjusted = *expected;
+    call_expect *c = &adjusted;
+    uint32_t frame_request = tcp_completion_frame(&s->tcp, TCP_CLIENT, c->request_end);
+    uint32_t frame_response = c->has_response ? tcp_completion_frame(&s->tcp, TCP_SERVER, c->response_end) : 0;
+    if (s->tcp.truncated)
+        apply_snaplen(s, c, &frame_request, &frame_response);
+    char text[64];
+    json_begin_object(j, NULL);
+    cap_format_time(cap_frame_time(&s->cap, frame_request), text);
+    json_string(j, "time", text);
+    json_int(j, "frame_request", frame_request);
+    if (frame_response)
+        json_int(j, "frame_response", frame_response);
+    else
+        json_null(j, "frame_response");
+    net_endpoint_format(&s->cfg.client, text, sizeof text);
+    json_string(j, "client", text);
+    net_endpoint_format(&s->cfg.server, text, sizeof text);
+    json_string(j, "server", text);
+    json_int(j, "opnum", c->opnum);
+    json_string(j, "method", iiss_method_name(c->opnum));
+    json_begin_object(j, "params");
+    switch (c->opnum) {
+    case IISS_OPNUM_STOP:
+        put_nullable_int(j, "timeout_ms", c->timeout_ms);
+        put_nullable_int(j, "force", c->force);
+        break;
+    case IISS_OPNUM_START:
+        put_nullable_int(j, "timeout_ms", c->timeout_ms);
+        break;
+    case IISS_OPNUM_REBOOT:
+        put_nullable_int(j, "timeout_ms", c->timeout_ms);
+        put_nullable_int(j, "force_apps_closed", c->force_apps_closed);
+        break;
+    case IISS_OPNUM_STATUS:
+        put_nullable_int(j, "buffer_size", c->buffer_size);
+        break;
+    default:
+        break;
+    }
+    json_end_object(j);
+    if (c->has_hresult) {
+        json_hex32(j, "hresult", c->hresult);
+        json_string(j, "hresult_name", hresult_name(c->hresult));
+    } else {
+        json_null(j, "hresult");
+        json_null(j, "hresult_name");
+    }
+    if (c->has_fault) {
+        json_begin_object(j, "fault_status");
+        json_hex32(j, "code", c->fault_status);
+        json_string(j, "name", fault_status_name(c->fault_status));
+        json_end_object(j);
+    } else {
+        json_null(j, "fault_status");
+    }
+    put_nullable_int(j, "required_size", c->required_size);
+    put_nullable_int(j, "num_services", c->num_services);
+    if (c->has_services)
+        session_put_services(j, "services", c->services, c->n_services);
+    else
+        json_null(j, "services");
+    json_begin_array(j, "anomalies");
+    for (size_t i = 0; i < c->n_anomalies; i++) {
+        json_begin_object(j, NULL);
+        json_string(j, "kind", c->anomalies[i].kind);
+        if (c->anomalies[i].has_offset)
+            json_int(j, "offset", c->anomalies[i].offset);
+        json_end_object(j);
+    }
+    json_end_array(j);
+    json_string(j, "interface", c->interface_inferred ? "inferred" : "bound");
+    json_string(j, "ndr", s->cfg.ndr64 ? "NDR64" : "NDR20");
+    json_bool(j, "sealed", s->sealed);
+    if (s->auth_type) {
+        json_begin_object(j, "auth");
+        json_string(j, "type", s->auth_type);
+        json_string(j, "level", s->auth_level);
+        json_string(j, "domain", s->auth_domain);
+        json_string(j, "user", s->auth_user);
+        json_string(j, "workstation", s->auth_workstation);
+        json_end_object(j);
+    } else {
+        json_null(j, "auth");
+    }
+    guid_to_string(&s->ipid, text);
+    json_string(j, "ipid", text);
+    if (frame_response) {
+        uint64_t rtt_ns = cap_frame_time(&s->cap, frame_response) - cap_frame_time(&s->cap, frame_request);
+        snprintf(text, sizeof text, "%llu.%03llu", (unsigned long long)(rtt_ns / 1000000u),
+                 (unsigned long long)(rtt_ns % 1000000u / 1000u));
+        json_number_text(j, "rtt_ms", text);
+    } else {
+        json_null(j, "rtt_ms");
+    }
+    json_end_object(j);
+}
+
+typedef struct pdu_at_frame {
+    const dce_pdu_record *pdu;
+    uint32_t frame;
+    bool cut;         /* only the start of the PDU is in the capture */
+    bool opnum_known; /* tshark can name the opnum (request, or reply to a seen request) */
+    const guid *clsid;
+} pdu_at_frame;
+
+#define DCE_COMMON_HEADER 16u
+
+
+static int by_frame_then_position(const void *a, const void *b)
+{
+    const pdu_at_frame *x = a, *y = b;
+    if (x->frame != y->frame)
+        return x->frame < y->frame ? -1 : 1;
+    if (x->pdu->stream_start != y->pdu->stream_start)
+        return x->pdu->stream_start < y->pdu->stream_start ? -1 : 1;
+    return 0;
+}
+
+static void put_pdus(session *s, json_writer *j)
+{
+    size_t total = s->to_server.n_pdus + s->to_client.n_pdus + s->n_placed;
+    pdu_at_frame *list = calloc(total ? total : 1, sizeof *list);
+    if (!list)
+        abort();
+    size_t n = 0;
+    for (int side = 0; side < 2; side++) {
+        const dce_stream *d = side == TCP_CLIENT ? &s->to_server : &s->to_client;
+        for (size_t i = 0; i < d->n_pdus; i++) {
+            const dce_pdu_record *p = &d->pdus[i];
+            /* tshark names a response's opnum only when it saw the binding. */
+            bool opnum_known = p->pkt_type == DCE_PKT_REQUEST || !s->interface_inferred;
+            uint32_t frame = tcp_completion_frame(&s->tcp, side, p->stream_end);
+            bool cut = false;
+            if (s->tcp.truncated) {
+                size_t kept = tcp_captured_from(&s->tcp, side, p->stream_start, &frame);
+                cut = kept < p->stream_end - p->stream_start;
+                if (cut && kept < DCE_COMMON_HEADER)
+                    frame = 0;
+                if (p->pkt_type != DCE_PKT_REQUEST)
+                    opnum_known = opnum_known && pdu_kept(s, DCE_PKT_BIND, 0) &&
+                                  pdu_kept(s, DCE_PKT_REQUEST, p->call_id);
+            }
+            if (frame == 0)
+                continue; /* never completed in the capture */
+            list[n].pdu = p;
+            list[n].frame = frame;
+            list[n].cut = cut;
+            list[n].opnum_known = opnum_known && !cut;
+            n++;
+        }
+    }
+    for (size_t i = 0; i < s->n_placed; i++) {
+        list[n].pdu = &s->placed[i].pdu;
+        list[n].frame = s->placed[i].frame;
+        list[n].opnum_known = true;
+        list[n].clsid = s->placed[i].has_clsid ? &s->placed[i].clsid : NULL;
+        n++;
+    }
+    qsort(list, n, sizeof *list, by_frame_then_position);
+    json_begin_array(j, "pdus");
+    for (size_t i = 0; i < n; i++) {
+        const dce_pdu_record *p = list[i].pdu;
+        json_begin_object(j, NULL);
+        json_int(j, "frame", list[i].frame);
+        json_int(j, "pkt_type", p->pkt_type);
+        json_int(j, "call_id", p->call_id);
+        put_nullable_int(j, "ctx_id", list[i].cut ? -1 : p->ctx_id);
+        put_nullable_int(j, "opnum", list[i].opnum_known ? p->opnum : -1);
+        json_int(j, "flags", p->flags);
+        if (list[i].cut) {
+            /* tshark stops at the common header of a cut PDU. */
+            json_bool(j, "truncated", true);
+            json_end_object(j);
+            continue;
+        }
+        char text[37];
+        if (p->has_object) {
+            guid_to_string(&p->object, text);
+            json_string(j, "object", text);
+        }
+        if (list[i].clsid) {
+            guid_to_string(list[i].clsid, text);
+            json_string(j, "clsid", text);
+        }
+        if (p->n_ctx_items) {
+            json_begin_inline_array(j, "ctx_items");
+            for (size_t k = 0; k < p->n_ctx_items; k++)
+                json_int(j, NULL, p->ctx_items[k]);
+            json_end_array(j);
+            json_begin_inline_array(j, "interfaces");
+            for (size_t k = 0; k < p->n_ctx_items; k++) {
+                guid_to_string(&p->abstract[k], text);
+                json_string(j, NULL, text);
+            }
+            json_end_array(j);
+        }
+        if (p->n_transfer) {
+            json_begin_inline_array(j, "transfer_syntaxes");
+            for (size_t k = 0; k < p->n_transfer; k++) {
+                guid_to_string(&p->transfer[k], text);
+                json_string(j, NULL, text);
+            }
+            json_end_array(j);
+        }
+        json_end_object(j);
+    }
+    json_end_array(j);
+    free(list);
+}
+
+int session_write_expected(session *s)
+{
+    json_writer j;
+    json_init(&j);
+    char file[256];
+    snprintf(file, sizeof file, "%s%s", s->cfg.name, s->cfg.pcapng ? ".pcapng" : ".pcap");
+    json_begin_object(&j, NULL);
+    json_string(&j, "capture", file);
+    json_string(&j, "description", s->cfg.description);
+    json_begin_inline_array(&j, "tshark_options");
+    for (size_t i = 0; i < SESSION_MAX_TSHARK_OPTIONS && s->cfg.tshark_options[i]; i++)
+        json_string(&j, NULL, s->cfg.tshark_options[i]);
+    json_end_array(&j);
+    json_begin_inline_array(&j, "tcp_analysis_frames");
+    for (size_t i = 0; i < s->n_analysis_frames; i++)
+        json_int(&j, NULL, s->analysis_frames[i]);
+    json_end_array(&j);
+    json_begin_array(&j, "calls");
+    for (size_t i = 0; i < s->n_calls; i++)
+        put_call(s, &j, &s->calls[i]);
+    json_end_array(&j);
+    put_pdus(s, &j);
+    json_end_object(&j);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.expected.json", s->out_dir, s->cfg.name);
+    int rc = json_save(&j, path);
+    json_free(&j);
+    return rc;
+}
