@@ -47,10 +47,11 @@ const char *iiss_lookup(const iiss_value_name *table, uint32_t value);
 /* Formatting helpers write a NUL-terminated string into buf (truncating
  * safely) and return buf. */
 
-/* "WIN32_SHARE_PROCESS" or bit names joined by '|' with any unknown rest in
- * hex, e.g. "WIN32_OWN_PROCESS|INTERACTIVE_PROCESS". */
+/* "SERVICE_WIN32_SHARE_PROCESS" or bit names joined by '|' with any unknown
+ * rest in hex, e.g. "SERVICE_WIN32_OWN_PROCESS|SERVICE_INTERACTIVE_PROCESS". */
 const char *iiss_service_type_format(uint32_t type, char *buf, size_t n);
-/* "STOP|SHUTDOWN", "0" for none, unknown bits as "0x..." */
+/* "SERVICE_ACCEPT_STOP|SERVICE_ACCEPT_SHUTDOWN", "0" for none, unknown bits
+ * as "0x..." */
 const char *iiss_flags_format(const iiss_value_name *bits, uint32_t value, char *buf, size_t n);
 /* A name from the table, else a structured rendering:
  * "FAILURE facility=WIN32(7) code=0x0005 (ERROR_ACCESS_DENIED)". */
