@@ -292,13 +292,30 @@ static void stub_anomaly_calls(session *s)
         session_write_request(s, c, stop, 2);
         session_send(s, TCP_CLIENT, NULL, 0);
         cap_advance_us(&s->cap, 2840000);
-        s->style.extents = &extent;
-        s->style.n_extents = 1;
+        s->orpcthat_extents = &extent;
+        s->n_orpcthat_extents = 1;
         session_write_simple_response(s, c, HR_S_OK);
-        s->style.extents = NULL;
-        s->style.n_extents = 0;
+        s->orpcthat_extents = NULL;
+        s->n_orpcthat_extents = 0;
         session_send(s, TCP_SERVER, NULL, 0);
         cap_advance_us(&s->cap, THINK_US);
+    }
+
+    /* ORPCTHIS with two extensions (2.2.13.3): a valid Start request; the
+     * extent array holds (2+1)&~1 = 2 pointers, both used. */
+    {
+        static const uint8_t debug_data[12] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xEF, 0xBE, 0xAD, 0xDE};
+        static const uint8_t locale_data[5] = {0x09, 0x04, 0x00, 0x00, 0x01};
+        orpc_extent extents[2] = {
+            {guid_from_string("F1F19680-4D2A-11CE-A66A-0020AF6E72F4"), debug_data, sizeof debug_data},
+            {guid_from_string("00000334-0000-0000-C000-000000000046"), locale_data, sizeof locale_data},
+        };
+        s->orpcthis_extents = extents;
+        s->n_orpcthis_extents = 2;
+        const uint32_t start[1] = {20000};
+        session_simple_call(s, IISS_OPNUM_START, start, 1, HR_S_OK, 1770000);
+        s->orpcthis_extents = NULL;
+        s->n_orpcthis_extents = 0;
     }
 
     /* bool_out_of_range: Stop(20000, 2). */
@@ -337,7 +354,7 @@ int write_sample_malformed(const char *out_dir)
         "string_out_of_bounds, string_in_records, string_unterminated, invalid_utf16, string_overlap, "
         "string_shared, unreferenced_gap, odd_length, byte_offsets, string_misaligned, too_many_anomalies, "
         "nonzero_error_buffer, required_size_inconsistent, conformance_mismatch), a truncated response stub, an "
-        "ORPCTHAT with an extension, Stop with dwForce 2, a truncated Stop request answered by a fault, Kill with "
+        "ORPCTHAT with an extension, a Start request whose ORPCTHIS carries two extensions, Stop with dwForce 2, a truncated Stop request answered by a fault, Kill with "
         "trailing bytes. Each call lists the kinds it was built to carry.");
     cfg.client_isn = 0x600DF00Du;
     cfg.server_isn = 0x0DDBA11u;

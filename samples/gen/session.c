@@ -152,8 +152,8 @@ void session_write_request(session *s, call_expect *c, const uint32_t *dwords, s
     bb_init(&stub);
     stub.big_endian = s->cfg.big_endian;
     iiss_stub_style style = s->style;
-    style.extents = NULL;
-    style.n_extents = 0;
+    style.extents = s->orpcthis_extents;
+    style.n_extents = s->n_orpcthis_extents;
     iiss_write_request(&stub, &style, &s->causality, dwords, n_dwords);
     dce_call h = call_header(s, c);
     c->request_start = s->to_server.bytes.len;
@@ -179,7 +179,10 @@ void session_write_simple_response(session *s, call_expect *c, uint32_t hresult)
     bytebuf stub;
     bb_init(&stub);
     stub.big_endian = s->cfg.big_endian;
-    iiss_write_simple_response(&stub, &s->style, hresult);
+    iiss_stub_style style = s->style;
+    style.extents = s->orpcthat_extents;
+    style.n_extents = s->n_orpcthat_extents;
+    iiss_write_simple_response(&stub, &style, hresult);
     dce_call h = call_header(s, c);
     begin_response(s, c);
     dce_write_response(&s->to_client, &h, stub.data, stub.len, s->server_auth);
@@ -196,7 +199,10 @@ void session_write_status_response(session *s, call_expect *c, uint64_t conforma
     bytebuf stub;
     bb_init(&stub);
     stub.big_endian = s->cfg.big_endian;
-    iiss_write_status_response(&stub, &s->style, conformance, buffer, buffer_len, required_size, num_services,
+    iiss_stub_style style = s->style;
+    style.extents = s->orpcthat_extents;
+    style.n_extents = s->n_orpcthat_extents;
+    iiss_write_status_response(&stub, &style, conformance, buffer, buffer_len, required_size, num_services,
                                hresult);
     dce_call h = call_header(s, c);
     begin_response(s, c);

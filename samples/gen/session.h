@@ -111,7 +111,12 @@ typedef struct session {
     bool interface_inferred;   /* no bind in the capture */
     guid ipid;
     guid causality;
-    iiss_stub_style style;
+    iiss_stub_style style;     /* NDR flavour and padding; extents set per stub */
+    /* ORPC extensions the next requests / responses carry (none: NULL). */
+    const orpc_extent *orpcthis_extents;
+    size_t n_orpcthis_extents;
+    const orpc_extent *orpcthat_extents;
+    size_t n_orpcthat_extents;
     /* Sealed scenario: auth verifiers for requests / responses, and the
      * expected "auth" object (NULL fields print null). */
     const dce_auth *client_auth;
