@@ -679,6 +679,160 @@ static void test_shuffled_segments(void **state)
     fixture_free(fx);
 }
 
+/* ---- against a model ---- */
+
+/* Random segments of a random stream (overlapping, repeated, some with
+ * other bytes than the original, some with a cut tail), in random order,
+ * compared with the rule "each byte is the first copy received; a cut byte
+ * is missing": positions of every delivered byte and every gap byte must
+ * match the model exactly. */
+enum { MODEL_MAX = 3000, MODEL_UNSET = 0x100, MODEL_LOST = 0x200 };
+
+typedef struct model_sink {
+    uint16_t got[MODEL_MAX + 400];
+    size_t pos;
+    uint64_t gaps;
+} model_sink;
+
+static void model_data(void *user, iiss_tcp_stream *s, iiss_direction dir, const uint8_t *data, size_t len,
+                       const iiss_packet_meta *meta)
+{
+    (void)s;
+    (void)meta;
+    model_sink *m = user;
+    assert_int_equal(dir, IISS_DIR_CLIENT_TO_SERVER);
+    assert_true(m->pos + len <= MODEL_MAX);
+    for (size_t i = 0; i < len; i++)
+        m->got[m->pos++] = data[i];
+}
+
+static void model_gap(void *user, iiss_tcp_stream *s, iiss_direction dir, uint64_t missing,
+                      const iiss_packet_meta *meta)
+{
+    (void)s;
+    (void)dir;
+    (void)meta;
+    model_sink *m = user;
+    assert_true(m->pos + missing <= MODEL_MAX);
+    for (uint64_t i = 0; i < missing; i++)
+        m->got[m->pos++] = MODEL_LOST;
+    m->gaps += missing;
+}
+
+static uint32_t rnd(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+/* With `pressure`, the reassembler runs with a 700-byte bound per direction
+ * and the server acknowledges random positions, so holes are given up
+ * early: every delivered byte must still be the first copy received, and
+ * the other positions gaps. */
+static void run_model(int rounds, bool pressure)
+{
+    uint32_t seed = pressure ? 0xBADC0DEu : 0x1234567u;
+    uint64_t given_up = 0, conflicts = 0;
+    static uint8_t original[MODEL_MAX];
+    static uint16_t expect[MODEL_MAX];
+    for (int round = 0; round < rounds; round++) {
+        uint32_t len = 1 + rnd(&seed) % MODEL_MAX;
+        for (uint32_t i = 0; i < len; i++)
+            original[i] = (uint8_t)rnd(&seed);
+        for (uint32_t i = 0; i < len; i++)
+            expect[i] = MODEL_UNSET;
+        /* Near the wrap one round in four. */
+        uint32_t isn = (round % 4 == 0) ? 0xFFFFFFFFu - rnd(&seed) % 4000 : rnd(&seed);
+        model_sink *m = calloc(1, sizeof *m);
+        assert_non_null(m);
+        iiss_stream_sink sink = {m, model_data, model_gap, NULL};
+        iiss_tcp_options opts = {.max_buffered_per_direction = pressure ? 700 : 0};
+        iiss_tcp_reassembler *ra = iiss_tcp_reassembler_new(&opts, &sink);
+        iiss_tcp_segment seg = {0};
+        seg.src = *client_ep();
+        seg.dst = *server_ep();
+        seg.flags = IISS_TCP_SYN;
+        seg.seq = isn;
+        iiss_packet_meta meta = {.frame = 1, .ts_sec = 1700000000};
+        iiss_tcp_reassembler_add(ra, &seg, &meta);
+        int segments = 1 + (int)(rnd(&seed) % 40);
+        for (int k = 0; k < segments; k++) {
+            uint32_t start = rnd(&seed) % len;
+            uint32_t n = 1 + rnd(&seed) % 400;
+            if (n > len - start)
+                n = len - start;
+            uint32_t lost = (rnd(&seed) % 8 == 0) ? rnd(&seed) % (n + 1) : 0;
+            uint8_t piece[400];
+            bool corrupt = rnd(&seed) % 5 == 0;
+            for (uint32_t i = 0; i < n; i++)
+                piece[i] = corrupt ? (uint8_t)rnd(&seed) : original[start + i];
+            /* The model: first copy of each byte wins; cut bytes count as
+             * received but unreadable. */
+            for (uint32_t i = 0; i < n; i++)
+                if (expect[start + i] == MODEL_UNSET)
+                    expect[start + i] = i < n - lost ? piece[i] : MODEL_LOST;
+            seg.flags = IISS_TCP_PSH; /* no ACK: holes wait for the flush */
+            seg.seq = isn + 1 + start;
+            seg.payload = piece;
+            seg.payload_len = n - lost;
+            seg.payload_missing = lost;
+            meta.frame++;
+            iiss_tcp_reassembler_add(ra, &seg, &meta);
+            if (pressure && rnd(&seed) % 3 == 0) {
+                iiss_tcp_segment ack = {0};
+                ack.src = *server_ep();
+                ack.dst = *client_ep();
+                ack.flags = IISS_TCP_ACK;
+                ack.seq = 1;
+                ack.ack = isn + 1 + rnd(&seed) % (len + 1);
+                meta.frame++;
+                iiss_tcp_reassembler_add(ra, &ack, &meta);
+            }
+        }
+        iiss_tcp_reassembler_flush(ra);
+        /* Holes are missing bytes too; the stream ends at the last byte any
+         * segment covered. */
+        size_t end = len;
+        while (end > 0 && expect[end - 1] == MODEL_UNSET)
+            end--;
+        for (size_t i = 0; i < end; i++)
+            if (expect[i] == MODEL_UNSET)
+                expect[i] = MODEL_LOST;
+        if (m->pos != end)
+            fail_msg("round %d: %zu positions delivered, model says %zu", round, m->pos, end);
+        for (size_t i = 0; i < end; i++)
+            if (m->got[i] != expect[i] && !(pressure && m->got[i] == MODEL_LOST))
+                fail_msg("round %d: position %zu is %#x, model says %#x", round, i, m->got[i], expect[i]);
+        iiss_tcp_stats st;
+        iiss_tcp_reassembler_stats(ra, &st);
+        assert_int_equal(st.buffered_bytes, 0);
+        given_up += st.caps_per_direction + st.holes_acked;
+        conflicts += st.overlap_conflicts;
+        iiss_tcp_reassembler_free(ra);
+        free(m);
+    }
+    /* The rounds did go through the paths they are meant to test. */
+    assert_true(conflicts > 0);
+    if (pressure)
+        assert_true(given_up > 100);
+    else
+        assert_int_equal(given_up, 0);
+}
+
+static void test_random_against_model(void **state)
+{
+    (void)state;
+    run_model(3000, false);
+}
+
+static void test_random_under_pressure(void **state)
+{
+    (void)state;
+    run_model(3000, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +853,8 @@ int main(void)
         cmocka_unit_test(test_rst_closes),
         cmocka_unit_test(test_idle_and_flow_bound),
         cmocka_unit_test(test_shuffled_segments),
+        cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_random_under_pressure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
