@@ -186,8 +186,8 @@ int write_sample_sll(const char *out_dir)
 {
     session_config cfg = scenario_default_config(
         "sll",
-        "Linux cooked capture (SLL) taken on a Linux admin host running a DCOM client: bind, Status with the "
-        "required size, Kill.");
+        "Linux cooked capture (SLL) taken on a Linux admin host running a DCOM client: bind to IRemUnknown2, "
+        "alter_context adding IIsServiceControl as context 1, Status with the required size, Kill.");
     cfg.linktype = CAP_LINKTYPE_LINUX_SLL;
     cfg.link.linktype = CAP_LINKTYPE_LINUX_SLL;
     cfg.client = net_endpoint_v4(CLIENT_MAC, "10.0.0.7", 41822);
@@ -198,7 +198,7 @@ int write_sample_sll(const char *out_dir)
     if (session_open(&s, &cfg, out_dir) != 0)
         return -1;
     session_handshake(&s);
-    session_bind(&s);
+    session_bind_then_alter(&s);
     blob_service services[SESSION_MAX_SERVICES];
     size_t n = services_iis_started(services, SESSION_MAX_SERVICES);
     size_t required = blob_size(services, n);

@@ -81,6 +81,41 @@ void session_bind(session *s)
     cap_advance_us(&s->cap, 650);
 }
 
+void session_bind_then_alter(session *s)
+{
+    dce_context_item item;
+    memset(&item, 0, sizeof item);
+    item.ctx_id = 0;
+    item.abstract.uuid = IID_IREM_UNKNOWN2;
+    item.n_transfer = 1;
+    item.transfer[0] = DCE_SYNTAX_NDR20;
+    uint32_t call_id = s->next_call_id++;
+    dce_write_bind(&s->to_server, DCE_PKT_BIND, call_id, 0, s->cfg.max_frag, s->cfg.max_frag, 0, &item, 1, NULL);
+    session_send(s, TCP_CLIENT, NULL, 0);
+    cap_advance_us(&s->cap, 410);
+    dce_ack_result_item accepted = {DCE_ACCEPTANCE, 0, DCE_SYNTAX_NDR20};
+    char port[8];
+    snprintf(port, sizeof port, "%u", s->cfg.server.port);
+    dce_write_bind_ack(&s->to_client, DCE_PKT_BIND_ACK, call_id, 0, s->cfg.max_frag, s->cfg.max_frag,
+                       SERVER_ASSOC_GROUP, port, &accepted, 1, NULL);
+    session_send(s, TCP_SERVER, NULL, 0);
+    cap_advance_us(&s->cap, 2300);
+
+    /* IIsServiceControl joins the association as presentation context 1. */
+    s->ctx_id = 1;
+    item.ctx_id = s->ctx_id;
+    item.abstract.uuid = IID_IIS_SERVICE_CONTROL;
+    call_id = s->next_call_id++;
+    dce_write_bind(&s->to_server, DCE_PKT_ALTER_CONTEXT, call_id, 0, s->cfg.max_frag, s->cfg.max_frag,
+                   SERVER_ASSOC_GROUP, &item, 1, NULL);
+    session_send(s, TCP_CLIENT, NULL, 0);
+    cap_advance_us(&s->cap, 380);
+    dce_write_bind_ack(&s->to_client, DCE_PKT_ALTER_CONTEXT_RESP, call_id, 0, s->cfg.max_frag, s->cfg.max_frag,
+                       SERVER_ASSOC_GROUP, "", &accepted, 1, NULL);
+    session_send(s, TCP_SERVER, NULL, 0);
+    cap_advance_us(&s->cap, 600);
+}
+
 size_t session_queue(session *s, int side, size_t *len)
 {
     dce_stream *d = side == TCP_CLIENT ? &s->to_server : &s->to_client;

@@ -144,6 +144,10 @@ void session_activate(session *s, const char *server_name);
 /* bind (IIsServiceControl ctx 0, IRemUnknown2 ctx 1; NDR20, plus NDR64 when
  * cfg.ndr64) and bind_ack accepting them, each sent in one segment. */
 void session_bind(session *s);
+/* bind with IRemUnknown2 alone (ctx 0), then alter_context adding
+ * IIsServiceControl as ctx 1, which the calls then use: how a client that
+ * already talks to the object exporter adds an interface. */
+void session_bind_then_alter(session *s);
 /* Hand the PDUs written since the last call on `side` to TCP; returns the
  * stream offset of the first byte and sets *len. */
 size_t session_queue(session *s, int side, size_t *len);
