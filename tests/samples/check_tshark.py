@@ -25,8 +25,8 @@ import struct
 import subprocess
 import sys
 
-FIELDS = [
-    "frame.number",
+# Per-PDU fields compared with the "pdus" list.
+PDU_FIELDS = [
     "dcerpc.pkt_type",
     "dcerpc.cn_call_id",
     "dcerpc.cn_ctx_id",
@@ -36,6 +36,8 @@ FIELDS = [
     "dcerpc.cn_bind_trans_id",
     "dcerpc.cn_ack_trans_id",
     "dcerpc.obj_id",
+]
+FIELDS = ["frame.number"] + PDU_FIELDS + [
     "dcerpc.stub_data",
     "dcerpc.drep.byteorder",
     "isystemactivator.properties.instninfo.clsid",
@@ -52,7 +54,8 @@ PARAMS = {7: ["timeout_ms", "force"], 8: ["timeout_ms"], 9: ["timeout_ms", "forc
 
 
 def run_tshark(tshark, capture, options):
-    cmd = [tshark, "-n", "-r", capture, "-o", "dcerpc.desegment_dcerpc:TRUE", "-o", "dcerpc.reassemble_dcerpc:TRUE"] + options + ["-T", "fields"]
+    cmd = [tshark, "-n", "-r", capture, "-o", "dcerpc.desegment_dcerpc:TRUE", "-o", "dcerpc.reassemble_dcerpc:TRUE"]
+    cmd += options + ["-T", "fields"]
     for f in FIELDS:
         cmd += ["-e", f]
     cmd += ["-E", "occurrence=a", "-E", "aggregator=,"]
@@ -69,7 +72,7 @@ def run_tshark(tshark, capture, options):
 def expected_by_frame(pdus):
     by_frame = {}
     for p in pdus:
-        e = by_frame.setdefault(p["frame"], {k: [] for k in FIELDS[1:10]})
+        e = by_frame.setdefault(p["frame"], {k: [] for k in PDU_FIELDS})
         e["dcerpc.pkt_type"].append(p["pkt_type"])
         e["dcerpc.cn_call_id"].append(p["call_id"])
         if p["ctx_id"] is not None:
