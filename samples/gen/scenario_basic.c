@@ -58,9 +58,10 @@ int write_sample_iisreset_remote(const char *out_dir)
         "iisreset-remote",
         "Remote iisreset against an IIS server: DCOM activation on port 135 (ISystemActivator RemoteCreateInstance "
         "of CLSID E8FB8621-588F-11D2-9D61-00C04F79C5FE, answered with the IPID and the binding 10.0.0.20[49155]), "
-        "then a TCP handshake to that port, bind to IIsServiceControl "
-        "and IRemUnknown2 (NDR20), Status with a too-small buffer (E_ERROR_INSUFFICIENT_BUFFER), Status with the "
-        "required size, Stop(20000, force), Status (stopped), Start(20000), Reboot (E_NOTIMPL), Kill, FIN.");
+        "then a TCP handshake to that port, bind to IIsServiceControl and IRemUnknown2 (NDR20), Status with a "
+        "too-small buffer (E_ERROR_INSUFFICIENT_BUFFER), Status with the required size, Stop(20000, force), Status "
+        "(stopped), Start(20000), Reboot (E_NOTIMPL), Kill, then IRemUnknown2::RemRelease of the interface (not an "
+        "IIS call), FIN.");
     session s;
     if (session_open(&s, &cfg, out_dir) != 0)
         return -1;
@@ -68,6 +69,7 @@ int write_sample_iisreset_remote(const char *out_dir)
     session_handshake(&s);
     session_bind(&s);
     iisreset_calls(&s);
+    session_rem_release(&s);
     session_close_tcp(&s);
     return session_finish(&s);
 }

@@ -8,6 +8,7 @@
 
 const guid IID_IIS_SERVICE_CONTROL = {0xE8FB8620u, 0x588F, 0x11D2, {0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE}};
 const guid CLSID_IIS_SERVICE_CONTROL = {0xE8FB8621u, 0x588F, 0x11D2, {0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE}};
+const guid IPID_REM_UNKNOWN = {0x0000A401u, 0x0A1C, 0xFFFF, {0x6F, 0x3C, 0x4E, 0x21, 0xA9, 0xD7, 0xC5, 0xB3}};
 const guid IID_IREM_UNKNOWN2 = {0x00000143u, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
 
 #define CLIENT_THINK_US 1800u    /* iisreset between a reply and its next call */
@@ -334,6 +335,38 @@ size_t session_status_call(session *s, uint32_t buffer_size, blob_service *servi
     session_send(s, TCP_SERVER, NULL, 0);
     cap_advance_us(&s->cap, CLIENT_THINK_US);
     return needed;
+}
+
+#define REM_RELEASE_OPNUM 5
+#define REM_UNKNOWN_CTX_ID 1
+#define PUBLIC_REFS_HELD 5u /* the activation's STDOBJREF gave 5 */
+
+void session_rem_release(session *s)
+{
+    bytebuf stub;
+    bb_init(&stub);
+    stub.big_endian = s->cfg.big_endian;
+    ndr_writer w;
+    ndr_init(&w, &stub, false);
+    ndr_orpcthis(&w, COM_VERSION_MAJOR, COM_VERSION_MINOR, 0, &s->causality, NULL, 0);
+    ndr_u16(&w, 1); /* cInterfaceRefs */
+    ndr_conformance(&w, 1);
+    ndr_guid(&w, &s->ipid); /* REMINTERFACEREF */
+    ndr_u32(&w, PUBLIC_REFS_HELD);
+    ndr_u32(&w, 0); /* cPrivateRefs */
+    dce_call call = {s->next_call_id++, REM_UNKNOWN_CTX_ID, REM_RELEASE_OPNUM, &IPID_REM_UNKNOWN};
+    dce_write_request(&s->to_server, &call, stub.data, stub.len, s->client_auth);
+    session_send(s, TCP_CLIENT, NULL, 0);
+    cap_advance_us(&s->cap, 420);
+
+    bb_clear(&stub);
+    ndr_init(&w, &stub, false);
+    ndr_orpcthat(&w, 0, NULL, 0);
+    ndr_u32(&w, HR_S_OK);
+    dce_write_response(&s->to_client, &call, stub.data, stub.len, s->server_auth);
+    session_send(s, TCP_SERVER, NULL, 0);
+    bb_free(&stub);
+    cap_advance_us(&s->cap, CLIENT_THINK_US);
 }
 
 void session_close_tcp(session *s)

@@ -30,6 +30,7 @@
 
 extern const guid IID_IIS_SERVICE_CONTROL; /* E8FB8620-588F-11D2-9D61-00C04F79C5FE */
 extern const guid CLSID_IIS_SERVICE_CONTROL; /* E8FB8621-588F-11D2-9D61-00C04F79C5FE */
+extern const guid IPID_REM_UNKNOWN;        /* the object exporter's IRemUnknown2 IPID */
 extern const guid IID_IREM_UNKNOWN2;       /* 00000143-0000-0000-C000-000000000046 */
 
 typedef struct session_config {
@@ -171,6 +172,11 @@ void session_write_raw_response(session *s, call_expect *c, const uint8_t *stub,
 void session_expect_services(call_expect *c, const blob_service *services, size_t n);
 void session_expect_anomaly(call_expect *c, const char *kind);
 
+/* IRemUnknown2::RemRelease (MS-DCOM 3.1.1.5.6.1.3, opnum 5) on context 1,
+ * addressed to the IRemUnknown IPID, releasing the IIsServiceControl
+ * references: what a DCOM client sends when it lets the object go. Not an
+ * IIS call, so no expectation is recorded; its PDUs are listed. */
+void session_rem_release(session *s);
 /* Request, server time, response, client think time; each PDU burst sent
  * at the MSS. A server time over 200 ms adds the server's delayed ACK. */
 void session_simple_call(session *s, uint16_t opnum, const uint32_t *dwords, size_t n_dwords, uint32_t hresult,

@@ -87,7 +87,7 @@ void session_activate(session *s, const char *server_name)
     rep.oxid = ACTIVATION_OXID;
     rep.oid = ACTIVATION_OID;
     rep.ipid = s->ipid;
-    rep.rem_unknown_ipid = guid_from_string("0000A401-0A1C-FFFF-6F3C-4E21A9D7C5B3");
+    rep.rem_unknown_ipid = IPID_REM_UNKNOWN;
     rep.resolver_host = server_name;
     rep.resolver_address = address;
     rep.oxid_binding = binding;
