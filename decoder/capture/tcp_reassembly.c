@@ -17,6 +17,9 @@
 #define DEFAULT_MAX_BUFFERED_TOTAL (64u * 1024 * 1024)
 #define DEFAULT_IDLE_TIMEOUT_SEC 600u
 #define DEFAULT_MAX_FLOWS 100000u
+/* How long a closed flow lingers to absorb late retransmissions and ACKs
+ * (twice a 60-second maximum segment lifetime, as TIME_WAIT). */
+#define CLOSED_LINGER_SEC 120
 
 /* A segment further ahead than this is not from this connection's window
  * (the largest scaled TCP window is just under 1 GiB). */
@@ -82,7 +85,7 @@ typedef struct flow_key {
     uint8_t bytes[FLOW_KEY_LEN];
 } flow_key;
 
-typedef enum flow_state { FLOW_OPEN, FLOW_CLOSED } flow_state;
+typedef enum flow_state { FLOW_OPEN = 0, FLOW_CLOSED = 1 } flow_state;
 
 typedef struct tcp_flow {
     flow_key key;
@@ -91,14 +94,20 @@ typedef struct tcp_flow {
     flow_state state;
     bool delivered_any; /* the sink has heard of this stream */
     iiss_packet_meta last_meta;
-    struct tcp_flow *lru_prev, *lru_next; /* least recently active first */
+    struct tcp_flow *lru_prev, *lru_next; /* in the list of its state, least recently active first */
 } tcp_flow;
+
+typedef struct flow_list {
+    struct tcp_flow *head, *tail;
+} flow_list;
 
 struct iiss_tcp_reassembler {
     iiss_tcp_options opts;
     iiss_stream_sink sink;
     GHashTable *flows; /* flow_key* → tcp_flow* (the key lives in the flow) */
-    tcp_flow *lru_head, *lru_tail;
+    /* Open and closed flows in separate activity lists: closed ones retire
+     * sooner and are evicted first. Indexed by flow_state. */
+    flow_list lists[2];
     tcp_flow *last_flow; /* consecutive packets of one flow skip the hash */
     uint64_t next_stream_id;
     iiss_tcp_stats stats;
@@ -152,33 +161,45 @@ static gboolean flow_key_equal(gconstpointer a, gconstpointer b)
 
 static void lru_unlink(iiss_tcp_reassembler *ra, tcp_flow *f)
 {
+    flow_list *l = &ra->lists[f->state];
     if (f->lru_prev)
         f->lru_prev->lru_next = f->lru_next;
     else
-        ra->lru_head = f->lru_next;
+        l->head = f->lru_next;
     if (f->lru_next)
         f->lru_next->lru_prev = f->lru_prev;
     else
-        ra->lru_tail = f->lru_prev;
+        l->tail = f->lru_prev;
     f->lru_prev = f->lru_next = NULL;
 }
 
 static void lru_append(iiss_tcp_reassembler *ra, tcp_flow *f)
 {
-    f->lru_prev = ra->lru_tail;
+    flow_list *l = &ra->lists[f->state];
+    f->lru_prev = l->tail;
     f->lru_next = NULL;
-    if (ra->lru_tail)
-        ra->lru_tail->lru_next = f;
+    if (l->tail)
+        l->tail->lru_next = f;
     else
-        ra->lru_head = f;
-    ra->lru_tail = f;
+        l->head = f;
+    l->tail = f;
 }
 
 static void lru_touch(iiss_tcp_reassembler *ra, tcp_flow *f)
 {
-    if (ra->lru_tail == f)
+    if (ra->lists[f->state].tail == f)
         return;
     lru_unlink(ra, f);
+    lru_append(ra, f);
+}
+
+/* Moves a flow to the list of its new state. */
+static void set_state(iiss_tcp_reassembler *ra, tcp_flow *f, flow_state state)
+{
+    if (f->state == state)
+        return;
+    lru_unlink(ra, f);
+    f->state = state;
     lru_append(ra, f);
 }
 
@@ -452,7 +473,7 @@ static void begin_stream(iiss_tcp_reassembler *ra, tcp_flow *f, const iiss_endpo
     f->stream.id = ra->next_stream_id++;
     f->stream.client = *client;
     f->stream.server = *server;
-    f->state = FLOW_OPEN;
+    set_state(ra, f, FLOW_OPEN);
     f->delivered_any = false;
     ra->stats.streams++;
 }
@@ -482,7 +503,7 @@ static void close_stream(iiss_tcp_reassembler *ra, tcp_flow *f)
         return;
     flush_direction(ra, f, IISS_DIR_CLIENT_TO_SERVER, &f->last_meta);
     flush_direction(ra, f, IISS_DIR_SERVER_TO_CLIENT, &f->last_meta);
-    f->state = FLOW_CLOSED;
+    set_state(ra, f, FLOW_CLOSED);
     if (f->delivered_any && ra->sink.on_close)
         ra->sink.on_close(ra->sink.user, &f->stream);
     f->stream.app = NULL;
@@ -501,10 +522,16 @@ static void retire_flow(iiss_tcp_reassembler *ra, tcp_flow *f)
 
 static void retire_idle(iiss_tcp_reassembler *ra, int64_t now_sec)
 {
-    while (ra->lru_head && ra->lru_head->last_meta.ts_sec + (int64_t)ra->opts.idle_timeout_sec < now_sec) {
+    int64_t open_limit = (int64_t)ra->opts.idle_timeout_sec;
+    int64_t closed_limit = open_limit < CLOSED_LINGER_SEC ? open_limit : CLOSED_LINGER_SEC;
+    flow_list *open = &ra->lists[FLOW_OPEN], *closed = &ra->lists[FLOW_CLOSED];
+    while (open->head && open->head->last_meta.ts_sec + open_limit < now_sec) {
         ra->stats.flows_retired_idle++;
-        retire_flow(ra, ra->lru_head);
+        retire_flow(ra, open->head);
     }
+    /* Closed flows hold no stream: forgetting them is not worth counting. */
+    while (closed->head && closed->head->last_meta.ts_sec + closed_limit < now_sec)
+        retire_flow(ra, closed->head);
 }
 
 static tcp_flow *find_flow(iiss_tcp_reassembler *ra, const flow_key *key)
@@ -516,9 +543,14 @@ static tcp_flow *find_flow(iiss_tcp_reassembler *ra, const flow_key *key)
 
 static tcp_flow *create_flow(iiss_tcp_reassembler *ra, const flow_key *key)
 {
-    while (ra->stats.flows_now >= ra->opts.max_flows && ra->lru_head) {
-        ra->stats.flows_evicted++;
-        retire_flow(ra, ra->lru_head);
+    while (ra->stats.flows_now >= ra->opts.max_flows) {
+        /* A lingering closed flow goes before any open one. */
+        tcp_flow *victim = ra->lists[FLOW_CLOSED].head ? ra->lists[FLOW_CLOSED].head : ra->lists[FLOW_OPEN].head;
+        if (!victim)
+            break;
+        if (victim->state == FLOW_OPEN)
+            ra->stats.flows_evicted++;
+        retire_flow(ra, victim);
     }
     tcp_flow *f = calloc(1, sizeof *f);
     if (!f)
@@ -792,15 +824,17 @@ void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra)
         /* Close in stream order so the sink's output does not depend on
          * hash or activity order. */
         size_t i = 0;
-        for (tcp_flow *f = ra->lru_head; f && i < n; f = f->lru_next)
-            order[i++] = f;
+        for (int l = 0; l < 2; l++)
+            for (tcp_flow *f = ra->lists[l].head; f && i < n; f = f->lru_next)
+                order[i++] = f;
         qsort(order, i, sizeof *order, compare_stream_id);
         for (size_t k = 0; k < i; k++)
             retire_flow(ra, order[k]);
         free(order);
     }
-    while (ra->lru_head)
-        retire_flow(ra, ra->lru_head);
+    for (int l = 0; l < 2; l++)
+        while (ra->lists[l].head)
+            retire_flow(ra, ra->lists[l].head);
 }
 
 void iiss_tcp_reassembler_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out)

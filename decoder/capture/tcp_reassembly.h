@@ -23,11 +23,13 @@
  * - Sequence numbers compare modulo 2^32; a segment more than 1 GiB ahead of
  *   the next expected byte is out of window and dropped.
  * - A connection ends with FIN both ways once all bytes up to each FIN are
- *   delivered, or with RST; the flow then lingers closed so late
- *   retransmissions and ACKs are absorbed, until a new SYN (port reuse) or
- *   data past the old end starts a new stream with a new id.
+ *   delivered, or with RST; the flow then lingers closed (at most two
+ *   minutes of capture time, as TIME_WAIT) so late retransmissions and ACKs
+ *   are absorbed, until a new SYN (port reuse) or data past the old end
+ *   starts a new stream with a new id.
  * - Idle flows (no packet for `idle_timeout_sec` of capture time) are
- *   retired; past `max_flows` the least recently active flow is retired.
+ *   retired; past `max_flows` a lingering closed flow is dropped, or else
+ *   the least recently active open flow is retired.
  * - on_close is called once per stream that delivered anything (on_data or
  *   on_gap); the iiss_tcp_stream pointer stays valid until then. */
 #ifndef IISS_TCP_REASSEMBLY_H

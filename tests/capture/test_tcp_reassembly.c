@@ -635,6 +635,52 @@ static void test_idle_and_flow_bound(void **state)
     fixture_free(fx);
 }
 
+/* A closed flow lingers to absorb late packets, but only two minutes of
+ * capture time, however long the idle timeout; under the max_flows bound a
+ * closed flow is dropped before any open one. */
+static void test_closed_flows_linger_briefly(void **state)
+{
+    (void)state;
+    iiss_tcp_options opts = {.max_flows = 2};
+    fixture *fx = fixture_new(&opts);
+    handshake(fx, CISN, SISN);
+    send_seg(fx, C, PA, CISN + 1, SISN + 1, "bye", 0);
+    send_seg(fx, C, IISS_TCP_FIN | ACK, CISN + 4, SISN + 1, NULL, 0);
+    send_seg(fx, S, IISS_TCP_FIN | ACK, SISN + 1, CISN + 5, NULL, 0);
+    assert_int_equal(fx->rec.streams[0].closes, 1);
+    assert_int_equal(stats_of(fx).flows_now, 1); /* lingering */
+    iiss_tcp_segment seg = {0};
+    seg.src = endpoint(7, 50007);
+    seg.dst = endpoint(9, SERVER_PORT);
+    seg.flags = PA;
+    seg.seq = 1;
+    seg.payload = (const uint8_t *)"x";
+    seg.payload_len = 1;
+    iiss_packet_meta meta = {.frame = 10, .ts_sec = fx->now + 60};
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta); /* stream 1 */
+    assert_int_equal(stats_of(fx).flows_now, 2);
+    seg.src = endpoint(8, 50008);
+    meta.frame = 11;
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta); /* stream 2: the closed flow makes room */
+    iiss_tcp_stats st = stats_of(fx);
+    assert_int_equal(st.flows_now, 2);
+    assert_int_equal(st.flows_evicted, 0);
+    assert_int_equal(fx->rec.streams[1].closes, 0);
+    fixture_free(fx);
+
+    fx = fixture_new(NULL);
+    handshake(fx, CISN, SISN);
+    send_seg(fx, S, IISS_TCP_RST, SISN + 1, 0, NULL, 0);
+    assert_int_equal(stats_of(fx).flows_now, 1);
+    meta.ts_sec = fx->now + 121;
+    seg.src = endpoint(7, 50007);
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
+    st = stats_of(fx);
+    assert_int_equal(st.flows_now, 1); /* the closed flow is gone, the new one stays */
+    assert_int_equal(st.flows_retired_idle, 0);
+    fixture_free(fx);
+}
+
 /* Segments of every size in every order (a fixed pseudo-random shuffle with
  * duplicates) reassemble to the original bytes, with no gap. */
 static void test_shuffled_segments(void **state)
@@ -852,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_out_of_window_dropped),
         cmocka_unit_test(test_rst_closes),
         cmocka_unit_test(test_idle_and_flow_bound),
+        cmocka_unit_test(test_closed_flows_linger_briefly),
         cmocka_unit_test(test_shuffled_segments),
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_random_under_pressure),
