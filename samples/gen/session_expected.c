@@ -67,30 +67,15 @@ static bool pdu_kept(const session *s, uint8_t pkt_type, uint32_t call_id)
     return false;
 }
 
-/* Bytes of the first bind the capture kept (0 without a bind). */
-static size_t bind_bytes_kept(const session *s)
-{
-    for (size_t i = 0; i < s->to_server.n_pdus; i++) {
-        const dce_pdu_record *p = &s->to_server.pdus[i];
-        uint32_t frame;
-        if (p->pkt_type == DCE_PKT_BIND)
-            return tcp_captured_from(&s->tcp, TCP_CLIENT, p->stream_start, &frame);
-    }
-    return 0;
-}
-
 /* A capture cut by its snaplen: a PDU is decoded from the frame where it
  * starts, as far as that frame's bytes go (a cut PDU is never reassembled).
- * Parameters whose bytes were cut become null, a cut stub is reported. The
- * interface counts as bound when the bind's first context item (the IIS one,
- * session_bind) is whole: bind header 28 bytes, item 4 + 20 + 20 per
- * transfer syntax. */
+ * Parameters whose bytes were cut become null, a cut stub is reported. A
+ * bind that was cut binds nothing (as for tshark): the interface is then
+ * inferred. */
 #define REQUEST_HEADER_WITH_OBJECT 40u
-#define BIND_ITEMS_OFFSET 28u
 static void apply_snaplen(const session *s, call_expect *c, uint32_t *frame_request, uint32_t *frame_response)
 {
-    size_t iis_item_end = BIND_ITEMS_OFFSET + 4u + 20u + 20u * (s->cfg.ndr64 ? 2u : 1u);
-    if (bind_bytes_kept(s) < iis_item_end)
+    if (!pdu_kept(s, DCE_PKT_BIND, 0))
         c->interface_inferred = true;
     size_t kept = tcp_captured_from(&s->tcp, TCP_CLIENT, c->request_start, frame_request);
     if (kept < c->request_end - c->request_start) {
