@@ -57,6 +57,7 @@ static bool seq_le(uint32_t a, uint32_t b)
 /* A range received ahead of next_seq. Lost ranges carry no bytes. */
 typedef struct ooo_range {
     struct ooo_range *next;
+    iiss_packet_meta meta; /* the packet that carried it */
     uint32_t seq;
     uint32_t len;
     bool lost;
@@ -229,12 +230,14 @@ static void emit_gap(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, ui
 }
 
 /* Consecutive lost ranges are reported as one gap: the emitter holds the
- * missing count until bytes follow or the walk ends. */
+ * missing count until bytes follow or the walk ends. Gaps carry the packet
+ * that triggered the walk; data carries `data_meta`, set per range. */
 typedef struct emitter {
     iiss_tcp_reassembler *ra;
     tcp_flow *flow;
     iiss_direction dir;
     const iiss_packet_meta *meta;
+    const iiss_packet_meta *data_meta;
     uint64_t pending_gap;
 } emitter;
 
@@ -244,7 +247,7 @@ static void emitter_data(emitter *em, const uint8_t *data, size_t len)
         return;
     emit_gap(em->ra, em->flow, em->dir, em->pending_gap, em->meta);
     em->pending_gap = 0;
-    emit_data(em->ra, em->flow, em->dir, data, len, em->meta);
+    emit_data(em->ra, em->flow, em->dir, data, len, em->data_meta);
 }
 
 static void emitter_gap(emitter *em, uint64_t missing)
@@ -314,12 +317,20 @@ static uint32_t emit_range_part(emitter *em, uint32_t range_seq, const uint8_t *
 /* Delivers from next_seq on: buffered ranges that start at or before the
  * cursor (received earlier, so they win), and the new segment (`data`,
  * `len` bytes, then `lost` bytes known lost, starting at next_seq) where no
- * buffered range covers it. With len == lost == 0 it just drains. */
+ * buffered range covers it. With len == lost == 0 it just drains, after a
+ * hole was given up.
+ *
+ * Which packet the bytes are attributed to: when a new segment fills a
+ * hole, the held bytes after it became deliverable with that segment (as
+ * tshark says "reassembled in"); when a hole is given up, nothing filled it,
+ * and held bytes keep the packet that carried them, so a timeline built on
+ * them is not shifted to whenever the hole was abandoned. */
 static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const uint8_t *data, uint32_t len,
                     uint32_t lost, const iiss_packet_meta *meta)
 {
     flow_dir *fd = &f->dir[d];
-    emitter em = {ra, f, d, meta, 0};
+    bool filling = (uint64_t)len + lost > 0;
+    emitter em = {ra, f, d, meta, meta, 0};
     uint32_t new_seq = fd->next_seq;
     uint32_t new_end = new_seq + len + lost;
     uint32_t pos = fd->next_seq;
@@ -334,6 +345,7 @@ static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, con
                 count_conflicts(ra, head, new_seq, data, len);
             }
             if (seq_lt(pos, head_end)) {
+                em.data_meta = filling ? meta : &head->meta;
                 if (head->lost)
                     pos = emit_range_part(&em, head->seq, NULL, 0, head->len, pos, head_end);
                 else
@@ -346,6 +358,7 @@ static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, con
             uint32_t limit = new_end;
             if (head && seq_lt(head->seq, limit))
                 limit = head->seq;
+            em.data_meta = meta;
             pos = emit_range_part(&em, new_seq, data, len, lost, pos, limit);
             continue;
         }
@@ -375,13 +388,14 @@ static void give_up_first_hole(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direc
 /* ---- buffering out-of-order ranges ---- */
 
 static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link, uint32_t seq,
-                         const uint8_t *data, uint32_t len, bool lost)
+                         const uint8_t *data, uint32_t len, bool lost, const iiss_packet_meta *meta)
 {
     if (len == 0)
         return true;
     ooo_range *r = malloc(sizeof *r + (lost ? 0 : len));
     if (!r)
         return false;
+    r->meta = *meta;
     r->seq = seq;
     r->len = len;
     r->lost = lost;
@@ -401,24 +415,24 @@ static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **lin
 
 /* Inserts [seq, end) split at the data/lost boundary. */
 static void insert_span(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link, uint32_t seq, uint32_t end,
-                        uint32_t seg_seq, const uint8_t *data, uint32_t len)
+                        uint32_t seg_seq, const uint8_t *data, uint32_t len, const iiss_packet_meta *meta)
 {
     uint32_t data_end = seg_seq + len;
     if (seq_lt(seq, data_end)) {
         uint32_t stop = seq_lt(end, data_end) ? end : data_end;
-        if (!insert_piece(ra, fd, link, seq, data + (uint32_t)(seq - seg_seq), (uint32_t)(stop - seq), false))
+        if (!insert_piece(ra, fd, link, seq, data + (uint32_t)(seq - seg_seq), (uint32_t)(stop - seq), false, meta))
             return;
         link = &(*link)->next;
         seq = stop;
     }
     if (seq_lt(seq, end))
-        insert_piece(ra, fd, link, seq, NULL, (uint32_t)(end - seq), true);
+        insert_piece(ra, fd, link, seq, NULL, (uint32_t)(end - seq), true, meta);
 }
 
 /* Buffers the parts of [seq, seq + len + lost) no buffered range covers
  * (first copy wins). */
 static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq, const uint8_t *data, uint32_t len,
-                           uint32_t lost)
+                           uint32_t lost, const iiss_packet_meta *meta)
 {
     uint32_t end = seq + len + lost;
     ooo_range **link = &fd->ooo;
@@ -429,7 +443,7 @@ static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq,
     while (seq_lt(pos, end)) {
         ooo_range *r = *link;
         if (!r) {
-            insert_span(ra, fd, link, pos, end, seq, data, len);
+            insert_span(ra, fd, link, pos, end, seq, data, len, meta);
             break;
         }
         uint32_t r_end = r->seq + r->len;
@@ -439,7 +453,7 @@ static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq,
         }
         if (seq_lt(pos, r->seq)) {
             uint32_t stop = seq_lt(end, r->seq) ? end : r->seq;
-            insert_span(ra, fd, link, pos, stop, seq, data, len);
+            insert_span(ra, fd, link, pos, stop, seq, data, len, meta);
             /* Step past what was just inserted, up to r. */
             while (*link != r)
                 link = &(*link)->next;
@@ -689,7 +703,7 @@ static void add_payload(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d,
         return;
     }
     ra->stats.out_of_order++;
-    buffer_segment(ra, fd, seq, data, len, lost);
+    buffer_segment(ra, fd, seq, data, len, lost, meta);
     enforce_caps(ra, f, d, meta);
 }
 

@@ -20,6 +20,11 @@
  * - A hole is also given up when the peer acknowledges bytes past it (they
  *   were received, just not captured: no retransmission will come), when the
  *   connection is reset or retired, and at flush.
+ * - The meta given with bytes: the packet that carried them when they were
+ *   in order; the packet that filled the hole before them when they were
+ *   held (tshark's "reassembled in"); their own packet again when the hole
+ *   before them was given up, since nothing filled it. on_gap carries the
+ *   packet that made the hole be given up (the flow's last one at flush).
  * - Sequence numbers compare modulo 2^32; a segment more than 1 GiB ahead of
  *   the next expected byte is out of window and dropped.
  * - A connection ends with FIN both ways once all bytes up to each FIN are

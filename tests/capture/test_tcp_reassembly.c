@@ -417,8 +417,9 @@ static void test_gap_acked_then_resync(void **state)
     assert_int_equal(fx->rec.streams[0].gap_bytes[0], 100);
     assert_stream_bytes(fx, 0, IISS_DIR_CLIENT_TO_SERVER, "AAAACCCC");
     assert_int_equal(fx->rec.events[1].kind, EV_GAP);
-    assert_int_equal(fx->rec.events[1].frame, 7);
+    assert_int_equal(fx->rec.events[1].frame, 7); /* the ACK gave it up */
     assert_int_equal(fx->rec.events[2].kind, EV_DATA);
+    assert_int_equal(fx->rec.events[2].frame, 5); /* nothing filled the hole: the bytes keep their packet */
     send_seg(fx, C, PA, CISN + 109, SISN + 1, "DDDD", 0);
     assert_stream_bytes(fx, 0, IISS_DIR_CLIENT_TO_SERVER, "AAAACCCCDDDD");
     iiss_tcp_stats st = stats_of(fx);
@@ -443,9 +444,14 @@ static void test_gap_at_flush(void **state)
     assert_int_equal(fx->rec.streams[0].gaps[0], 2);
     assert_int_equal(fx->rec.streams[0].gap_bytes[0], 12);
     assert_int_equal(fx->rec.streams[0].closes, 1);
-    /* Gaps at flush carry the flow's last frame. */
+    /* Gaps at flush carry the flow's last frame, the bytes after them the
+     * frame that carried them. */
+    assert_int_equal(fx->rec.n_events, 6); /* data, gap, data, gap, data, close */
     assert_int_equal(fx->rec.events[1].kind, EV_GAP);
     assert_int_equal(fx->rec.events[1].frame, 3);
+    assert_int_equal(fx->rec.events[2].kind, EV_DATA);
+    assert_int_equal(fx->rec.events[2].frame, 2);
+    assert_int_equal(fx->rec.events[4].frame, 3);
     fixture_free(fx);
 }
 
