@@ -3,6 +3,7 @@
  * order. */
 #include "iiss_calls.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,7 +216,7 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
         else
             h = malloc(sizeof *h);
         if (h) {
-            memset(&h->rec, 0, sizeof h->rec);
+            memset(&h->rec, 0, offsetof(iiss_call_record, request));
             fill_record(&h->rec, call, ndr, inferred);
             decode_stubs(&h->rec, call);
             if (inferred)

@@ -41,16 +41,19 @@ typedef struct iiss_call_record {
     uint8_t auth_level;
     bool has_identity;
     iiss_ntlm_identity identity;
-    bool request_decoded;
-    iiss_request request;
-    bool response_decoded;  /* a response stub was decoded (not a fault) */
-    iiss_response response;
-    bool has_blob;          /* Status with a buffer */
-    iiss_status_blob blob;
     bool is_fault;
     uint32_t fault_status;
     size_t note_count;      /* transport notes of the DCE/RPC stage */
     iiss_dce_note notes[IISS_DCE_NOTES_MAX + 2];
+    bool request_decoded;
+    bool response_decoded;  /* a response stub was decoded (not a fault) */
+    bool has_blob;          /* Status with a buffer */
+    /* The decoded stubs come last: they are large (inline anomaly lists)
+     * and filled whole by the library, so only the fields above need
+     * clearing for each call. */
+    iiss_request request;
+    iiss_response response;
+    iiss_status_blob blob;
 } iiss_call_record;
 
 typedef void (*iiss_call_fn)(void *user, const iiss_call_record *rec);
