@@ -65,6 +65,7 @@ const char *iiss_dce_note_kind_name(iiss_dce_note_kind kind)
 {
     static const char *const names[IISS_DCE_NOTE_KIND_COUNT] = {
         "tcp_gap", "stub_too_large", "fragments_incomplete", "pdu_malformed", "response_not_awaited",
+        "pdu_truncated",
     };
     return (unsigned)kind < IISS_DCE_NOTE_KIND_COUNT ? names[kind] : NULL;
 }
@@ -101,6 +102,8 @@ typedef struct dce_context {
 
 typedef struct dce_direction {
     dce_buf partial; /* bytes of a PDU not yet complete (< 64 KiB) */
+    iiss_packet_meta partial_meta; /* the packet that brought the last of them */
+    size_t skip;     /* rest of a PDU already handled as truncated, still to pass by */
     bool hunting;    /* looking for a plausible header */
     bool synced_once;
 } dce_direction;
@@ -485,6 +488,8 @@ typedef struct pdu_view {
     size_t auth_value_off; /* the auth value runs to the end of the PDU */
     size_t body_end;       /* where the stub or body ends (before padding and trailer) */
     bool malformed;        /* auth padding longer than the body */
+    bool truncated;        /* cut by the capture: len < frag_length */
+    size_t frag_length;
 } pdu_view;
 
 static bool known_ptype(uint8_t t)
@@ -552,13 +557,17 @@ static uint16_t header_frag_length(const uint8_t *p)
     return iiss_rd_u16(&rd);
 }
 
-/* Common header and sec_trailer; body_off is where this type's body starts
- * (the stub for request/response), checked against the trailer. */
-static void pdu_view_init(pdu_view *v, const uint8_t *data, size_t len)
+/* Common header and sec_trailer. `len` bytes are present of the
+ * frag_length the header announces (fewer when the capture cut the PDU: the
+ * sec_trailer is then lost with the end, and the body runs to what is
+ * present). */
+static void pdu_view_init(pdu_view *v, const uint8_t *data, size_t len, size_t frag_length)
 {
     memset(v, 0, sizeof *v);
     v->data = data;
     v->len = len;
+    v->frag_length = frag_length;
+    v->truncated = len < frag_length;
     iiss_reader rd;
     iiss_rd_init(&rd, data, len, (data[4] & 0x10) == 0);
     iiss_rd_skip(&rd, 2);
@@ -566,20 +575,23 @@ static void pdu_view_init(pdu_view *v, const uint8_t *data, size_t len)
     v->flags = iiss_rd_u8(&rd);
     iiss_rd_skip(&rd, 4);
     v->big_endian = rd.big_endian;
-    (void)iiss_rd_u16(&rd); /* frag_length: equals len, checked by the framer */
+    (void)iiss_rd_u16(&rd); /* frag_length: passed in, checked by the framer */
     v->auth_length = iiss_rd_u16(&rd);
     v->call_id = iiss_rd_u32(&rd);
     v->body_end = len;
     if (v->auth_length > 0) {
-        /* header_plausible guaranteed len >= 16 + 8 + auth_length */
-        size_t trailer = len - v->auth_length - DCE_SEC_TRAILER_LEN;
-        iiss_rd_seek(&rd, trailer);
-        v->has_auth = true;
-        v->auth_type = iiss_rd_u8(&rd);
-        v->auth_level = iiss_rd_u8(&rd);
-        v->auth_pad = iiss_rd_u8(&rd);
-        v->auth_value_off = trailer + DCE_SEC_TRAILER_LEN;
-        v->body_end = trailer;
+        /* header_plausible guaranteed frag_length >= 16 + 8 + auth_length */
+        size_t trailer = frag_length - v->auth_length - DCE_SEC_TRAILER_LEN;
+        if (trailer + DCE_SEC_TRAILER_LEN <= len) {
+            iiss_rd_seek(&rd, trailer);
+            v->has_auth = true;
+            v->auth_type = iiss_rd_u8(&rd);
+            v->auth_level = iiss_rd_u8(&rd);
+            v->auth_pad = iiss_rd_u8(&rd);
+            v->auth_value_off = trailer + DCE_SEC_TRAILER_LEN;
+        }
+        if (trailer < v->body_end)
+            v->body_end = trailer;
     }
 }
 
@@ -621,16 +633,22 @@ static void half_start(iiss_dce_half *h, const pdu_view *v)
     h->auth_level = v->auth_level;
     h->sealed = pdu_sealed(v);
     h->stub_complete = true;
+    h->stub_is_prefix = true;
     h->fragments = 0;
 }
 
-/* Appends one fragment's stub to a call side, within the cap. */
+/* Appends one fragment's stub to a call side, within the cap. Once the
+ * stub stops short (cap, or a fragment cut by the capture) nothing more is
+ * appended, so what is kept stays the stub's true beginning. */
 static void half_append(iiss_dce *dce, dce_slot *slot, iiss_dce_half *h, dce_buf *buf, const pdu_view *v,
                         const uint8_t *stub, size_t len, const iiss_packet_meta *meta)
 {
     h->fragments++;
     if (pdu_sealed(v))
         h->sealed = true; /* sealed fragments are recognised per PDU */
+    if (v->truncated)
+        note_add(slot, IISS_DCE_NOTE_PDU_TRUNCATED, meta->frame, "%s cut by the capture: %zu of %zu bytes present",
+                 iiss_dce_ptype_name(v->ptype), v->len, v->frag_length);
     if (h->sealed || !h->stub_complete)
         return;
     if (!buf_append(buf, stub, len, dce->cfg.max_call_stub)) {
@@ -639,6 +657,8 @@ static void half_append(iiss_dce *dce, dce_slot *slot, iiss_dce_half *h, dce_buf
         note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
                  "reassembled stub would exceed %zu bytes; the rest was dropped", dce->cfg.max_call_stub);
     }
+    if (v->truncated)
+        h->stub_complete = false;
 }
 
 static void handle_request(iiss_dce *dce, dce_conn *conn, iiss_direction dir, pdu_view *v,
@@ -713,7 +733,7 @@ static void handle_response(iiss_dce *dce, dce_conn *conn, iiss_direction dir, p
     bool last = (v->flags & IISS_DCE_PFC_LAST_FRAG) != 0;
     if (slot->state != SLOT_RESPONSE_FRAGMENTS) {
         if (slot->state == SLOT_REQUEST_FRAGMENTS) {
-            slot->req.stub_complete = false;
+            slot->req.stub_complete = false; /* its end is missing: still a prefix */
             note_add(slot, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, meta->frame,
                      "response arrived before the request's last fragment");
         }
@@ -721,16 +741,19 @@ static void handle_response(iiss_dce *dce, dce_conn *conn, iiss_direction dir, p
         half_start(&slot->resp, v);
         if (!first) {
             slot->resp.stub_complete = false;
+            slot->resp.stub_is_prefix = false;
             note_add(slot, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, meta->frame,
                      "the response's first fragment is missing");
         }
-        if (first && last && !slot->resp.sealed && slot->resp.stub_complete) {
+        if (first && last && !v->truncated && !slot->resp.sealed && slot->resp.stub_complete) {
             /* The common case: a whole response in one PDU, read in place. */
             slot->resp.fragments = 1;
             slot->resp.meta = *meta;
             if (stub_len > dce->cfg.max_call_stub) {
                 slot->resp.stub_complete = false;
                 stub_len = dce->cfg.max_call_stub;
+                note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
+                         "stub longer than %zu bytes; the rest was dropped", dce->cfg.max_call_stub);
             }
             slot_finish(dce, slot, v->data + stub_off, stub_len);
             return;
@@ -859,11 +882,18 @@ static void handle_bind_ack(iiss_dce *dce, dce_conn *conn, pdu_view *v)
 }
 
 static void handle_pdu(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uint8_t *data, size_t len,
-                       const iiss_packet_meta *meta)
+                       size_t frag_length, const iiss_packet_meta *meta)
 {
     pdu_view v;
-    pdu_view_init(&v, data, len);
+    pdu_view_init(&v, data, len, frag_length);
     dce->stats.pdus++;
+    if (v.truncated) {
+        /* Only a call's PDUs are worth reading in part: a bind or ack cut
+         * short would map contexts from half a list. */
+        dce->stats.pdus_truncated++;
+        if (v.ptype != IISS_DCE_REQUEST && v.ptype != IISS_DCE_RESPONSE && v.ptype != IISS_DCE_FAULT)
+            return;
+    }
     switch (v.ptype) {
     case IISS_DCE_REQUEST:
         handle_request(dce, conn, dir, &v, meta);
@@ -953,7 +983,16 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
 {
     dce_direction *d = &conn->dir[dir];
     while (len > 0) {
+        if (d->skip > 0) {
+            /* the tail of a PDU already handled as cut short */
+            size_t n = d->skip < len ? d->skip : len;
+            d->skip -= n;
+            data += n;
+            len -= n;
+            continue;
+        }
         if (d->partial.len > 0) {
+            d->partial_meta = *meta;
             /* Complete the header first, then the PDU it announces. */
             if (d->partial.len < DCE_HEADER_LEN) {
                 size_t take = DCE_HEADER_LEN - d->partial.len;
@@ -983,7 +1022,7 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
             if (d->partial.len < frag_length)
                 return;
             d->partial.len = 0;
-            handle_pdu(dce, conn, dir, d->partial.data, frag_length, meta);
+            handle_pdu(dce, conn, dir, d->partial.data, frag_length, frag_length, meta);
             continue;
         }
         if (d->hunting) {
@@ -1003,6 +1042,7 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
                 continue;
             }
             buf_append(&d->partial, data, len, DCE_HEADER_LEN);
+            d->partial_meta = *meta;
             return;
         }
         if (!header_plausible(data, DCE_HEADER_LEN)) {
@@ -1018,13 +1058,14 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
         size_t frag_length = header_frag_length(data);
         if (frag_length <= len) {
             /* Whole PDU in this chunk: parse it in place. */
-            handle_pdu(dce, conn, dir, data, frag_length, meta);
+            handle_pdu(dce, conn, dir, data, frag_length, frag_length, meta);
             data += frag_length;
             len -= frag_length;
             continue;
         }
         if (!buf_append(&d->partial, data, len, frag_length))
             d->hunting = true;
+        d->partial_meta = *meta;
         return;
     }
 }
@@ -1047,14 +1088,37 @@ void iiss_dce_on_gap(void *user, iiss_tcp_stream *stream, iiss_direction dir, ui
     if (!conn || (dir != IISS_DIR_CLIENT_TO_SERVER && dir != IISS_DIR_SERVER_TO_CLIENT))
         return;
     dce_direction *d = &conn->dir[dir];
+    if (d->partial.len >= DCE_HEADER_LEN && !d->hunting) {
+        /* A PDU whose header we have runs into the gap (a snaplen cut does
+         * this to every long frame): read what is present, and if the gap
+         * ends inside that PDU, framing resumes right after it. */
+        size_t frag_length = header_frag_length(d->partial.data);
+        size_t rest = frag_length - d->partial.len;
+        size_t have = d->partial.len;
+        d->partial.len = 0;
+        handle_pdu(dce, conn, dir, d->partial.data, have, frag_length, &d->partial_meta);
+        if (missing_bytes <= rest) {
+            d->skip = rest - (size_t)missing_bytes;
+            return;
+        }
+        missing_bytes -= rest;
+    } else if (d->skip > 0) {
+        if (missing_bytes <= d->skip) {
+            d->skip -= (size_t)missing_bytes;
+            return;
+        }
+        missing_bytes -= d->skip;
+        d->skip = 0;
+    }
     d->partial.len = 0;
     d->hunting = true;
     dce->stats.resyncs++;
-
     const char *side = dir == IISS_DIR_CLIENT_TO_SERVER ? "client to server" : "server to client";
     bool noted = false;
     for (dce_slot *s = conn->slots; s; s = s->conn_next) {
         bool request_side = s->request_dir == dir;
+        /* Nothing is appended after the gap, so what was reassembled stays
+         * a prefix of the stub. */
         if (request_side && s->state == SLOT_REQUEST_FRAGMENTS) {
             s->req.stub_complete = false;
         } else if (!request_side && s->state == SLOT_RESPONSE_FRAGMENTS) {

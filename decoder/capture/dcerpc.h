@@ -74,6 +74,7 @@ typedef enum iiss_dce_note_kind {
     IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, /* "fragments_incomplete": the last fragment never came */
     IISS_DCE_NOTE_PDU_MALFORMED,        /* "pdu_malformed": a PDU of the call had inconsistent lengths */
     IISS_DCE_NOTE_RESPONSE_ABANDONED,   /* "response_not_awaited": gave up waiting (cap or timeout) */
+    IISS_DCE_NOTE_PDU_TRUNCATED,        /* "pdu_truncated": a PDU of the call was cut short by the capture */
     IISS_DCE_NOTE_KIND_COUNT
 } iiss_dce_note_kind;
 
@@ -97,6 +98,10 @@ typedef struct iiss_dce_half {
     uint8_t auth_level;
     bool sealed;            /* PKT_PRIVACY: the stub is ciphertext, stub is NULL */
     bool stub_complete;     /* every fragment arrived and nothing was capped */
+    /* When not complete: the stub is still its true beginning, cut short
+     * (by the capture's snaplen, a gap at its end, or the cap), so it can
+     * be decoded up to where it stops. False when a hole is inside. */
+    bool stub_is_prefix;
     const uint8_t *stub;    /* valid during the callback only */
     size_t stub_len;
     uint32_t fragments;
@@ -157,6 +162,7 @@ void iiss_dce_config_default(iiss_dce_config *cfg);
 typedef struct iiss_dce_stats {
     uint64_t pdus;           /* PDUs framed */
     uint64_t pdus_malformed; /* framed but inconsistent inside */
+    uint64_t pdus_truncated; /* cut short by the capture, read in part */
     uint64_t resyncs;        /* times a direction had to hunt for a header */
     uint64_t bytes_skipped;  /* bytes passed over while hunting */
     uint64_t calls;          /* calls emitted */

@@ -27,6 +27,7 @@ struct iiss_calls {
     held_record *held;      /* sorted by seq */
     size_t held_count;
     held_record *free_list; /* recycled records */
+    iiss_request probe;     /* scratch for inference on a cut-short request */
 };
 
 iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user)
@@ -99,8 +100,37 @@ static bool is_iiss_context(const iiss_dce_call *call)
            call->abstract_version_major == 0 && call->abstract_version_minor == 0;
 }
 
+static bool stub_readable(const iiss_dce_half *h)
+{
+    return h->stub && !h->sealed && (h->stub_complete || h->stub_is_prefix);
+}
+
+/* A request stub cut short (snaplen) cannot satisfy the exact-length test
+ * of iiss_request_looks_like_iiss; it still vouches for the interface when
+ * its ORPCTHIS parses (COM version 5) and running out of bytes is the only
+ * thing wrong with it. */
+static bool truncated_looks_like_iiss(iiss_calls *calls, const iiss_dce_half *req, uint16_t opnum, iiss_ndr *ndr)
+{
+    iiss_request *probe = &calls->probe;
+    const iiss_ndr order[2] = {IISS_NDR20, IISS_NDR64};
+    for (size_t i = 0; i < 2; i++) {
+        iiss_decode_request(req->stub, req->stub_len, opnum, order[i], req->big_endian, probe);
+        if (!probe->orpcthis.parsed || probe->orpcthis.version_major != 5)
+            continue;
+        bool only_truncation = true;
+        for (size_t a = 0; a < probe->anomalies.count; a++)
+            if (probe->anomalies.items[a].kind != IISS_AN_STUB_TRUNCATED)
+                only_truncation = false;
+        if (only_truncation) {
+            *ndr = order[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Decides whether the call is this interface's; sets ndr and inferred. */
-static bool select_call(const iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *ndr, bool *inferred)
+static bool select_call(iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *ndr, bool *inferred)
 {
     if (!call->request.present)
         return false;
@@ -112,12 +142,15 @@ static bool select_call(const iiss_calls *calls, const iiss_dce_call *call, iiss
         return true;
     }
     /* Unknown context: only a readable request can vouch for itself. */
-    if (!calls->cfg.infer || call->request.sealed || !call->request.stub || !call->request.stub_complete)
+    if (!calls->cfg.infer || !stub_readable(&call->request))
         return false;
     if (call->opnum < IISS_OPNUM_STOP || call->opnum > IISS_OPNUM_KILL)
         return false;
-    if (!iiss_request_looks_like_iiss(call->request.stub, call->request.stub_len, call->opnum,
-                                      call->request.big_endian, ndr))
+    bool looks = call->request.stub_complete
+                     ? iiss_request_looks_like_iiss(call->request.stub, call->request.stub_len, call->opnum,
+                                                    call->request.big_endian, ndr)
+                     : truncated_looks_like_iiss(calls, &call->request, call->opnum, ndr);
+    if (!looks)
         return false;
     *inferred = true;
     return true;
@@ -134,24 +167,25 @@ static void add_note(iiss_call_record *rec, iiss_dce_note_kind kind, uint64_t fr
     n->message[sizeof n->message - 1] = '\0';
 }
 
+/* Stubs are decoded when whole, or when cut short at their end (the
+ * library then reports stub_truncated); a stub with a hole is not. */
 static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
 {
     const iiss_dce_half *req = &call->request;
     const iiss_dce_half *resp = &call->response;
-    if (req->stub) {
+    if (stub_readable(req)) {
         rec->request_decoded = true;
         iiss_decode_request(req->stub, req->stub_len, rec->opnum, rec->ndr, req->big_endian, &rec->request);
-    }
-    if (!req->stub_complete && !req->sealed)
+    } else if (req->stub && !req->sealed) {
         add_note(rec, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, rec->request_meta.frame,
-                 "request stub incomplete: parameters may be missing");
+                 "request stub has a hole: not decoded");
+    }
 
     if (!resp->present || call->is_fault || resp->sealed)
         return;
-    if (!resp->stub_complete) {
-        /* A stub with a hole decodes into nonsense; say so instead. */
+    if (!stub_readable(resp)) {
         add_note(rec, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, rec->response_meta.frame,
-                 "response stub incomplete: not decoded");
+                 "response stub has a hole: not decoded");
         return;
     }
     const uint32_t *buffer_size =

@@ -713,6 +713,74 @@ static void resync_after_gap(void **state)
     harness_free(h);
 }
 
+/* A capture with a small snaplen: every long frame ends in a gap. The PDU
+ * whose end is missing is read in part, and framing resumes right after it
+ * without hunting. */
+static void snaplen_cut_pdus(void **state)
+{
+    (void)state;
+    harness *h = harness_new(NULL);
+    bytes c = {0}, s = {0};
+    bind_iiss(&c, &s);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, c.d, c.n);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, s.d, s.n);
+    bytes r = {0}, p = {0};
+    put_request(&r, 0x03, 2, 0, 10, true, REQ_STUB, 36, 36, NULL); /* 76 bytes */
+    uint8_t blob[300];
+    memset(blob, 0x42, sizeof blob);
+    put_response(&p, 0x03, 2, blob, sizeof blob, NULL);           /* 324 bytes */
+    iiss_packet_meta meta;
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, r.d, 74); /* frame 3: 74 of 76 */
+    meta = (iiss_packet_meta){.frame = ++h->frame};
+    iiss_dce_on_gap(h->dce, &h->stream, IISS_DIR_CLIENT_TO_SERVER, 2, &meta);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, p.d, 74); /* frame 5 */
+    meta = (iiss_packet_meta){.frame = ++h->frame};
+    iiss_dce_on_gap(h->dce, &h->stream, IISS_DIR_SERVER_TO_CLIENT, 100, &meta);
+    assert_int_equal(h->count, 1);
+    const iiss_dce_call *a = &h->seen[0].call;
+    assert_int_equal(a->request.meta.frame, 3);
+    assert_int_equal(a->response.meta.frame, 5);
+    assert_int_equal(a->request.stub_len, 34);
+    assert_memory_equal(h->seen[0].req_stub, REQ_STUB, 34);
+    assert_false(a->request.stub_complete);
+    assert_true(a->request.stub_is_prefix);
+    assert_int_equal(a->response.stub_len, 74 - 24);
+    assert_true(a->response.stub_is_prefix);
+    assert_int_equal(a->notes[0].kind, IISS_DCE_NOTE_PDU_TRUNCATED);
+    /* the rest of the response (150 bytes after the 100 lost) passes by,
+     * then the next call is framed at once: no resync, no gap note */
+    bytes next = {0};
+    put_raw(&next, p.d + 174, p.n - 174);
+    put_response(&next, 0x03, 3, RESP_STUB, sizeof RESP_STUB, NULL);
+    bytes r2 = {0};
+    put_request(&r2, 0x03, 3, 0, 11, true, REQ_STUB, 32, 32, NULL);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, r2.d, r2.n);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, next.d, next.n);
+    assert_int_equal(h->count, 2);
+    assert_int_equal(h->seen[1].call.opnum, 11);
+    assert_true(h->seen[1].call.response.stub_complete);
+    assert_int_equal(h->seen[1].call.note_count, 0);
+    assert_int_equal(iiss_dce_get_stats(h->dce)->resyncs, 0);
+    /* a cut bind maps nothing */
+    bytes b2 = {0}, a2 = {0};
+    ctx_item item = {.ctx_id = 9, .abstract = iiss_iid_bytes, .transfer = {NDR20}, .transfer_version = {2},
+                     .n_transfer = 1};
+    put_bind(&b2, 14, 30, &item, 1, NULL, 0, 0);
+    ack_result ar = {0, NDR20, 2};
+    put_ack(&a2, 15, 30, &ar, 1, NULL, 0);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, b2.d, b2.n - 10);
+    iiss_dce_on_gap(h->dce, &h->stream, IISS_DIR_CLIENT_TO_SERVER, 10, &meta);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, a2.d, a2.n);
+    bytes r3 = {0}, p3 = {0};
+    put_request(&r3, 0x03, 31, 9, 11, false, REQ_STUB, 32, 32, NULL);
+    put_response(&p3, 0x03, 31, RESP_STUB, sizeof RESP_STUB, NULL);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, r3.d, r3.n);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, p3.d, p3.n);
+    assert_int_equal(h->count, 3);
+    assert_false(h->seen[2].call.context_known);
+    harness_free(h);
+}
+
 /* Midstream: no bind, first bytes are the tail of a PDU. */
 static void midstream_unknown_context(void **state)
 {
@@ -793,6 +861,7 @@ int main(void)
         cmocka_unit_test(ntlmssp_identity),
         cmocka_unit_test(hostile_lengths),
         cmocka_unit_test(resync_after_gap),
+        cmocka_unit_test(snaplen_cut_pdus),
         cmocka_unit_test(midstream_unknown_context),
         cmocka_unit_test(order_across_connections),
         cmocka_unit_test(names_and_formats),

@@ -209,6 +209,27 @@ static void inference_and_selection(void **state)
     memcpy(c.abstract_uuid, OTHER_IF, 16);
     iiss_calls_on_dce_call(calls, &c);
     assert_int_equal(s.count, 1);
+    /* a request cut by the capture inside its parameters: the ORPCTHIS
+     * still vouches for it, and the decode says what is missing */
+    bytes cut = req;
+    cut.n = 34;
+    c = bound_call(4, IISS_OPNUM_STOP, &cut, &resp);
+    c.context_known = false;
+    c.request.stub_complete = false;
+    c.request.stub_is_prefix = true;
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 2);
+    assert_true(s.rec[1].inferred);
+    assert_false(s.rec[1].request.timeout_ms.present);
+    assert_int_equal(s.rec[1].request.anomalies.items[0].kind, IISS_AN_STUB_TRUNCATED);
+    /* cut inside the ORPCTHIS: nothing vouches for it */
+    cut.n = 20;
+    c = bound_call(5, IISS_OPNUM_STOP, &cut, &resp);
+    c.context_known = false;
+    c.request.stub_complete = false;
+    c.request.stub_is_prefix = true;
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 2);
     /* a stub that is not an ORPCTHIS (COM version 1.0): not inferred */
     bytes junk = {0};
     put16(&junk, 1); put16(&junk, 0);
@@ -216,8 +237,8 @@ static void inference_and_selection(void **state)
     c = bound_call(3, IISS_OPNUM_STOP, &junk, &resp);
     c.context_known = false;
     iiss_calls_on_dce_call(calls, &c);
-    assert_int_equal(s.count, 1);
-    assert_int_equal(iiss_calls_get_stats(calls)->inferred, 1);
+    assert_int_equal(s.count, 2);
+    assert_int_equal(iiss_calls_get_stats(calls)->inferred, 2);
     iiss_calls_free(calls);
 
     /* --no-infer */
