@@ -21,6 +21,11 @@
  * (twice a 60-second maximum segment lifetime, as TIME_WAIT). */
 #define CLOSED_LINGER_SEC 120
 
+/* Held ranges per direction: inserting into the sorted list walks it, so a
+ * hostile capture of tiny interleaved segments must not make that walk long.
+ * 4 MiB of full-size segments is under 3,000 ranges. */
+#define MAX_RANGES_PER_DIRECTION 4096u
+
 /* A segment further ahead than this is not from this connection's window
  * (the largest scaled TCP window is just under 1 GiB). */
 #define SEQ_WINDOW (1u << 30)
@@ -76,6 +81,7 @@ typedef struct flow_dir {
     ooo_range *ooo;
     ooo_range *ooo_tail; /* appends at the tail are the common out-of-order case */
     uint64_t buffered;   /* bytes charged for the list, headers included */
+    uint32_t ranges;     /* entries in the list */
 } flow_dir;
 
 /* Canonical connection key: the lower (address, port) first, so both
@@ -265,6 +271,7 @@ static void free_range(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range *r)
 {
     uint64_t charge = sizeof *r + (r->lost ? 0 : r->len);
     fd->buffered -= charge;
+    fd->ranges--;
     ra->stats.buffered_bytes -= charge;
     free(r);
 }
@@ -407,6 +414,7 @@ static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **lin
         fd->ooo_tail = r;
     uint64_t charge = sizeof *r + (lost ? 0 : len);
     fd->buffered += charge;
+    fd->ranges++;
     ra->stats.buffered_bytes += charge;
     if (ra->stats.buffered_bytes > ra->stats.buffered_peak)
         ra->stats.buffered_peak = ra->stats.buffered_bytes;
@@ -655,7 +663,7 @@ static void note_ack_and_give_up(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_dir
 static void enforce_caps(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
 {
     flow_dir *fd = &f->dir[d];
-    while (fd->ooo && fd->buffered > ra->opts.max_buffered_per_direction) {
+    while (fd->ooo && (fd->buffered > ra->opts.max_buffered_per_direction || fd->ranges > MAX_RANGES_PER_DIRECTION)) {
         ra->stats.caps_per_direction++;
         give_up_first_hole(ra, f, d, meta);
     }

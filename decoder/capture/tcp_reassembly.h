@@ -69,7 +69,7 @@ typedef struct iiss_tcp_stats {
     uint64_t overlaps;          /* segments partly overlapping data already received */
     uint64_t overlap_conflicts; /* overlapping bytes that differed from the first copy */
     uint64_t out_of_window;     /* segments too far ahead to be believed */
-    uint64_t caps_per_direction; /* times the per-direction bound forced a hole to be given up */
+    uint64_t caps_per_direction; /* times the per-direction bound (bytes, or 4096 held ranges) forced a hole to be given up */
     uint64_t caps_total;        /* times the total bound forced a hole to be given up */
     uint64_t holes_acked;       /* holes given up because the peer acknowledged past them */
     uint64_t port_reuses;       /* new handshakes on a flow that had a stream */

@@ -15,7 +15,7 @@
 /* ---- recording sink ---- */
 
 #define MAX_STREAMS 8
-#define MAX_EVENTS 256
+#define MAX_EVENTS 16384
 #define MAX_BYTES 16384
 
 typedef enum { EV_DATA, EV_GAP, EV_CLOSE } event_kind;
@@ -502,6 +502,29 @@ static void test_cap_per_direction(void **state)
     fixture_free(fx);
 }
 
+/* Tiny segments held every other byte: the number of held ranges is bounded
+ * too (sorted inserts walk the list), and the bytes still all arrive. */
+static void test_cap_on_held_ranges(void **state)
+{
+    (void)state;
+    fixture *fx = fixture_new(NULL);
+    handshake(fx, CISN, SISN);
+    /* Bytes 2, 4, 6, ... of the stream, each alone, behind a hole at 1. */
+    for (uint32_t i = 1; i <= 5000; i++)
+        send_seg(fx, C, PA, CISN + 1 + 2 * i, SISN + 1, "e", 0);
+    iiss_tcp_stats st = stats_of(fx);
+    /* From the 4097th range on, each new one gives up the oldest hole:
+     * 5000 - 4096 of them, each delivering its one byte (the first hole is
+     * 2 bytes, the others 1). */
+    assert_int_equal(st.caps_per_direction, 904);
+    assert_int_equal(fx->rec.streams[0].len[0], 904);
+    assert_int_equal(fx->rec.streams[0].gap_bytes[0], 905);
+    iiss_tcp_reassembler_flush(fx->ra);
+    assert_int_equal(fx->rec.streams[0].len[0], 5000);
+    assert_int_equal(fx->rec.streams[0].gap_bytes[0], 5001);
+    fixture_free(fx);
+}
+
 static void test_cap_total(void **state)
 {
     (void)state;
@@ -899,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_gap_at_flush),
         cmocka_unit_test(test_snaplen_missing_bytes_are_a_gap),
         cmocka_unit_test(test_cap_per_direction),
+        cmocka_unit_test(test_cap_on_held_ranges),
         cmocka_unit_test(test_cap_total),
         cmocka_unit_test(test_sequence_wraparound),
         cmocka_unit_test(test_out_of_window_dropped),
