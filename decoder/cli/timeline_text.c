@@ -5,6 +5,7 @@
 #include "timeline_text.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,7 +41,7 @@ const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t 
     } else if (rec->response_decoded && rec->response.hresult.present) {
         iiss_hresult_format(rec->response.hresult.value, buf, n);
     } else {
-        snprintf(buf, n, "undecoded");
+        snprintf(buf, n, "result unreadable");
     }
     return buf;
 }
@@ -152,10 +153,15 @@ static void print_params(FILE *out, const iiss_call_record *rec)
         fputs("(?)", out);
         return;
     }
+    /* A parameter the stub did not hold (cut short) prints as "?". */
     const char *sep = "";
+    bool want_timeout = rec->opnum >= IISS_OPNUM_STOP && rec->opnum <= IISS_OPNUM_REBOOT;
     fputc('(', out);
     if (rq->timeout_ms.present) {
         fprintf(out, "timeout=%" PRIu32 " ms", rq->timeout_ms.value);
+        sep = ", ";
+    } else if (want_timeout) {
+        fputs("timeout=?", out);
         sep = ", ";
     }
     if (rq->force.present && rq->force.value != 0) {
@@ -164,6 +170,9 @@ static void print_params(FILE *out, const iiss_call_record *rec)
         else
             fprintf(out, "%sforce=%" PRIu32, sep, rq->force.value);
         sep = ", ";
+    } else if (!rq->force.present && rec->opnum == IISS_OPNUM_STOP) {
+        fprintf(out, "%sforce=?", sep);
+        sep = ", ";
     }
     if (rq->force_apps_closed.present && rq->force_apps_closed.value != 0) {
         if (rq->force_apps_closed.value == 1)
@@ -171,9 +180,14 @@ static void print_params(FILE *out, const iiss_call_record *rec)
         else
             fprintf(out, "%sforce_apps_closed=%" PRIu32, sep, rq->force_apps_closed.value);
         sep = ", ";
+    } else if (!rq->force_apps_closed.present && rec->opnum == IISS_OPNUM_REBOOT) {
+        fprintf(out, "%sforce_apps_closed=?", sep);
+        sep = ", ";
     }
     if (rq->buffer_size.present)
         fprintf(out, "%sbuffer=%" PRIu32 " bytes", sep, rq->buffer_size.value);
+    else if (rec->opnum == IISS_OPNUM_STATUS)
+        fprintf(out, "%sbuffer=?", sep);
     fputc(')', out);
 }
 

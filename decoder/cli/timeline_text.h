@@ -18,7 +18,7 @@
 const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n);
 
 /* The result as the timeline names it: the HRESULT's name, "fault NAME",
- * "sealed", "no response", "undecoded". */
+ * "sealed", "no response", "result unreadable" (stub cut short). */
 #define IISSDUMP_RESULT_MAX 128
 const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n);
 
