@@ -1,11 +1,16 @@
 /* netlayer: hand-built frames of every supported link type down to the TCP
  * segment, and the frames it must refuse. Values are those tshark shows for
  * the same bytes (tcp.srcport, tcp.seq_raw, tcp.len, ...). */
+#define _DEFAULT_SOURCE /* mkdtemp, popen */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <pcap/dlt.h>
@@ -557,6 +562,265 @@ static void test_malformed_lengths(void **state)
     assert_int_equal(decode(DLT_RAW, &version, &seg), IISS_NET_NOT_IP);
 }
 
+/* ---- the same frames through tshark ---- */
+
+/* Every kind of frame above, each link type on its own interface of one
+ * pcapng file (libpcap reads one link type per file, tshark any number):
+ * where tshark finds a TCP header, the decoder must find the same ports,
+ * raw sequence number and tcp.len (captured payload plus what the snapshot
+ * length cut); where tshark finds none, neither may the decoder. Skipped
+ * without tshark. */
+typedef struct lt_frame {
+    int linktype;
+    frame f;
+    size_t caplen;
+} lt_frame;
+
+#define LT_MAX 48
+static lt_frame lt_frames[LT_MAX];
+static size_t lt_count;
+
+static frame *lt_add(int linktype)
+{
+    assert_true(lt_count < LT_MAX);
+    lt_frame *e = &lt_frames[lt_count++];
+    memset(e, 0, sizeof *e);
+    e->linktype = linktype;
+    return &e->f;
+}
+
+static void lt_build(void)
+{
+    lt_count = 0;
+    frame *f;
+    f = lt_add(DLT_EN10MB);
+    put_ether(f, 0x0800);
+    put_ipv4_tcp(f);
+    f = lt_add(DLT_EN10MB); /* padded minimum frame */
+    put_ether(f, 0x0800);
+    put_ipv4_header(f, (uint16_t)(20 + tcp_len(0, 2)), 0x4000, 6);
+    put_tcp(f, 0, "hi", 2);
+    put_bytes(f, "\xAA\xBB\xCC\xDD", 4);
+    static const uint16_t outer[] = {0x8100, 0x88A8, 0x9100};
+    for (size_t i = 0; i < 3; i++) {
+        f = lt_add(DLT_EN10MB);
+        put_ether(f, outer[i]);
+        put16(f, 0x0064);
+        put16(f, 0x8100);
+        put16(f, 0x00C8);
+        put16(f, 0x86DD);
+        put_ipv6_tcp(f);
+    }
+    f = lt_add(DLT_EN10MB); /* IPv4 options, TCP options */
+    put_ether(f, 0x0800);
+    put8(f, 0x46);
+    put8(f, 0);
+    put16(f, (uint16_t)(24 + tcp_len(12, PAYLOAD_LEN)));
+    put16(f, 1);
+    put16(f, 0);
+    put8(f, 64);
+    put8(f, 6);
+    put16(f, 0);
+    put_bytes(f, V4_SRC, 4);
+    put_bytes(f, V4_DST, 4);
+    put32(f, 0x01010100);
+    put_tcp(f, 12, PAYLOAD, PAYLOAD_LEN);
+    static const uint16_t frag[] = {0x2000, 0x0010};
+    for (size_t i = 0; i < 2; i++) {
+        f = lt_add(DLT_EN10MB);
+        put_ether(f, 0x0800);
+        put_ipv4_header(f, (uint16_t)(20 + tcp_len(0, PAYLOAD_LEN)), frag[i], 6);
+        put_tcp(f, 0, PAYLOAD, PAYLOAD_LEN);
+    }
+    f = lt_add(DLT_EN10MB); /* ARP */
+    put_ether(f, 0x0806);
+    put_zero(f, 46);
+    f = lt_add(DLT_EN10MB); /* cut by a 64-byte snapshot length */
+    put_ether(f, 0x0800);
+    put_ipv4_tcp(f);
+    lt_frames[lt_count - 1].caplen = 64;
+    f = lt_add(DLT_LINUX_SLL);
+    put16(f, 0);
+    put16(f, 1);
+    put16(f, 6);
+    put_zero(f, 8);
+    put16(f, 0x0800);
+    put_ipv4_tcp(f);
+    f = lt_add(DLT_LINUX_SLL2);
+    put16(f, 0x86DD);
+    put16(f, 0);
+    put32(f, 3);
+    put16(f, 1);
+    put8(f, 4);
+    put8(f, 6);
+    put_zero(f, 8);
+    put_ipv6_tcp(f);
+    f = lt_add(DLT_RAW);
+    put_ipv4_tcp(f);
+    f = lt_add(DLT_RAW);
+    put_ipv6_tcp(f);
+    f = lt_add(DLT_IPV4);
+    put_ipv4_tcp(f);
+    f = lt_add(DLT_IPV4); /* segmentation offload: total length 0 */
+    put_ipv4_header(f, 0, 0x4000, 6);
+    put_tcp(f, 0, PAYLOAD, PAYLOAD_LEN);
+    f = lt_add(DLT_IPV6); /* extension headers, as in test_ipv6_extension_headers */
+    put_ipv6_header(f, (uint16_t)(8 + 16 + 24 + 8 + 12 + tcp_len(0, PAYLOAD_LEN)), 0);
+    put8(f, 60);
+    put8(f, 0);
+    put_zero(f, 6);
+    put8(f, 43);
+    put8(f, 1);
+    put_zero(f, 14);
+    put8(f, 44);
+    put8(f, 2);
+    put8(f, 0); /* routing type 0 */
+    put8(f, 0); /* no segments left */
+    put_zero(f, 20);
+    put8(f, 51);
+    put8(f, 0);
+    put16(f, 0);
+    put32(f, 0xABCD);
+    put8(f, 6);
+    put8(f, 1);
+    put_zero(f, 10);
+    put_tcp(f, 0, PAYLOAD, PAYLOAD_LEN);
+    f = lt_add(DLT_IPV6); /* first fragment of two */
+    put_ipv6_header(f, (uint16_t)(8 + tcp_len(0, PAYLOAD_LEN)), 44);
+    put8(f, 6);
+    put8(f, 0);
+    put16(f, 0x0001);
+    put32(f, 7);
+    put_tcp(f, 0, PAYLOAD, PAYLOAD_LEN);
+    static const uint32_t v6_af[] = {24, 28, 30};
+    for (int be = 0; be <= 1; be++) {
+        f = lt_add(be ? DLT_LOOP : DLT_NULL);
+        put_af(f, 2, be);
+        put_ipv4_tcp(f);
+        for (size_t k = 0; k < 3; k++) {
+            f = lt_add(be ? DLT_LOOP : DLT_NULL);
+            put_af(f, v6_af[k], be);
+            put_ipv6_tcp(f);
+        }
+    }
+    for (size_t i = 0; i < lt_count; i++)
+        if (!lt_frames[i].caplen)
+            lt_frames[i].caplen = lt_frames[i].f.len;
+}
+
+static void le16(FILE *fp, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    fwrite(b, 1, 2, fp);
+}
+
+static void le32(FILE *fp, uint32_t v)
+{
+    le16(fp, (uint16_t)v);
+    le16(fp, (uint16_t)(v >> 16));
+}
+
+/* pcapng with one interface per distinct link type, in order of first use. */
+static void lt_write_pcapng(const char *path)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    le32(fp, 0x0A0D0D0A);
+    le32(fp, 28);
+    le32(fp, 0x1A2B3C4D);
+    le16(fp, 1);
+    le16(fp, 0);
+    le32(fp, 0xFFFFFFFFu);
+    le32(fp, 0xFFFFFFFFu);
+    le32(fp, 28);
+    int interfaces[LT_MAX];
+    size_t n_if = 0;
+    for (size_t i = 0; i < lt_count; i++) {
+        size_t k = 0;
+        while (k < n_if && interfaces[k] != lt_frames[i].linktype)
+            k++;
+        if (k == n_if) {
+            /* pcapng stores LINKTYPE_ values: the same as DLT_ ones here,
+             * except DLT_RAW, stored as LINKTYPE_RAW (101). */
+            int stored = lt_frames[i].linktype == DLT_RAW ? 101 : lt_frames[i].linktype;
+            interfaces[n_if++] = lt_frames[i].linktype;
+            le32(fp, 1);
+            le32(fp, 20);
+            le16(fp, (uint16_t)stored);
+            le16(fp, 0);
+            le32(fp, 64); /* snapshot length: the cut frame says so */
+            le32(fp, 20);
+        }
+    }
+    for (size_t i = 0; i < lt_count; i++) {
+        uint32_t iface = 0;
+        while (interfaces[iface] != lt_frames[i].linktype)
+            iface++;
+        size_t cap = lt_frames[i].caplen;
+        size_t padded = (cap + 3) & ~(size_t)3;
+        le32(fp, 6);
+        le32(fp, (uint32_t)(32 + padded));
+        le32(fp, iface);
+        le32(fp, 0);
+        le32(fp, (uint32_t)i);
+        le32(fp, (uint32_t)cap);
+        le32(fp, (uint32_t)lt_frames[i].f.len);
+        fwrite(lt_frames[i].f.b, 1, cap, fp);
+        for (size_t k = cap; k < padded; k++)
+            fputc(0, fp);
+        le32(fp, (uint32_t)(32 + padded));
+    }
+    fclose(fp);
+}
+
+static void test_link_types_match_tshark(void **state)
+{
+    (void)state;
+    if (system("tshark -v >/dev/null 2>&1") != 0)
+        skip();
+    lt_build();
+    char dir[] = "/tmp/iiss-netlayer-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64], cmd[256];
+    snprintf(path, sizeof path, "%s/link-types.pcapng", dir);
+    lt_write_pcapng(path);
+    snprintf(cmd, sizeof cmd,
+             "tshark -r '%s' -T fields -E occurrence=f -e frame.number -e tcp.srcport -e tcp.dstport "
+             "-e tcp.seq_raw -e tcp.len 2>/dev/null",
+             path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[256];
+    size_t rows = 0, tcp_rows = 0;
+    while (fgets(line, sizeof line, p)) {
+        unsigned long frame_no = 0, sport = 0, dport = 0, seq = 0, len = 0;
+        int fields = sscanf(line, "%lu\t%lu\t%lu\t%lu\t%lu", &frame_no, &sport, &dport, &seq, &len);
+        assert_true(fields >= 1);
+        assert_true(frame_no >= 1 && frame_no <= lt_count);
+        const lt_frame *e = &lt_frames[frame_no - 1];
+        iiss_tcp_segment seg;
+        iiss_net_result r = iiss_net_decode(e->linktype, e->f.b, e->caplen, e->f.len, &seg, NULL);
+        if (fields == 5) {
+            if (r != IISS_NET_TCP)
+                fail_msg("frame %lu (link type %d): tshark sees TCP, the decoder says %s", frame_no, e->linktype,
+                         iiss_net_result_name(r));
+            assert_int_equal(seg.src.port, sport);
+            assert_int_equal(seg.dst.port, dport);
+            assert_int_equal(seg.seq, seq);
+            assert_int_equal(seg.payload_len + seg.payload_missing, len);
+            tcp_rows++;
+        } else if (r == IISS_NET_TCP) {
+            fail_msg("frame %lu (link type %d): the decoder sees TCP, tshark does not", frame_no, e->linktype);
+        }
+        rows++;
+    }
+    assert_int_equal(pclose(p), 0);
+    assert_int_equal(rows, lt_count);
+    assert_int_equal(tcp_rows, lt_count - 4); /* two IPv4 fragments, ARP, one IPv6 fragment */
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_snaplen_cut_reports_missing),
         cmocka_unit_test(test_bogus_ip_length_is_not_missing_data),
         cmocka_unit_test(test_malformed_lengths),
+        cmocka_unit_test(test_link_types_match_tshark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
