@@ -28,6 +28,7 @@
 
 typedef struct capture_run {
     gboolean json;
+    gboolean quiet;
     gboolean stats_wanted;
     gboolean show_progress;
     gboolean progress_drawn;
@@ -43,6 +44,8 @@ static void on_record(void *user, const iiss_call_record *rec)
     run->calls++;
     if (run->stats_wanted)
         iissdump_stats_add(&run->stats, rec);
+    if (run->quiet)
+        return;
     if (run->json) {
         JsonNode *node = iissdump_timeline_json_call(rec);
         iissdump_timeline_json_print(run->out, node);
@@ -126,13 +129,14 @@ static int usage_error(GOptionContext *octx, const char *fmt, const char *arg)
 
 int iissdump_capture_main(int argc, char **argv)
 {
-    gboolean json = FALSE, stats = FALSE, no_infer = FALSE, progress = FALSE, no_progress = FALSE;
+    gboolean json = FALSE, stats = FALSE, quiet = FALSE, no_infer = FALSE, progress = FALSE, no_progress = FALSE;
     gboolean version = FALSE;
     gchar *filter = NULL, *max_flow = NULL, *max_total = NULL, *max_stub = NULL;
     gchar **files = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call", NULL},
         {"stats", 0, 0, G_OPTION_ARG_NONE, &stats, "End with counts per method, result and server", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No line per call (with --stats: only the counts)", NULL},
         {"filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "Read only packets matching this BPF filter", "EXPR"},
         {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
          "Do not recognise calls whose bind was not captured", NULL},
@@ -199,7 +203,7 @@ int iissdump_capture_main(int argc, char **argv)
     g_option_context_free(octx);
 
     size_t count = g_strv_length(files);
-    capture_run run = {.json = json, .stats_wanted = stats, .out = stdout};
+    capture_run run = {.json = json, .quiet = quiet, .stats_wanted = stats, .out = stdout};
     if (stats)
         iissdump_stats_init(&run.stats);
     if (!no_progress && isatty(STDERR_FILENO)) {

@@ -3,7 +3,8 @@
 # the iisreset-remote sample (bench_gen: COPIES connections, CONCURRENCY open
 # at once, 7 calls each), then measures in the same run
 #   - a bare libpcap read loop (bare_read), the floor for any reader;
-#   - iissdump, text timeline and --json, output to /dev/null;
+#   - iissdump, text timeline and --json, output to /dev/null, and --quiet
+#     (every call decoded, STATUS_BLOBs included, nothing formatted);
 #   - tshark with the iiss plugin (stock tshark when the plugin is not built),
 #     filtering on the protocol so every packet is dissected;
 # and prints seconds (best of RUNS), packets/s, MB/s, peak RSS and ratios.
@@ -48,6 +49,7 @@ echo "capture: $capture, $frames frames, $((size / 1048576)) MiB, $copies connec
 best_of "bare-libpcap-loop" "$bare_read" "$capture"
 best_of "iissdump" "$iissdump" --no-progress "$capture"
 best_of "iissdump--json" "$iissdump" --no-progress --json "$capture"
+best_of "iissdump-q" "$iissdump" --no-progress --quiet "$capture"
 calls=$("$iissdump" --no-progress --json "$capture" | wc -l)
 echo "iissdump found $calls calls"
 
@@ -87,11 +89,11 @@ awk -v frames="$frames" -v size="$size" '
         for (i = 1; i <= NR; i++)
             printf "%-20s %9.2f %9.2f %12.0f %9.1f %7.1f MiB\n", name[i], wall[i], user[i] + sys[i],
                    frames / wall[i], size / 1e6 / wall[i], rss[i] / 1024
-        d = idx["iissdump"]; j = idx["iissdump--json"]; b = idx["bare-libpcap-loop"]
+        d = idx["iissdump"]; j = idx["iissdump--json"]; q = idx["iissdump-q"]; b = idx["bare-libpcap-loop"]
         t = ("tshark-with-plugin" in idx) ? idx["tshark-with-plugin"] : (("tshark" in idx) ? idx["tshark"] : 0)
         print ""
-        printf "iissdump vs bare loop: %.1fx the time (target: within 3x); --json: %.1fx\n", wall[d] / wall[b], wall[j] / wall[b]
+        printf "iissdump vs bare loop: %.1fx the time (target: within 3x); --json: %.1fx; --quiet: %.1fx\n", wall[d] / wall[b], wall[j] / wall[b], wall[q] / wall[b]
         if (t)
-            printf "iissdump vs %s: %.0fx the throughput (target: >= 50x); --json: %.0fx\n", name[t], wall[t] / wall[d], wall[t] / wall[j]
+            printf "iissdump vs %s: %.1fx the throughput (target: >= 50x); --json: %.1fx; --quiet: %.1fx\n", name[t], wall[t] / wall[d], wall[t] / wall[j], wall[t] / wall[q]
         printf "iissdump peak RSS: %.1f MiB (target: < 64 MiB)\n", rss[d] / 1024
     }' "$results"
