@@ -231,6 +231,17 @@ def case_stats_json(iissdump, samples, work):
     check(stats["by_server"] == {"10.0.0.20:49155": 7}, f"{stats['by_server']}")
 
 
+def case_quiet(iissdump, samples, work):
+    path = os.path.join(samples, "iisreset-remote.pcap")
+    rc, out, err = run(iissdump, "-q", path)
+    check(rc == 0 and out == "", f"-q: exit {rc}, output {out[:200]!r}")
+    rc, out, err = run(iissdump, "--quiet", "--stats", "--json", path)
+    lines = json_calls(out)
+    check(rc == 0 and len(lines) == 1 and lines[0]["stats"]["calls"] == 7, f"-q --stats --json: {out[:300]!r}")
+    rc, out, err = run(iissdump, "-q", "--stats", path)
+    check(rc == 0 and "7 calls" in out and "Status  3" in out and "→" not in out, f"-q --stats: {out!r}")
+
+
 def case_filter(iissdump, samples, work):
     path = os.path.join(samples, "iisreset-remote.pcap")
     want = expected_calls(samples, "iisreset-remote")
