@@ -555,6 +555,7 @@ def cmd_fuzz(env, args):
         fuzz_env["LD_PRELOAD"] = args.asan_preload
         fuzz_env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:symbolize=1"
     runs = 0
+    dissected = 0
     for rnd in range(args.rounds):
         for name in names:
             cap, expected = load_expected(args.samples_dir, name)
@@ -575,9 +576,15 @@ def cmd_fuzz(env, args):
                 shutil.copy(out_cap, keep)
                 raise Failure("fuzz round %d on %s (editcap -E %s --seed %d) failed, rc %d, kept %s\n%s"
                               % (rnd, name, args.probability, seed, rc, keep, err[-3000:]))
+            if "iiss" in err.lower() and ("load" in err.lower() or "plugin" in err.lower()):
+                raise Failure("the plugin did not load: %s" % err[-2000:])
+            if "IIS ServiceControl" in out:
+                dissected += 1
             os.unlink(out_cap)
-    print("fuzz: %d tshark runs over %d samples, no crash, no dissector bug%s"
-          % (runs, len(names), " (plugin under AddressSanitizer)" if args.asan_preload else ""))
+    if dissected == 0:
+        raise Failure("no fuzz run showed IIS ServiceControl: the plugin is not working under these conditions")
+    print("fuzz: %d tshark runs over %d samples (%d showing IISS), no crash, no dissector bug%s"
+          % (runs, len(names), dissected, " (plugin under AddressSanitizer)" if args.asan_preload else ""))
     return 0
 
 
