@@ -188,8 +188,9 @@ static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
                  "response stub has a hole: not decoded");
         return;
     }
-    const uint32_t *buffer_size =
-        rec->request.buffer_size.present ? &rec->request.buffer_size.value : NULL;
+    const uint32_t *buffer_size = rec->request_decoded && rec->request.buffer_size.present
+                                      ? &rec->request.buffer_size.value
+                                      : NULL;
     rec->response_decoded = true;
     iiss_decode_response(resp->stub, resp->stub_len, rec->opnum, rec->ndr, resp->big_endian, buffer_size,
                          &rec->response);

@@ -60,35 +60,42 @@ static JsonNode *params_node(const iiss_call_record *rec)
     return n;
 }
 
-static void append_all(JsonArray *dst, JsonNode *src)
+/* Appends the anomaly objects of `src` to dst, each tagged with the span
+ * its offset counts in ("request" / "response" stub, Status "buffer"). */
+static void append_all(JsonArray *dst, JsonNode *src, const char *in)
 {
     JsonArray *a = json_node_get_array(src);
-    for (guint i = 0; i < json_array_get_length(a); i++)
-        json_array_add_element(dst, json_node_copy(json_array_get_element(a, i)));
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *copy = json_node_copy(json_array_get_element(a, i));
+        if (JSON_NODE_HOLDS_OBJECT(copy))
+            json_object_set_string_member(json_node_get_object(copy), "in", in);
+        json_array_add_element(dst, copy);
+    }
     json_node_unref(src);
 }
 
 /* Stub anomalies (offsets in their stub), blob anomalies (offsets in the
- * stub too: the buffer's position is added), then transport notes (offset
- * null: they concern the stream, not a byte of the stub). */
+ * buffer, as `iissdump blob` gives them), then transport notes ("in":
+ * "stream", offset null, the frame where they were noticed). */
 static JsonNode *anomalies_node(const iiss_call_record *rec)
 {
     JsonArray *a = json_array_new();
     if (rec->request_decoded)
-        append_all(a, iissdump_json_anomalies(&rec->request.anomalies, 0));
+        append_all(a, iissdump_json_anomalies(&rec->request.anomalies, 0), "request");
     if (rec->response_decoded)
-        append_all(a, iissdump_json_anomalies(&rec->response.anomalies, 0));
+        append_all(a, iissdump_json_anomalies(&rec->response.anomalies, 0), "response");
     if (rec->has_blob)
-        append_all(a, iissdump_json_anomalies(&rec->blob.anomalies, rec->response.buffer.offset));
+        append_all(a, iissdump_json_anomalies(&rec->blob.anomalies, 0), "buffer");
     for (size_t i = 0; i < rec->note_count; i++) {
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "kind", iiss_dce_note_kind_name(rec->notes[i].kind));
         json_object_set_null_member(o, "offset");
+        json_object_set_string_member(o, "message", rec->notes[i].message);
+        json_object_set_string_member(o, "in", "stream");
         if (rec->notes[i].frame)
             json_object_set_int_member(o, "frame", (gint64)rec->notes[i].frame);
         else
             json_object_set_null_member(o, "frame");
-        json_object_set_string_member(o, "message", rec->notes[i].message);
         json_array_add_object_element(a, o);
     }
     JsonNode *n = json_node_new(JSON_NODE_ARRAY);
@@ -220,7 +227,31 @@ JsonNode *iissdump_timeline_json_stats(const iissdump_timeline_stats *stats)
     return n;
 }
 
+/* json-glib writes doubles with 17 significant digits (9.53 comes out as
+ * 9.5299999999999994); the round trip is written back with the microsecond
+ * precision it has. The key cannot occur unescaped inside a string. */
+static const char rtt_key[] = ",\"rtt_ms\":";
+
 void iissdump_timeline_json_print(FILE *out, JsonNode *node)
 {
-    iissdump_json_print(out, node, false);
+    gchar *text = json_to_string(node, FALSE);
+    char *at = strstr(text, rtt_key);
+    if (at) {
+        char *num = at + sizeof rtt_key - 1;
+        char *end = NULL;
+        double v = g_ascii_strtod(num, &end);
+        if (end != num && strncmp(num, "null", 4) != 0) {
+            char fixed[G_ASCII_DTOSTR_BUF_SIZE];
+            g_ascii_formatd(fixed, sizeof fixed, "%.3f", v);
+            fwrite(text, 1, (size_t)(num - text), out);
+            fputs(fixed, out);
+            fputs(end, out);
+            fputc('\n', out);
+            g_free(text);
+            return;
+        }
+    }
+    fputs(text, out);
+    fputc('\n', out);
+    g_free(text);
 }
