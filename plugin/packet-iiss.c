@@ -39,6 +39,10 @@
  * 4.2 do; -1 works for all. */
 #define IISS_ETT_INIT (-1)
 
+/* The HRESULT of a too small pbBuffer (MS-IISS 3.1.4.4), named as in the
+ * decoder's table: the reply then tells the required size. */
+#define IISS_E_ERROR_INSUFFICIENT_BUFFER 0x8007007Au
+
 static int proto_iiss = -1;
 
 static int hf_iiss_opnum = -1;
@@ -242,6 +246,17 @@ static const guint8 *stub_bytes(tvbuff_t *tvb, int offset, size_t *len)
     return tvb_get_ptr(tvb, offset, avail);
 }
 
+/* Sets the Info column after DCE/RPC's fence: when an earlier PDU of the
+ * frame left text there, a separator goes first. */
+static void set_info(packet_info *pinfo, const char *text)
+{
+    col_add_str(pinfo->cinfo, COL_INFO, text);
+    const char *now = col_get_text(pinfo->cinfo, COL_INFO);
+    if (now != NULL && strcmp(now, text) != 0) {
+        col_add_fstr(pinfo->cinfo, COL_INFO, ", %s", text);
+    }
+}
+
 /* ---- ORPCTHIS / ORPCTHAT from the decoder (NDR64 contexts, or when the
  * DCOM helpers cannot be used) ---- */
 
@@ -392,27 +407,28 @@ static int show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
     }
 
     /* Info column: "Stop request: timeout 20000 ms, force". */
-    col_add_fstr(pinfo->cinfo, COL_INFO, "%s request", method_name(opnum));
+    wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
+    wmem_strbuf_append_printf(info, "%s request", method_name(opnum));
     const char *sep = ": ";
     if (req->timeout_ms.present) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%stimeout %u ms", sep, req->timeout_ms.value);
+        wmem_strbuf_append_printf(info, "%stimeout %u ms", sep, req->timeout_ms.value);
         sep = ", ";
     }
     if (req->force.present && req->force.value != 0) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%sforce", sep);
+        wmem_strbuf_append_printf(info, "%sforce", sep);
         sep = ", ";
     }
     if (req->force_apps_closed.present && req->force_apps_closed.value != 0) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%sforce apps closed", sep);
+        wmem_strbuf_append_printf(info, "%sforce apps closed", sep);
         sep = ", ";
     }
     if (req->buffer_size.present) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%sbuffer %u bytes", sep, req->buffer_size.value);
-        sep = ", ";
+        wmem_strbuf_append_printf(info, "%sbuffer %u bytes", sep, req->buffer_size.value);
     }
     if (!req->complete) {
-        col_append_str(pinfo->cinfo, COL_INFO, " [incomplete]");
+        wmem_strbuf_append(info, " [incomplete]");
     }
+    set_info(pinfo, wmem_strbuf_get_str(info));
     return offset + (int)len;
 }
 
@@ -531,7 +547,7 @@ static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tr
             expert_add_info_format(pinfo, hr_item, &ei_iiss_hresult_failure, "%s returned %s", method_name(opnum),
                                    hr_name);
         }
-        if (resp->hresult.value == 0x8007007Au && req_item != NULL) {
+        if (resp->hresult.value == IISS_E_ERROR_INSUFFICIENT_BUFFER && req_item != NULL) {
             expert_add_info_format(pinfo, req_item, &ei_iiss_insufficient_buffer,
                                    "Buffer too small: the server needs %u bytes", resp->required_size.value);
         }
@@ -539,23 +555,25 @@ static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tr
     add_anomalies(tree, pinfo, tvb, offset, &resp->anomalies);
 
     /* Info column: "Status response: 5 services, S_OK". */
-    col_add_fstr(pinfo->cinfo, COL_INFO, "%s response", method_name(opnum));
+    wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
+    wmem_strbuf_append_printf(info, "%s response", method_name(opnum));
     const char *sep = ": ";
     if (resp->num_services.present) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%s%u service%s", sep, resp->num_services.value,
-                        resp->num_services.value == 1 ? "" : "s");
+        wmem_strbuf_append_printf(info, "%s%u service%s", sep, resp->num_services.value,
+                                  resp->num_services.value == 1 ? "" : "s");
         sep = ", ";
     }
-    if (resp->hresult.present && resp->hresult.value == 0x8007007Au && resp->required_size.present) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%srequired %u bytes", sep, resp->required_size.value);
+    if (resp->hresult.present && resp->hresult.value == IISS_E_ERROR_INSUFFICIENT_BUFFER && resp->required_size.present) {
+        wmem_strbuf_append_printf(info, "%srequired %u bytes", sep, resp->required_size.value);
         sep = ", ";
     }
     if (resp->hresult.present) {
-        col_append_fstr(pinfo->cinfo, COL_INFO, "%s%s", sep, hr_name);
+        wmem_strbuf_append_printf(info, "%s%s", sep, hr_name);
     }
     if (!resp->complete) {
-        col_append_str(pinfo->cinfo, COL_INFO, " [incomplete]");
+        wmem_strbuf_append(info, " [incomplete]");
     }
+    set_info(pinfo, wmem_strbuf_get_str(info));
     return offset + (int)len;
 }
 
