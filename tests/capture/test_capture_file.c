@@ -610,9 +610,10 @@ static void sc_close(void *user, iiss_tcp_stream *s)
     ((sample_count *)user)->streams++;
 }
 
+/* The script needs python3 beside tshark to hash the followed bytes. */
 static bool have_tshark(void)
 {
-    return system("tshark -v >/dev/null 2>&1") == 0;
+    return system("tshark -v >/dev/null 2>&1 && python3 -c '' >/dev/null 2>&1") == 0;
 }
 
 /* Asks tshark (through the script beside this file) about `path`. Returns
