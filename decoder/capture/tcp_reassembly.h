@@ -12,7 +12,10 @@
  *   first payload byte seen in that direction (earlier bytes are dropped).
  * - Overlaps: the first copy of a byte received wins, as a receiving TCP
  *   keeps what it already has. Later copies, even with different contents,
- *   are dropped (and counted when they differ from buffered bytes).
+ *   are dropped (and counted when they differ from buffered bytes). Bytes
+ *   the snapshot length cut off count as received but unreadable: they are
+ *   reported by on_gap where they fall, and a later copy does not replace
+ *   them (every copy is cut by the same snapshot length anyway).
  * - In-order data is passed to the sink straight from the packet buffer;
  *   only out-of-order segments are copied, bounded per direction and in
  *   total. Going over a bound gives up the oldest hole in that direction:
