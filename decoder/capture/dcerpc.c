@@ -18,6 +18,9 @@
 /* A stub buffer grown past this is released when its slot is recycled, so
  * one huge call does not pin memory for the rest of the run. */
 #define DCE_KEEP_BUFFER_BYTES (256u * 1024u)
+/* A direction's partial-PDU buffer grown past this is released once the PDU
+ * is handled: thousands of idle connections must not each pin 64 KiB. */
+#define DCE_KEEP_PARTIAL_BYTES (16u * 1024u)
 
 /* ------------------------------------------------------------------ */
 /* Names                                                               */
@@ -164,6 +167,7 @@ struct iiss_dce {
     dce_slot *free_slots;
     dce_slot *order_head, *order_tail; /* outstanding calls, by seq */
     size_t pending_total;
+    size_t buffered; /* capacity of every partial-PDU and stub buffer */
     uint64_t next_seq;
 };
 
@@ -173,6 +177,7 @@ void iiss_dce_config_default(iiss_dce_config *cfg)
     cfg->max_pending_per_conn = IISS_DCE_DEFAULT_MAX_PENDING_PER_CONN;
     cfg->max_pending_total = IISS_DCE_DEFAULT_MAX_PENDING_TOTAL;
     cfg->pending_timeout_sec = IISS_DCE_DEFAULT_PENDING_TIMEOUT_SEC;
+    cfg->max_buffered_total = IISS_DCE_DEFAULT_MAX_BUFFERED_TOTAL;
 }
 
 iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, void *user)
@@ -188,13 +193,17 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
         dce->cfg.max_pending_per_conn = 1;
     if (dce->cfg.max_pending_total == 0)
         dce->cfg.max_pending_total = 1;
+    if (dce->cfg.max_buffered_total == 0)
+        dce->cfg.max_buffered_total = IISS_DCE_DEFAULT_MAX_BUFFERED_TOTAL;
     dce->on_call = on_call;
     dce->user = user;
     return dce;
 }
 
-static void buf_free(dce_buf *b)
+/* Every buffer's capacity counts against cfg.max_buffered_total. */
+static void buf_free(iiss_dce *dce, dce_buf *b)
 {
+    dce->buffered -= b->cap;
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
@@ -207,8 +216,8 @@ void iiss_dce_free(iiss_dce *dce)
     dce_slot *s = dce->free_slots;
     while (s) {
         dce_slot *next = s->conn_next;
-        buf_free(&s->req_stub);
-        buf_free(&s->resp_stub);
+        buf_free(dce, &s->req_stub);
+        buf_free(dce, &s->resp_stub);
         free(s);
         s = next;
     }
@@ -217,8 +226,8 @@ void iiss_dce_free(iiss_dce *dce)
     s = dce->order_head;
     while (s) {
         dce_slot *next = s->order_next;
-        buf_free(&s->req_stub);
-        buf_free(&s->resp_stub);
+        buf_free(dce, &s->req_stub);
+        buf_free(dce, &s->resp_stub);
         free(s);
         s = next;
     }
@@ -241,9 +250,23 @@ iiss_stream_sink iiss_dce_sink(iiss_dce *dce)
     return sink;
 }
 
-/* Appends without exceeding `limit` bytes in all; false when the data did
- * not fit (limit or allocation failure), leaving what was there. */
-static bool buf_append(dce_buf *b, const uint8_t *data, size_t n, size_t limit)
+static bool budget_allows(const iiss_dce *dce, size_t grow)
+{
+    return dce->buffered <= dce->cfg.max_buffered_total && grow <= dce->cfg.max_buffered_total - dce->buffered;
+}
+
+static void release_idle_buffers(iiss_dce *dce)
+{
+    for (dce_slot *s = dce->free_slots; s; s = s->conn_next) {
+        buf_free(dce, &s->req_stub);
+        buf_free(dce, &s->resp_stub);
+    }
+}
+
+/* Appends without exceeding `limit` bytes in this buffer nor the stage's
+ * budget over all buffers; false when the data did not fit (or allocation
+ * failed), leaving what was there. */
+static bool buf_append(iiss_dce *dce, dce_buf *b, const uint8_t *data, size_t n, size_t limit)
 {
     if (n == 0)
         return true;
@@ -256,22 +279,33 @@ static bool buf_append(dce_buf *b, const uint8_t *data, size_t n, size_t limit)
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
         if (cap > limit)
             cap = limit;
+        size_t grow = cap - b->cap;
+        if (!budget_allows(dce, grow)) {
+            release_idle_buffers(dce); /* recycled slots keep theirs: give those up first */
+            if (!budget_allows(dce, grow)) {
+                dce->stats.budget_refusals++;
+                return false;
+            }
+        }
         uint8_t *p = realloc(b->data, cap);
         if (!p)
             return false;
         b->data = p;
         b->cap = cap;
+        dce->buffered += grow;
+        if (dce->buffered > dce->stats.buffered_peak)
+            dce->stats.buffered_peak = dce->buffered;
     }
     memcpy(b->data + b->len, data, n);
     b->len = need;
     return true;
 }
 
-static void buf_recycle(dce_buf *b)
+static void buf_recycle(iiss_dce *dce, dce_buf *b, size_t keep)
 {
     b->len = 0;
-    if (b->cap > DCE_KEEP_BUFFER_BYTES)
-        buf_free(b);
+    if (b->cap > keep)
+        buf_free(dce, b);
 }
 
 static void note_add(dce_slot *slot, iiss_dce_note_kind kind, uint64_t frame, const char *fmt, ...)
@@ -406,8 +440,8 @@ static void slot_finish(iiss_dce *dce, dce_slot *slot, const uint8_t *resp_in_pl
     if (dce->on_call)
         dce->on_call(dce->user, &call);
 
-    buf_recycle(&slot->req_stub);
-    buf_recycle(&slot->resp_stub);
+    buf_recycle(dce, &slot->req_stub, DCE_KEEP_BUFFER_BYTES);
+    buf_recycle(dce, &slot->resp_stub, DCE_KEEP_BUFFER_BYTES);
     slot->conn_next = dce->free_slots;
     dce->free_slots = slot;
 }
@@ -651,11 +685,16 @@ static void half_append(iiss_dce *dce, dce_slot *slot, iiss_dce_half *h, dce_buf
                  iiss_dce_ptype_name(v->ptype), v->len, v->frag_length);
     if (h->sealed || !h->stub_complete)
         return;
-    if (!buf_append(buf, stub, len, dce->cfg.max_call_stub)) {
+    if (!buf_append(dce, buf, stub, len, dce->cfg.max_call_stub)) {
         h->stub_complete = false;
         dce->stats.stubs_capped++;
-        note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
-                 "reassembled stub would exceed %zu bytes; the rest was dropped", dce->cfg.max_call_stub);
+        if (buf->len + len > dce->cfg.max_call_stub)
+            note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
+                     "reassembled stub would exceed %zu bytes; the rest was dropped", dce->cfg.max_call_stub);
+        else
+            note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
+                     "reassembly memory budget (%zu bytes over all calls) exhausted; the rest was dropped",
+                     dce->cfg.max_buffered_total);
     }
     if (v->truncated)
         h->stub_complete = false;
@@ -963,6 +1002,18 @@ static size_t hunt(const uint8_t *data, size_t len)
 static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uint8_t *data, size_t len,
                     const iiss_packet_meta *meta);
 
+/* A PDU that cannot be buffered (memory budget) is passed over: `rest` of
+ * its bytes, counted from the current position, are skipped so framing
+ * holds. Its call then lacks that PDU, as after a gap. */
+static void drop_partial(iiss_dce *dce, dce_direction *d, size_t rest)
+{
+    dce->stats.pdus_dropped++;
+    d->partial.len = 0;
+    d->skip = rest;
+    if (rest == 0)
+        d->hunting = true;
+}
+
 /* The buffered header proved implausible: rescan its bytes after the
  * first, then continue with the chunk. */
 static void rehunt_partial(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const iiss_packet_meta *meta)
@@ -998,7 +1049,10 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
                 size_t take = DCE_HEADER_LEN - d->partial.len;
                 if (take > len)
                     take = len;
-                buf_append(&d->partial, data, take, DCE_HEADER_LEN);
+                if (!buf_append(dce, &d->partial, data, take, DCE_HEADER_LEN)) {
+                    drop_partial(dce, d, 0); /* no room for 16 bytes: hunt afresh */
+                    return;
+                }
                 data += take;
                 len -= take;
                 if (d->partial.len < DCE_HEADER_LEN)
@@ -1012,10 +1066,10 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
             size_t take = frag_length - d->partial.len;
             if (take > len)
                 take = len;
-            if (!buf_append(&d->partial, data, take, frag_length)) {
-                d->partial.len = 0; /* out of memory: lose this PDU, keep going */
-                d->hunting = true;
-                return;
+            if (!buf_append(dce, &d->partial, data, take, frag_length)) {
+                /* no room: lose this PDU but keep the framing */
+                drop_partial(dce, d, frag_length - d->partial.len);
+                continue;
             }
             data += take;
             len -= take;
@@ -1023,6 +1077,7 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
                 return;
             d->partial.len = 0;
             handle_pdu(dce, conn, dir, d->partial.data, frag_length, frag_length, meta);
+            buf_recycle(dce, &d->partial, DCE_KEEP_PARTIAL_BYTES);
             continue;
         }
         if (d->hunting) {
@@ -1041,7 +1096,8 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
                 dce->stats.resyncs++;
                 continue;
             }
-            buf_append(&d->partial, data, len, DCE_HEADER_LEN);
+            if (!buf_append(dce, &d->partial, data, len, DCE_HEADER_LEN))
+                d->hunting = true;
             d->partial_meta = *meta;
             return;
         }
@@ -1063,8 +1119,10 @@ static void process(iiss_dce *dce, dce_conn *conn, iiss_direction dir, const uin
             len -= frag_length;
             continue;
         }
-        if (!buf_append(&d->partial, data, len, frag_length))
-            d->hunting = true;
+        if (!buf_append(dce, &d->partial, data, len, frag_length)) {
+            drop_partial(dce, d, frag_length);
+            continue;
+        }
         d->partial_meta = *meta;
         return;
     }
@@ -1163,8 +1221,8 @@ void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)
         }
         slot_finish(dce, oldest, NULL, 0);
     }
-    buf_free(&conn->dir[0].partial);
-    buf_free(&conn->dir[1].partial);
+    buf_free(dce, &conn->dir[0].partial);
+    buf_free(dce, &conn->dir[1].partial);
     free(conn);
     stream->app = NULL;
 }

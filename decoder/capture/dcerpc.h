@@ -10,9 +10,11 @@
  * response coming); it knows nothing of the interface being called.
  *
  * Memory: a partial PDU is buffered per direction (at most 64 KiB, the
- * largest frag_length), a call's reassembled stub is capped, and the number
- * of outstanding calls is capped per connection and in total. Call slots and
- * their stub buffers are recycled, so steady traffic allocates nothing. */
+ * largest frag_length), a call's reassembled stub is capped, all buffers
+ * together stay within a budget (a PDU that does not fit is passed over),
+ * and the number of outstanding calls is capped per connection and in
+ * total. Call slots and their stub buffers are recycled, so steady traffic
+ * allocates nothing. */
 #ifndef IISS_DCERPC_H
 #define IISS_DCERPC_H
 
@@ -149,12 +151,14 @@ typedef void (*iiss_dce_call_fn)(void *user, const iiss_dce_call *call);
 #define IISS_DCE_DEFAULT_MAX_PENDING_PER_CONN 256u
 #define IISS_DCE_DEFAULT_MAX_PENDING_TOTAL 8192u
 #define IISS_DCE_DEFAULT_PENDING_TIMEOUT_SEC 600
+#define IISS_DCE_DEFAULT_MAX_BUFFERED_TOTAL (32u * 1024u * 1024u)
 
 typedef struct iiss_dce_config {
     size_t max_call_stub;         /* reassembled stub cap per call side */
     size_t max_pending_per_conn;  /* outstanding calls per connection */
     size_t max_pending_total;     /* outstanding calls in all */
     int64_t pending_timeout_sec;  /* capture time after which a response is no longer awaited */
+    size_t max_buffered_total;    /* partial PDUs and stubs held over all connections */
 } iiss_dce_config;
 
 void iiss_dce_config_default(iiss_dce_config *cfg);
@@ -168,6 +172,9 @@ typedef struct iiss_dce_stats {
     uint64_t calls;          /* calls emitted */
     uint64_t calls_abandoned;
     uint64_t stubs_capped;
+    uint64_t pdus_dropped;    /* not buffered: the memory budget was spent */
+    uint64_t budget_refusals; /* buffer growths refused by the budget */
+    uint64_t buffered_peak;   /* most bytes held in buffers at once */
 } iiss_dce_stats;
 
 typedef struct iiss_dce iiss_dce;

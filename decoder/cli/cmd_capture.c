@@ -143,7 +143,8 @@ int iissdump_capture_main(int argc, char **argv)
         {"max-flow-bytes", 0, 0, G_OPTION_ARG_STRING, &max_flow,
          "Out-of-order bytes held per connection direction (default 4M)", "N[K|M|G]"},
         {"max-total-bytes", 0, 0, G_OPTION_ARG_STRING, &max_total,
-         "Out-of-order bytes held over all connections (default 64M)", "N[K|M|G]"},
+         "Bytes held over all connections, by the TCP stage (out-of-order data, default 64M) and by the "
+         "DCE/RPC stage (partial PDUs and stubs, default 32M) each", "N[K|M|G]"},
         {"max-stub-bytes", 0, 0, G_OPTION_ARG_STRING, &max_stub,
          "Largest reassembled request or response of one call (default 16M)", "N[K|M|G]"},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &progress, "Show progress on a terminal even for small input", NULL},
@@ -189,6 +190,7 @@ int iissdump_capture_main(int argc, char **argv)
         if (!parse_size(max_total, &size) || size == 0)
             return usage_error(octx, "bad --max-total-bytes '%s'", max_total);
         popts.tcp.max_buffered_total = size;
+        dcfg.max_buffered_total = size > SIZE_MAX ? SIZE_MAX : (size_t)size;
     }
     if (max_stub) {
         if (!parse_size(max_stub, &size) || size == 0 || size > SIZE_MAX)

@@ -669,6 +669,53 @@ static void hostile_lengths(void **state)
     harness_free(h);
 }
 
+/* All buffers share one budget: a PDU that cannot be buffered is passed
+ * over without losing the framing, a stub stops growing. */
+static void memory_budget(void **state)
+{
+    (void)state;
+    iiss_dce_config cfg;
+    iiss_dce_config_default(&cfg);
+    cfg.max_buffered_total = 1024;
+    harness *h = harness_new(&cfg);
+    bytes c = {0}, s = {0};
+    bind_iiss(&c, &s);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, c.d, c.n);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, s.d, s.n);
+    uint8_t big[1500];
+    memset(big, 0x33, sizeof big);
+    bytes r = {0}, p = {0};
+    put_request(&r, 0x03, 2, 0, 10, false, REQ_STUB, 36, 36, NULL);
+    put_request(&r, 0x03, 3, 0, 11, false, REQ_STUB, 32, 32, NULL);
+    put_response(&p, 0x03, 2, big, sizeof big, NULL);       /* 1524 bytes: over budget */
+    put_response(&p, 0x03, 3, RESP_STUB, sizeof RESP_STUB, NULL);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, r.d, r.n);
+    /* the big response arrives in two chunks, so it would need buffering */
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, p.d, 700);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, p.d + 700, p.n - 700);
+    assert_int_equal(h->count, 1); /* call 3 answered, call 2 still waiting */
+    assert_int_equal(h->seen[0].call.call_id, 3);
+    assert_true(h->seen[0].call.response.stub_complete);
+    assert_int_equal(iiss_dce_get_stats(h->dce)->pdus_dropped, 1);
+    assert_true(iiss_dce_get_stats(h->dce)->buffered_peak <= 1024);
+    /* fragments of 600 bytes: the stub stops at the budget, kept as a prefix */
+    bytes r2 = {0}, p2 = {0};
+    put_request(&r2, 0x03, 4, 0, 10, false, REQ_STUB, 36, 36, NULL);
+    put_response(&p2, 0x01, 4, big, 600, NULL);
+    put_response(&p2, 0x00, 4, big, 600, NULL);
+    put_response(&p2, 0x02, 4, big, 600, NULL);
+    feed(h, IISS_DIR_CLIENT_TO_SERVER, r2.d, r2.n);
+    feed(h, IISS_DIR_SERVER_TO_CLIENT, p2.d, p2.n);
+    assert_int_equal(h->count, 2);
+    const iiss_dce_call *a = &h->seen[1].call;
+    assert_int_equal(a->call_id, 4);
+    assert_false(a->response.stub_complete);
+    assert_true(a->response.stub_is_prefix);
+    assert_true(a->response.stub_len < 1024);
+    assert_int_equal(a->notes[0].kind, IISS_DCE_NOTE_STUB_TOO_LARGE);
+    harness_free(h);
+}
+
 static void resync_after_gap(void **state)
 {
     (void)state;
@@ -860,6 +907,7 @@ int main(void)
         cmocka_unit_test(sealed_and_signed),
         cmocka_unit_test(ntlmssp_identity),
         cmocka_unit_test(hostile_lengths),
+        cmocka_unit_test(memory_budget),
         cmocka_unit_test(resync_after_gap),
         cmocka_unit_test(snaplen_cut_pdus),
         cmocka_unit_test(midstream_unknown_context),
