@@ -26,6 +26,10 @@
  * 4 MiB of full-size segments is under 3,000 ranges. */
 #define MAX_RANGES_PER_DIRECTION 4096u
 
+/* Server endpoints learnt from handshakes, to tell the roles of connections
+ * joined midstream; past this many, no more are learnt. */
+#define MAX_KNOWN_SERVERS 65536u
+
 /* A segment further ahead than this is not from this connection's window
  * (the largest scaled TCP window is just under 1 GiB). */
 #define SEQ_WINDOW (1u << 30)
@@ -116,6 +120,8 @@ struct iiss_tcp_reassembler {
      * sooner and are evicted first. Indexed by flow_state. */
     flow_list lists[2];
     tcp_flow *last_flow; /* consecutive packets of one flow skip the hash */
+    /* Endpoints seen answering a SYN (endpoint_key* → itself). */
+    GHashTable *known_servers;
     uint64_t next_stream_id;
     iiss_tcp_stats stats;
 };
@@ -146,19 +152,66 @@ static void make_key(flow_key *key, const iiss_tcp_segment *seg)
     put_endpoint(key->bytes + 19, src_low ? &seg->dst : &seg->src);
 }
 
-static guint flow_key_hash(gconstpointer p)
+/* 64-bit multiply-xorshift over whole words of a zero-padded key. */
+static guint hash_words(const uint8_t *bytes, size_t len)
 {
-    const flow_key *key = p;
-    /* 64-bit multiply-xorshift over the five words of the key. */
     uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < FLOW_KEY_LEN; i += 8) {
+    for (size_t i = 0; i < len; i += 8) {
         uint64_t w;
-        memcpy(&w, key->bytes + i, 8);
+        memcpy(&w, bytes + i, 8);
         h ^= w;
         h *= 0xBF58476D1CE4E5B9ull;
         h ^= h >> 31;
     }
     return (guint)(h ^ (h >> 32));
+}
+
+static guint flow_key_hash(gconstpointer p)
+{
+    return hash_words(((const flow_key *)p)->bytes, FLOW_KEY_LEN);
+}
+
+/* One endpoint (family, address, port), zero-padded like flow_key. */
+#define ENDPOINT_KEY_LEN 24
+typedef struct endpoint_key {
+    uint8_t bytes[ENDPOINT_KEY_LEN];
+} endpoint_key;
+
+static void make_endpoint_key(endpoint_key *key, const iiss_endpoint *ep)
+{
+    memset(key, 0, sizeof *key);
+    key->bytes[0] = ep->family;
+    put_endpoint(key->bytes + 1, ep);
+}
+
+static guint endpoint_key_hash(gconstpointer p)
+{
+    return hash_words(((const endpoint_key *)p)->bytes, ENDPOINT_KEY_LEN);
+}
+
+static gboolean endpoint_key_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, ENDPOINT_KEY_LEN) == 0;
+}
+
+static void learn_server(iiss_tcp_reassembler *ra, const iiss_endpoint *server)
+{
+    endpoint_key key;
+    make_endpoint_key(&key, server);
+    if (g_hash_table_size(ra->known_servers) >= MAX_KNOWN_SERVERS || g_hash_table_contains(ra->known_servers, &key))
+        return;
+    endpoint_key *stored = malloc(sizeof *stored);
+    if (!stored)
+        return;
+    *stored = key;
+    g_hash_table_add(ra->known_servers, stored);
+}
+
+static bool is_known_server(const iiss_tcp_reassembler *ra, const iiss_endpoint *ep)
+{
+    endpoint_key key;
+    make_endpoint_key(&key, ep);
+    return g_hash_table_contains(ra->known_servers, &key);
 }
 
 static gboolean flow_key_equal(gconstpointer a, gconstpointer b)
@@ -500,10 +553,14 @@ static void begin_stream(iiss_tcp_reassembler *ra, tcp_flow *f, const iiss_endpo
     ra->stats.streams++;
 }
 
-/* Who is the client when no handshake says: a privileged port facing an
- * unprivileged one is the server; otherwise whoever sent first. */
-static bool src_is_client_without_handshake(const iiss_tcp_segment *seg)
+/* Who is the client when no handshake says: an endpoint seen answering a
+ * SYN earlier in the capture is the server; else a privileged port facing
+ * an unprivileged one is; otherwise whoever sent first is the client. */
+static bool src_is_client_without_handshake(const iiss_tcp_reassembler *ra, const iiss_tcp_segment *seg)
 {
+    bool src_server = is_known_server(ra, &seg->src), dst_server = is_known_server(ra, &seg->dst);
+    if (src_server != dst_server)
+        return dst_server;
     bool src_low = seg->src.port < 1024, dst_low = seg->dst.port < 1024;
     if (src_low != dst_low)
         return dst_low;
@@ -627,6 +684,7 @@ static bool handle_syn(iiss_tcp_reassembler *ra, tcp_flow *f, const iiss_tcp_seg
     }
     iiss_direction d = direction_of(f, seg);
     note_syn(f, d, seg->seq);
+    learn_server(ra, &f->stream.server);
     /* A SYN+ACK acknowledges the client's ISN + 1: where the client's bytes
      * start even when its SYN was not captured. */
     if (syn_ack && !f->dir[!d].started) {
@@ -771,7 +829,7 @@ void iiss_tcp_reassembler_add(iiss_tcp_reassembler *ra, const iiss_tcp_segment *
         if (!closed_flow_restarts(f, seg))
             return;
         if (f->stream.client.family == 0) {
-            bool src_client = src_is_client_without_handshake(seg);
+            bool src_client = src_is_client_without_handshake(ra, seg);
             begin_stream(ra, f, src_client ? &seg->src : &seg->dst, src_client ? &seg->dst : &seg->src);
         } else {
             /* Same ports again: keep the roles the last stream had. */
@@ -827,6 +885,7 @@ iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_options *opts, con
     if (sink)
         ra->sink = *sink;
     ra->flows = g_hash_table_new(flow_key_hash, flow_key_equal);
+    ra->known_servers = g_hash_table_new_full(endpoint_key_hash, endpoint_key_equal, free, NULL);
     return ra;
 }
 
@@ -870,5 +929,6 @@ void iiss_tcp_reassembler_free(iiss_tcp_reassembler *ra)
         return;
     iiss_tcp_reassembler_flush(ra);
     g_hash_table_destroy(ra->flows);
+    g_hash_table_destroy(ra->known_servers);
     free(ra);
 }

@@ -3,11 +3,14 @@
  *
  * Rules, kept everywhere:
  * - Client and server: the sender of a SYN without ACK is the client; the
- *   sender of a SYN+ACK is the server. Without a handshake, a port below 1024
- *   facing one at or above it is the server (135, 445, 593); otherwise the
- *   sender of the first payload seen is the client (DCE/RPC clients speak
- *   first; both ends of a DCOM connection usually sit on dynamic ports, so
- *   "lower port is the server" would be a coin toss there).
+ *   sender of a SYN+ACK is the server. Without a handshake: an endpoint that
+ *   was a server in an earlier handshake of the run is the server; else a
+ *   port below 1024 facing one at or above it is the server (135, 445, 593);
+ *   otherwise the sender of the first payload seen is the client (DCE/RPC
+ *   clients speak first; both ends of a DCOM connection usually sit on
+ *   dynamic ports, so "lower port is the server" would be a coin toss
+ *   there). A capture that starts between a request and its response on
+ *   such ports gets the roles swapped.
  * - Start: with a SYN, the stream starts at ISN + 1; without one, at the
  *   first payload byte seen in that direction (earlier bytes are dropped).
  * - Overlaps: the first copy of a byte received wins, as a receiving TCP

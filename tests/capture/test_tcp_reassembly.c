@@ -348,6 +348,40 @@ static void test_midstream(void **state)
     fixture_free(fx);
 }
 
+/* A connection joined midstream with the server speaking first: the
+ * server endpoint is known from an earlier handshake of the same capture. */
+static void test_midstream_roles_from_earlier_handshake(void **state)
+{
+    (void)state;
+    fixture *fx = fixture_new(NULL);
+    handshake(fx, CISN, SISN); /* 10.0.0.5:49712 -> 10.0.0.9:49155 */
+    send_seg(fx, C, PA, CISN + 1, SISN + 1, "req", 0);
+    iiss_tcp_segment seg = {0};
+    seg.src = *server_ep();
+    seg.dst = endpoint(6, 60001); /* another client, higher port, silent so far */
+    seg.flags = PA;
+    seg.seq = 424242;
+    seg.payload = (const uint8_t *)"response first";
+    seg.payload_len = 14;
+    iiss_packet_meta meta = {.frame = 10, .ts_sec = fx->now};
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
+    iiss_tcp_reassembler_flush(fx->ra);
+    iiss_tcp_stream *s = &fx->rec.streams[1].copy;
+    assert_false(s->handshake_seen);
+    assert_int_equal(s->server.port, SERVER_PORT);
+    assert_int_equal(s->server.addr[3], 9);
+    assert_int_equal(s->client.port, 60001);
+    assert_stream_bytes(fx, 1, IISS_DIR_SERVER_TO_CLIENT, "response first");
+    fixture_free(fx);
+
+    /* Without that knowledge the first sender is taken for the client. */
+    fx = fixture_new(NULL);
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
+    iiss_tcp_reassembler_flush(fx->ra);
+    assert_int_equal(fx->rec.streams[0].copy.client.port, SERVER_PORT);
+    fixture_free(fx);
+}
+
 /* The SYN was not captured: the SYN+ACK still fixes the roles and, through
  * its acknowledgement, where the client's bytes start. */
 static void test_syn_ack_without_syn(void **state)
@@ -916,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_dropped),
         cmocka_unit_test(test_overlap_first_copy_wins),
         cmocka_unit_test(test_midstream),
+        cmocka_unit_test(test_midstream_roles_from_earlier_handshake),
         cmocka_unit_test(test_syn_ack_without_syn),
         cmocka_unit_test(test_port_reuse),
         cmocka_unit_test(test_gap_acked_then_resync),
