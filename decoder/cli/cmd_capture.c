@@ -38,6 +38,14 @@ typedef struct capture_run {
     iissdump_timeline_stats stats;
 } capture_run;
 
+static void clear_progress(capture_run *run)
+{
+    if (run->progress_drawn) {
+        fputs("\r\033[K", stderr);
+        run->progress_drawn = FALSE;
+    }
+}
+
 static void on_record(void *user, const iiss_call_record *rec)
 {
     capture_run *run = user;
@@ -46,20 +54,13 @@ static void on_record(void *user, const iiss_call_record *rec)
         iissdump_stats_add(&run->stats, rec);
     if (run->quiet)
         return;
+    clear_progress(run); /* stdout may share the terminal */
     if (run->json) {
         JsonNode *node = iissdump_timeline_json_call(rec);
         iissdump_timeline_json_print(run->out, node);
         json_node_unref(node);
     } else {
         iissdump_timeline_text_call(run->out, rec);
-    }
-}
-
-static void clear_progress(capture_run *run)
-{
-    if (run->progress_drawn) {
-        fputs("\r\033[K", stderr);
-        run->progress_drawn = FALSE;
     }
 }
 

@@ -242,6 +242,34 @@ def case_quiet(iissdump, samples, work):
     check(rc == 0 and "7 calls" in out and "Status  3" in out and "→" not in out, f"-q --stats: {out!r}")
 
 
+def case_progress(iissdump, samples, work):
+    """Progress goes to a terminal only: run under script(1) for a pty."""
+    import shutil
+    path = os.path.join(samples, "iisreset-remote.pcap")
+    out_file = os.path.join(work, "calls.txt")
+    typescript = os.path.join(work, "typescript")
+    check(shutil.which("script") is not None, "script(1) is needed for a terminal")
+
+    import shlex
+
+    def on_tty(*args):
+        cmd = " ".join(shlex.quote(a) for a in [iissdump, *args, path]) + " > " + shlex.quote(out_file)
+        subprocess.run(["script", "-qec", cmd, typescript], capture_output=True)
+        with open(typescript, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    seen = on_tty("--progress")
+    check("iissdump: " + path in seen and "7 calls" in seen, f"no progress on a terminal: {seen!r}")
+    with open(out_file, encoding="utf-8") as f:
+        check(f.read().count("→ S_OK") == 5, "calls missing with --progress")
+    seen = on_tty()
+    check("MiB" not in seen, f"progress for a small input: {seen!r}")
+    seen = on_tty("--progress", "--no-progress")
+    check("exclude each other" in seen, f"--progress --no-progress accepted: {seen!r}")
+    rc, out, err = run(iissdump, "--progress", path)
+    check(rc == 0 and err == "", f"progress without a terminal: {err!r}")
+
+
 def case_filter(iissdump, samples, work):
     path = os.path.join(samples, "iisreset-remote.pcap")
     want = expected_calls(samples, "iisreset-remote")
