@@ -195,17 +195,35 @@ def case_truncated(iissdump, samples, work):
     for g, w in zip(got, want):
         for k in ("frame_request", "frame_response", "method", "hresult", "params"):
             check(g[k] == w[k], f"{k}: {g[k]!r} != {w[k]!r}")
-    # cut in the middle: only the calls whose response is before the cut
+    # cut just after the Stop request: that call is there, without response
+    ends = record_ends(data)
+    stop = next(i for i, c in enumerate(want) if c["method"] == "Stop")
+    cut_at = ends[want[stop]["frame_request"] - 1] + 20  # and 20 bytes of the next record
     half = os.path.join(work, "half.pcap")
     with open(half, "wb") as f:
-        f.write(data[: len(data) // 2])
+        f.write(data[:cut_at])
     rc, out, err = run(iissdump, half, "--json")
     check(rc == 1, f"half: exit {rc}, expected 1")
     one_error_line(err, half)
     got = json_calls(out)
-    check(0 < len(got) < len(want), f"half: {len(got)} calls")
-    for g, w in zip(got, want):
-        check(g["frame_request"] == w["frame_request"] and g["method"] == w["method"], f"half: {g} vs {w}")
+    check(len(got) == stop + 1, f"half: {len(got)} calls, expected {stop + 1}")
+    for g, w in zip(got[:stop], want[:stop]):
+        check(g["frame_response"] == w["frame_response"] and g["hresult"] == w["hresult"], f"half: {g} vs {w}")
+    last = got[stop]
+    check(last["method"] == "Stop" and last["params"] == want[stop]["params"], f"half: {last}")
+    for k in ("frame_response", "hresult", "hresult_name", "rtt_ms", "fault_status"):
+        check(last[k] is None, f"half: {k} of the unanswered Stop is {last[k]!r}")
+
+
+def record_ends(data):
+    """Byte offset after each record of a classic pcap file."""
+    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    at, ends = 24, []
+    while at + 16 <= len(data):
+        caplen = struct.unpack(endian + "I", data[at + 8:at + 12])[0]
+        at += 16 + caplen
+        ends.append(at)
+    return ends
 
 
 def case_usage(iissdump, samples, work):
