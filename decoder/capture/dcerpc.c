@@ -412,18 +412,20 @@ static void slot_finish(iiss_dce *dce, dce_slot *slot, const uint8_t *resp_in_pl
         call.abstract_version_minor = ctx->version_minor;
         call.transfer_syntax = ctx->syntax;
     }
+    /* A readable stub is never NULL, even when empty. */
+    static const uint8_t empty_stub[1];
     call.request = slot->req;
     if (call.request.present && !call.request.sealed) {
-        call.request.stub = slot->req_stub.data;
+        call.request.stub = slot->req_stub.data ? slot->req_stub.data : empty_stub;
         call.request.stub_len = slot->req_stub.len;
     }
     call.response = slot->resp;
-    if (call.response.present && !call.response.sealed) {
+    if (call.response.present && !call.response.sealed && !slot->is_fault) {
         if (resp_in_place) {
             call.response.stub = resp_in_place;
             call.response.stub_len = resp_in_place_len;
         } else {
-            call.response.stub = slot->resp_stub.data;
+            call.response.stub = slot->resp_stub.data ? slot->resp_stub.data : empty_stub;
             call.response.stub_len = slot->resp_stub.len;
         }
     }
@@ -456,8 +458,10 @@ static void slot_abandon(iiss_dce *dce, dce_slot *slot, uint64_t frame, const ch
 /* Makes room under the caps and retires calls whose response is overdue. */
 static void enforce_pending_limits(iiss_dce *dce, dce_conn *conn, const iiss_packet_meta *meta)
 {
+    /* written as a sum against INT64_MAX: timestamps from the file are hostile too */
     while (dce->order_head && dce->cfg.pending_timeout_sec > 0 &&
-           meta->ts_sec - dce->order_head->req.meta.ts_sec > dce->cfg.pending_timeout_sec)
+           dce->order_head->req.meta.ts_sec < INT64_MAX - dce->cfg.pending_timeout_sec &&
+           meta->ts_sec > dce->order_head->req.meta.ts_sec + dce->cfg.pending_timeout_sec)
         slot_abandon(dce, dce->order_head, meta->frame, "timeout");
     while (conn->n_slots >= dce->cfg.max_pending_per_conn) {
         dce_slot *oldest = conn->slots;

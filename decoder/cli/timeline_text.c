@@ -46,12 +46,22 @@ const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t 
     return buf;
 }
 
+/* Timestamps come from the file: beyond a century apart (or too large to
+ * subtract safely) the round trip is not a number worth printing. */
+#define RTT_SANE_SEC (100LL * 366 * 24 * 3600)
+#define TS_SAFE_SEC (INT64_C(1) << 40)
+
 gboolean iissdump_call_rtt_ns(const iiss_call_record *rec, int64_t *out)
 {
     if (!rec->has_response)
         return FALSE;
-    *out = (rec->response_meta.ts_sec - rec->request_meta.ts_sec) * 1000000000LL +
-           ((int64_t)rec->response_meta.ts_nsec - (int64_t)rec->request_meta.ts_nsec);
+    int64_t a = rec->request_meta.ts_sec, b = rec->response_meta.ts_sec;
+    if (a > TS_SAFE_SEC || a < -TS_SAFE_SEC || b > TS_SAFE_SEC || b < -TS_SAFE_SEC)
+        return FALSE;
+    int64_t sec = b - a;
+    if (sec > RTT_SANE_SEC || sec < -RTT_SANE_SEC)
+        return FALSE;
+    *out = sec * 1000000000LL + ((int64_t)rec->response_meta.ts_nsec - (int64_t)rec->request_meta.ts_nsec);
     return TRUE;
 }
 
