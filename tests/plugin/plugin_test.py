@@ -539,6 +539,61 @@ def cmd_sealed(env, args):
     return 0
 
 
+# ---- mixed: NDR20-layout ORPC in an NDR64 context ----
+
+def cmd_mixed(env, args):
+    """craft_mixed_layout.py's capture: MS-DCOM 2.2.13 marshals ORPCTHIS and
+    ORPCTHAT with NDR20 even in an NDR64 context; the parameters follow NDR64."""
+    cap = os.path.join(env.caps, "mixed-layout.pcap")
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "craft_mixed_layout.py"),
+                    cap], check=True)
+    os.chmod(cap, 0o644)
+    fields = ["frame.number", "iiss.opnum", "iiss.orpc.layout", "iiss.timeout", "iiss.force", "iiss.buffer_size",
+              "iiss.buffer.max_count", "iiss.required_size", "iiss.num_services", "iiss.hresult",
+              "iiss.service.name", "iiss.service.display_name", "iiss.service.name_offset",
+              "iiss.service.display_name_offset", "iiss.service.type", "iiss.service.state",
+              "iiss.service.controls_accepted", "iiss.anomaly.orpc_ndr20_in_ndr64", "iiss.insufficient_buffer",
+              "iiss.terminates_processes", "dcerpc.cn_bind_to_uuid"]
+    argv = ["-n", "-r", cap, "-Y", "iiss", "-T", "fields", "-E", "aggregator=|"]
+    for f in fields:
+        argv += ["-e", f]
+    _, out, _ = env.run(argv)
+    got = {int(l.split("\t")[0]): dict(zip(fields, l.split("\t"))) for l in out.splitlines()}
+    # frame -> expected values (the capture's construction)
+    want = {
+        3: {"iiss.opnum": "7", "iiss.orpc.layout": "0", "iiss.timeout": "20000", "iiss.force": "1",
+            "iiss.anomaly.orpc_ndr20_in_ndr64": "1", "iiss.terminates_processes": "1"},
+        4: {"iiss.opnum": "7", "iiss.orpc.layout": "0", "iiss.hresult": "0x00000000",
+            "iiss.anomaly.orpc_ndr20_in_ndr64": "1"},
+        5: {"iiss.opnum": "10", "iiss.buffer_size": "16"},
+        6: {"iiss.buffer.max_count": "16", "iiss.required_size": "230", "iiss.num_services": "0",
+            "iiss.hresult": "0x8007007a", "iiss.insufficient_buffer": "1"},
+        7: {"iiss.buffer_size": "238"},
+        8: {"iiss.buffer.max_count": "238", "iiss.required_size": "230", "iiss.num_services": "2",
+            "iiss.hresult": "0x00000000", "iiss.service.name": "W3SVC|WAS",
+            "iiss.service.display_name": "World Wide Web Publishing Service|Windows Process Activation Service",
+            "iiss.service.name_offset": "36|76", "iiss.service.display_name_offset": "42|80",
+            "iiss.service.type": "0x00000020|0x00000020", "iiss.service.state": "4|4",
+            "iiss.service.controls_accepted": "0x00000085|0x00000081"},
+        9: {"iiss.opnum": "11", "iiss.terminates_processes": "1"},
+        10: {"iiss.opnum": "11", "iiss.hresult": "0x00000000"},
+    }
+    errors = []
+    if sorted(got) != sorted(want):
+        errors.append("IISS frames %s, expected %s" % (sorted(got), sorted(want)))
+    for fn, values in want.items():
+        for field, value in values.items():
+            if got.get(fn, {}).get(field) != value:
+                errors.append("frame %d: %s = %r, expected %r" % (fn, field, got.get(fn, {}).get(field), value))
+    _, out, _ = env.run(["-n", "-r", cap, "-Y", "frame.number == 1", "-V"])
+    if "IIsServiceControl" not in out:
+        errors.append("the bind does not name the interface IIsServiceControl")
+    if errors:
+        raise Failure("\n".join(errors))
+    print("mixed layout: NDR20 ORPCTHIS/ORPCTHAT in an NDR64 context read, flagged, parameters by NDR64 rules")
+    return 0
+
+
 # ---- fuzz ----
 
 def cmd_fuzz(env, args):
@@ -601,6 +656,7 @@ def main():
     sp.add_argument("name")
     sub.add_parser("srt")
     sub.add_parser("sealed")
+    sub.add_parser("mixed")
     fp = sub.add_parser("fuzz")
     fp.add_argument("--rounds", type=int, default=4)
     fp.add_argument("--probability", type=float, default=0.02)
@@ -612,7 +668,7 @@ def main():
         return 1
     env = Env(args)
     try:
-        rc = {"load": cmd_load, "sample": cmd_sample, "srt": cmd_srt, "sealed": cmd_sealed,
+        rc = {"load": cmd_load, "sample": cmd_sample, "srt": cmd_srt, "sealed": cmd_sealed, "mixed": cmd_mixed,
               "fuzz": cmd_fuzz}[args.cmd](env, args)
         return rc or 0
     except Failure as e:
