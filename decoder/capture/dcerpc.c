@@ -13,8 +13,10 @@
 
 #define DCE_HEADER_LEN 16u
 #define DCE_SEC_TRAILER_LEN 8u
-#define DCE_MAX_CONTEXTS 32u
-#define DCE_MAX_PROPOSED 16u
+/* Per connection, kept small: every TCP stream gets this state, and DCOM
+ * binds present two or three contexts. */
+#define DCE_MAX_CONTEXTS 16u
+#define DCE_MAX_PROPOSED 8u
 /* A stub buffer grown past this is released when its slot is recycled, so
  * one huge call does not pin memory for the rest of the run. */
 #define DCE_KEEP_BUFFER_BYTES (256u * 1024u)
@@ -151,8 +153,7 @@ struct dce_conn {
     dce_context proposed[DCE_MAX_PROPOSED];
     dce_slot *slots;
     size_t n_slots;
-    bool has_identity;
-    iiss_ntlm_identity identity;
+    iiss_ntlm_identity *identity; /* allocated at the first NTLMSSP message */
     bool bind_has_auth;
     uint8_t bind_auth_type, bind_auth_level;
     bool gap_note_pending;
@@ -431,7 +432,7 @@ static void slot_finish(iiss_dce *dce, dce_slot *slot, const uint8_t *resp_in_pl
     }
     call.is_fault = slot->is_fault;
     call.fault_status = slot->fault_status;
-    call.identity = conn->has_identity ? &conn->identity : NULL;
+    call.identity = conn->identity;
     call.bind_has_auth = conn->bind_has_auth;
     call.bind_auth_type = conn->bind_auth_type;
     call.bind_auth_level = conn->bind_auth_level;
@@ -840,9 +841,19 @@ static void read_identity(dce_conn *conn, const pdu_view *v)
 {
     if (!v->has_auth || v->auth_value_off > v->len)
         return;
-    if (iiss_ntlmssp_read_identity(v->data + v->auth_value_off, v->len - v->auth_value_off, &conn->identity) !=
-        IISS_NTLM_NONE)
-        conn->has_identity = true;
+    const uint8_t *value = v->data + v->auth_value_off;
+    size_t len = v->len - v->auth_value_off;
+    if (!conn->identity) {
+        iiss_ntlm_identity probe;
+        memset(&probe, 0, sizeof probe);
+        if (iiss_ntlmssp_read_identity(value, len, &probe) == IISS_NTLM_NONE)
+            return;
+        conn->identity = malloc(sizeof *conn->identity);
+        if (conn->identity)
+            *conn->identity = probe;
+        return;
+    }
+    iiss_ntlmssp_read_identity(value, len, conn->identity);
 }
 
 static void note_client_auth(dce_conn *conn, const pdu_view *v)
@@ -1227,6 +1238,7 @@ void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)
     }
     buf_free(dce, &conn->dir[0].partial);
     buf_free(dce, &conn->dir[1].partial);
+    free(conn->identity);
     free(conn);
     stream->app = NULL;
 }
