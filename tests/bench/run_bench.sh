@@ -6,7 +6,8 @@
 #   - iissdump, text timeline and --json, output to /dev/null, and --quiet
 #     (every call decoded, STATUS_BLOBs included, nothing formatted);
 #   - tshark with the iiss plugin (stock tshark when the plugin is not built),
-#     filtering on the protocol so every packet is dissected;
+#     filtering on the protocol so every packet is dissected, printing the
+#     summary lines, then the full decode (-V, what the timeline compares to);
 # and prints seconds (best of RUNS), packets/s, MB/s, peak RSS and ratios.
 #
 #   run_bench.sh IISSDUMP BENCH_GEN BARE_READ SAMPLES_DIR WORK_DIR [PLUGIN_SO WS_MAJOR_MINOR]
@@ -75,8 +76,12 @@ if [ "${TSHARK:-1}" != 0 ] && command -v tshark >/dev/null 2>&1; then
     fi
     runs_saved=$runs
     runs=1
+    # summary lines of the matching packets (every packet dissected), and the
+    # full decode (-V), the closest to iissdump's timeline
     # shellcheck disable=SC2086
     best_of "$name" $as_user env HOME="$stage" tshark -n -r "$stage/bench.pcap" -Y "$filter"
+    # shellcheck disable=SC2086
+    best_of "$name-V" $as_user env HOME="$stage" tshark -n -r "$stage/bench.pcap" -V -Y "$filter"
     runs=$runs_saved
     rm -rf "$stage"
 fi
@@ -90,10 +95,10 @@ awk -v frames="$frames" -v size="$size" '
             printf "%-20s %9.2f %9.2f %12.0f %9.1f %7.1f MiB\n", name[i], wall[i], user[i] + sys[i],
                    frames / wall[i], size / 1e6 / wall[i], rss[i] / 1024
         d = idx["iissdump"]; j = idx["iissdump--json"]; q = idx["iissdump-q"]; b = idx["bare-libpcap-loop"]
-        t = ("tshark-with-plugin" in idx) ? idx["tshark-with-plugin"] : (("tshark" in idx) ? idx["tshark"] : 0)
         print ""
         printf "iissdump vs bare loop: %.1fx the time (target: within 3x); --json: %.1fx; --quiet: %.1fx\n", wall[d] / wall[b], wall[j] / wall[b], wall[q] / wall[b]
-        if (t)
-            printf "iissdump vs %s: %.1fx the throughput (target: >= 50x); --json: %.1fx; --quiet: %.1fx\n", name[t], wall[t] / wall[d], wall[t] / wall[j], wall[t] / wall[q]
+        for (i = 1; i <= NR; i++)
+            if (name[i] ~ /^tshark/)
+                printf "iissdump vs %s: %.1fx the throughput (target: >= 50x); --json: %.1fx; --quiet: %.1fx\n", name[i], wall[i] / wall[d], wall[i] / wall[j], wall[i] / wall[q]
         printf "iissdump peak RSS: %.1f MiB (target: < 64 MiB)\n", rss[d] / 1024
     }' "$results"
