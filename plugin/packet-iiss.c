@@ -161,19 +161,13 @@ static const char *method_name(guint16 opnum)
 
 /* ---- small helpers ---- */
 
-/* A GUID stored as on the wire (fields in the data representation's order). */
+/* A GUID the decoder kept as on the wire (fields in the data
+ * representation's byte order), read through Wireshark's tvb accessor. */
 static void guid_from_wire(const guint8 wire[16], gboolean big_endian, e_guid_t *out)
 {
-    if (big_endian) {
-        out->data1 = ((guint32)wire[0] << 24) | ((guint32)wire[1] << 16) | ((guint32)wire[2] << 8) | wire[3];
-        out->data2 = (guint16)(((guint)wire[4] << 8) | wire[5]);
-        out->data3 = (guint16)(((guint)wire[6] << 8) | wire[7]);
-    } else {
-        out->data1 = ((guint32)wire[3] << 24) | ((guint32)wire[2] << 16) | ((guint32)wire[1] << 8) | wire[0];
-        out->data2 = (guint16)(((guint)wire[5] << 8) | wire[4]);
-        out->data3 = (guint16)(((guint)wire[7] << 8) | wire[6]);
-    }
-    memcpy(out->data4, wire + 8, 8);
+    tvbuff_t *t = tvb_new_real_data(wire, 16, 16);
+    tvb_get_guid(t, 0, out, big_endian ? ENC_BIG_ENDIAN : ENC_LITTLE_ENDIAN);
+    tvb_free(t);
 }
 
 /* Clamp a decoder span (relative to `base`) to the captured bytes, so that a
