@@ -623,12 +623,12 @@ static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, 
 #define IISS_FI_UINT(fi) fvalue_get_uinteger(&(fi)->value)
 #endif
 
-static int proto_dcerpc_id = -1;
-static int hf_dcerpc_pkt_type_id = -1;
-static int hf_dcerpc_call_id_id = -1;
-static int hf_dcerpc_opnum_id = -1;
-static int hf_dcerpc_byteorder_id = -1;
-static int hf_dcerpc_stub_data_id = -1;
+static int dcerpc_proto = -1;
+static int dcerpc_field_pkt_type = -1;
+static int dcerpc_field_call_id = -1;
+static int dcerpc_field_opnum = -1;
+static int dcerpc_field_byteorder = -1;
+static int dcerpc_field_stub_data = -1;
 
 /* An inferred call, kept from the request to the response. */
 typedef struct iiss_midstream_call {
@@ -656,15 +656,15 @@ static void collect_pdu_fields(proto_node *node, gpointer data)
     field_info *fi = PNODE_FINFO(node);
     if (fi != NULL && fi->hfinfo != NULL) {
         int id = fi->hfinfo->id;
-        if (id == hf_dcerpc_pkt_type_id && f->pkt_type == NULL) {
+        if (id == dcerpc_field_pkt_type && f->pkt_type == NULL) {
             f->pkt_type = fi;
-        } else if (id == hf_dcerpc_call_id_id && f->call_id == NULL) {
+        } else if (id == dcerpc_field_call_id && f->call_id == NULL) {
             f->call_id = fi;
-        } else if (id == hf_dcerpc_opnum_id && f->opnum == NULL) {
+        } else if (id == dcerpc_field_opnum && f->opnum == NULL) {
             f->opnum = fi;
-        } else if (id == hf_dcerpc_byteorder_id && f->byteorder == NULL) {
+        } else if (id == dcerpc_field_byteorder && f->byteorder == NULL) {
             f->byteorder = fi;
-        } else if (id == hf_dcerpc_stub_data_id && f->stub == NULL) {
+        } else if (id == dcerpc_field_stub_data && f->stub == NULL) {
             f->stub = fi;
         }
     }
@@ -679,7 +679,7 @@ static void collect_dcerpc_nodes(proto_node *node, gpointer data)
 {
     iiss_dcerpc_nodes *d = (iiss_dcerpc_nodes *)data;
     field_info *fi = PNODE_FINFO(node);
-    if (fi != NULL && fi->hfinfo != NULL && fi->hfinfo->id == proto_dcerpc_id) {
+    if (fi != NULL && fi->hfinfo != NULL && fi->hfinfo->id == dcerpc_proto) {
         g_ptr_array_add(d->nodes, node);
         return;
     }
@@ -846,9 +846,9 @@ static void iiss_prefs_apply(void)
         return;
     }
     GArray *wanted = NULL;
-    if (midstream_enabled() && proto_dcerpc_id != -1) {
-        const int ids[] = {proto_dcerpc_id, hf_dcerpc_pkt_type_id, hf_dcerpc_call_id_id, hf_dcerpc_opnum_id,
-                           hf_dcerpc_byteorder_id, hf_dcerpc_stub_data_id};
+    if (midstream_enabled() && dcerpc_proto != -1) {
+        const int ids[] = {dcerpc_proto, dcerpc_field_pkt_type, dcerpc_field_call_id, dcerpc_field_opnum,
+                           dcerpc_field_byteorder, dcerpc_field_stub_data};
         wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
         for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
             if (ids[i] != -1) {
@@ -1160,12 +1160,12 @@ void proto_reg_handoff_iiss(void)
     guids_add_uuid(&iid, IISS_INTERFACE_NAME);
     guids_add_uuid(&clsid, IISS_INTERFACE_NAME);
 
-    proto_dcerpc_id = proto_get_id_by_filter_name("dcerpc");
-    hf_dcerpc_pkt_type_id = proto_registrar_get_id_byname("dcerpc.pkt_type");
-    hf_dcerpc_call_id_id = proto_registrar_get_id_byname("dcerpc.cn_call_id");
-    hf_dcerpc_opnum_id = proto_registrar_get_id_byname("dcerpc.opnum");
-    hf_dcerpc_byteorder_id = proto_registrar_get_id_byname("dcerpc.drep.byteorder");
-    hf_dcerpc_stub_data_id = proto_registrar_get_id_byname("dcerpc.stub_data");
+    dcerpc_proto = proto_get_id_by_filter_name("dcerpc");
+    dcerpc_field_pkt_type = proto_registrar_get_id_byname("dcerpc.pkt_type");
+    dcerpc_field_call_id = proto_registrar_get_id_byname("dcerpc.cn_call_id");
+    dcerpc_field_opnum = proto_registrar_get_id_byname("dcerpc.opnum");
+    dcerpc_field_byteorder = proto_registrar_get_id_byname("dcerpc.drep.byteorder");
+    dcerpc_field_stub_data = proto_registrar_get_id_byname("dcerpc.stub_data");
     iiss_midstream_handle = create_dissector_handle(dissect_iiss_midstream, proto_iiss);
     register_postdissector(iiss_midstream_handle);
     iiss_prefs_apply();
