@@ -232,6 +232,9 @@ void iissdump_timeline_text_call(FILE *out, const iiss_call_record *rec)
     iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, when, sizeof when);
     fprintf(out, "%s  %s → %s", when, iiss_endpoint_format(&rec->client, client, sizeof client),
             iiss_endpoint_format(&rec->server, server, sizeof server));
+    /* the server's own names, from the NTLMSSP CHALLENGE */
+    if (rec->has_identity && (rec->identity.server_dns[0] || rec->identity.server_netbios[0]))
+        fprintf(out, " (%s)", rec->identity.server_dns[0] ? rec->identity.server_dns : rec->identity.server_netbios);
     print_caller(out, rec);
     if (rec->method)
         fprintf(out, "  %s", rec->method);
