@@ -254,6 +254,12 @@ int iissdump_capture_main(int argc, char **argv)
         iissdump_stats_clear(&run.stats);
     }
     fflush(run.out);
+    uint64_t early = iiss_calls_get_stats(calls)->out_of_order;
+    if (early > 0)
+        fprintf(stderr,
+                "iissdump: %" PRIu64 " call(s) printed ahead of an older one still waiting for its response "
+                "(output order is by request otherwise)\n",
+                early);
     iiss_dce_free(dce);
     iiss_calls_free(calls);
     g_strfreev(files);
