@@ -338,6 +338,31 @@ static void released_in_request_order(void **state)
     iiss_calls_free(calls);
 }
 
+/* A request that never gets its answer holds the others back only up to
+ * max_reorder; past it the oldest finished call goes out, and it is counted. */
+static void reorder_bound(void **state)
+{
+    (void)state;
+    sink s = {0};
+    iiss_calls_config cfg = {.infer = true, .max_reorder = 2};
+    iiss_calls *calls = iiss_calls_new(&cfg, on_record, &s);
+    bytes req = {0}, resp = {0};
+    stop_request(&req, 20000, 1);
+    simple_response(&resp, 0);
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        iiss_dce_call c = bound_call(seq, IISS_OPNUM_STOP, &req, &resp);
+        c.oldest_pending_seq = 0; /* seq 0 never answers */
+        iiss_calls_on_dce_call(calls, &c);
+    }
+    assert_int_equal(s.count, 1);
+    assert_int_equal(s.rec[0].seq, 1);
+    assert_int_equal(iiss_calls_get_stats(calls)->out_of_order, 1);
+    iiss_calls_free(calls); /* flushes the rest, in order */
+    assert_int_equal(s.count, 3);
+    assert_int_equal(s.rec[1].seq, 2);
+    assert_int_equal(s.rec[2].seq, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +371,7 @@ int main(void)
         cmocka_unit_test(inference_and_selection),
         cmocka_unit_test(sealed_fault_and_roles),
         cmocka_unit_test(released_in_request_order),
+        cmocka_unit_test(reorder_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
