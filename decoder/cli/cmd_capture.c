@@ -119,12 +119,28 @@ static gboolean parse_size(const char *text, uint64_t *out)
     return TRUE;
 }
 
-static int usage_error(GOptionContext *octx, const char *fmt, const char *arg)
+/* What GOptionContext allocated for us, freed on every way out. */
+typedef struct option_strings {
+    gchar *filter, *max_flow, *max_total, *max_stub;
+    gchar **files;
+} option_strings;
+
+static void option_strings_free(option_strings *o)
+{
+    g_free(o->filter);
+    g_free(o->max_flow);
+    g_free(o->max_total);
+    g_free(o->max_stub);
+    g_strfreev(o->files);
+}
+
+static int usage_error(GOptionContext *octx, option_strings *o, const char *fmt, const char *arg)
 {
     fputs("iissdump: ", stderr);
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'iissdump --help'.\n", stderr);
     g_option_context_free(octx);
+    option_strings_free(o);
     return IISSDUMP_EXIT_USAGE;
 }
 
@@ -132,26 +148,25 @@ int iissdump_capture_main(int argc, char **argv)
 {
     gboolean json = FALSE, stats = FALSE, quiet = FALSE, no_infer = FALSE, progress = FALSE, no_progress = FALSE;
     gboolean version = FALSE;
-    gchar *filter = NULL, *max_flow = NULL, *max_total = NULL, *max_stub = NULL;
-    gchar **files = NULL;
+    option_strings o = {0};
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call", NULL},
         {"stats", 0, 0, G_OPTION_ARG_NONE, &stats, "End with counts per method, result and server", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No line per call (with --stats: only the counts)", NULL},
-        {"filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "Read only packets matching this BPF filter", "EXPR"},
+        {"filter", 'f', 0, G_OPTION_ARG_STRING, &o.filter, "Read only packets matching this BPF filter", "EXPR"},
         {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
          "Do not recognise calls whose bind was not captured", NULL},
-        {"max-flow-bytes", 0, 0, G_OPTION_ARG_STRING, &max_flow,
+        {"max-flow-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_flow,
          "Out-of-order bytes held per connection direction (default 4M)", "N[K|M|G]"},
-        {"max-total-bytes", 0, 0, G_OPTION_ARG_STRING, &max_total,
+        {"max-total-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_total,
          "Bytes held over all connections, by the TCP stage (out-of-order data, default 64M) and by the "
          "DCE/RPC stage (partial PDUs and stubs, default 32M) each", "N[K|M|G]"},
-        {"max-stub-bytes", 0, 0, G_OPTION_ARG_STRING, &max_stub,
+        {"max-stub-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_stub,
          "Largest reassembled request or response of one call (default 16M)", "N[K|M|G]"},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &progress, "Show progress on a terminal even for small input", NULL},
         {"no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "Never show progress", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
-        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "CAPTURE..."},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.files, NULL, "CAPTURE..."},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *octx = g_option_context_new("CAPTURE... - timeline of IIS ServiceControl calls");
@@ -162,49 +177,51 @@ int iissdump_capture_main(int argc, char **argv)
               "Exit status: 0 success, 1 some input could not be read fully, 2 usage error.\n");
     GError *err = NULL;
     if (!g_option_context_parse(octx, &argc, &argv, &err)) {
-        int rc = usage_error(octx, "%s", err->message);
+        int rc = usage_error(octx, &o, "%s", err->message);
         g_error_free(err);
         return rc;
     }
     if (version) {
         printf("iissdump %s\n", IISS_VERSION);
         g_option_context_free(octx);
+        option_strings_free(&o);
         return IISSDUMP_EXIT_OK;
     }
-    if (!files || !files[0])
-        return usage_error(octx, "%s", "no capture file given");
+    if (!o.files || !o.files[0])
+        return usage_error(octx, &o, "%s", "no capture file given");
     if (progress && no_progress)
-        return usage_error(octx, "%s", "--progress and --no-progress exclude each other");
+        return usage_error(octx, &o, "%s", "--progress and --no-progress exclude each other");
 
     iiss_pipeline_options popts;
     iiss_pipeline_options_default(&popts);
-    popts.filter = filter;
+    popts.filter = o.filter;
     iiss_dce_config dcfg;
     iiss_dce_config_default(&dcfg);
     uint64_t size;
-    if (max_flow) {
-        if (!parse_size(max_flow, &size) || size == 0)
-            return usage_error(octx, "bad --max-flow-bytes '%s'", max_flow);
+    if (o.max_flow) {
+        if (!parse_size(o.max_flow, &size) || size == 0)
+            return usage_error(octx, &o, "bad --max-flow-bytes '%s'", o.max_flow);
         popts.tcp.max_buffered_per_direction = size;
     }
-    if (max_total) {
-        if (!parse_size(max_total, &size) || size == 0)
-            return usage_error(octx, "bad --max-total-bytes '%s'", max_total);
+    if (o.max_total) {
+        if (!parse_size(o.max_total, &size) || size == 0)
+            return usage_error(octx, &o, "bad --max-total-bytes '%s'", o.max_total);
         popts.tcp.max_buffered_total = size;
         dcfg.max_buffered_total = size > SIZE_MAX ? SIZE_MAX : (size_t)size;
     }
-    if (max_stub) {
-        if (!parse_size(max_stub, &size) || size == 0 || size > SIZE_MAX)
-            return usage_error(octx, "bad --max-stub-bytes '%s'", max_stub);
+    if (o.max_stub) {
+        if (!parse_size(o.max_stub, &size) || size == 0 || size > SIZE_MAX)
+            return usage_error(octx, &o, "bad --max-stub-bytes '%s'", o.max_stub);
         dcfg.max_call_stub = (size_t)size;
     }
-    if (filter) {
+    if (o.filter) {
         char why[512];
-        if (!iiss_capture_filter_check(filter, why, sizeof why))
-            return usage_error(octx, "bad filter: %s", why);
+        if (!iiss_capture_filter_check(o.filter, why, sizeof why))
+            return usage_error(octx, &o, "bad filter: %s", why);
     }
     g_option_context_free(octx);
 
+    gchar **files = o.files;
     size_t count = g_strv_length(files);
     capture_run run = {.json = json, .quiet = quiet, .stats_wanted = stats, .out = stdout};
     if (stats)
@@ -230,6 +247,9 @@ int iissdump_capture_main(int argc, char **argv)
     if (!dce) {
         fprintf(stderr, "iissdump: out of memory\n");
         iiss_calls_free(calls);
+        if (stats)
+            iissdump_stats_clear(&run.stats);
+        option_strings_free(&o);
         return IISSDUMP_EXIT_PARTIAL;
     }
     run.call_stage = calls;
@@ -262,11 +282,7 @@ int iissdump_capture_main(int argc, char **argv)
                 early);
     iiss_dce_free(dce);
     iiss_calls_free(calls);
-    g_strfreev(files);
-    g_free(filter);
-    g_free(max_flow);
-    g_free(max_total);
-    g_free(max_stub);
+    option_strings_free(&o);
     if (failed < 0) {
         fprintf(stderr, "iissdump: out of memory\n");
         return IISSDUMP_EXIT_PARTIAL;
