@@ -428,14 +428,31 @@ static int show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
 
 /* ---- responses ---- */
 
-static void add_service(proto_tree *tree, tvbuff_t *tvb, int buf_base, guint index, const iiss_service_record *r)
+/* A service string for an item label: control characters (a hostile blob
+ * may hold any) shown as '?', so the label stays one line. */
+static const char *label_text(wmem_allocator_t *pool, const char *utf8)
+{
+    if (utf8 == NULL) {
+        return "?";
+    }
+    char *copy = wmem_strdup(pool, utf8);
+    for (char *c = copy; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            *c = '?';
+        }
+    }
+    return copy;
+}
+
+static void add_service(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int buf_base, guint index,
+                        const iiss_service_record *r)
 {
     int o, l;
     clamp_span(tvb, buf_base, r->record_offset, IISS_RECORD_SIZE, &o, &l);
     proto_item *si = proto_tree_add_item(tree, hf_iiss_service, tvb, o, l, ENC_NA);
     char state[64];
-    proto_item_append_text(si, " %u: %s (%s), %s", index + 1, r->name.utf8 != NULL ? r->name.utf8 : "?",
-                           r->display_name.utf8 != NULL ? r->display_name.utf8 : "?",
+    proto_item_append_text(si, " %u: %s (%s), %s", index + 1, label_text(pinfo->pool, r->name.utf8),
+                           label_text(pinfo->pool, r->display_name.utf8),
                            iiss_state_format(r->current_state, state, sizeof state));
     proto_tree *st = proto_item_add_subtree(si, ett_iiss_service);
     guint32 rec = r->record_offset;
@@ -501,7 +518,7 @@ static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
         proto_item_set_generated(proto_tree_add_uint(bt, hf_iiss_offset_unit, tvb, o, l, blob.offset_unit));
     }
     for (size_t i = 0; i < blob.service_count; i++) {
-        add_service(bt, tvb, buf_base, (guint)i, &blob.services[i]);
+        add_service(bt, pinfo, tvb, buf_base, (guint)i, &blob.services[i]);
     }
     if (blob.service_count > 0) {
         proto_item_append_text(bi, " (%zu service%s)", blob.service_count, blob.service_count == 1 ? "" : "s");
