@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as README gives it:
 #   1. normal build (-Werror): every ctest label (unit, cli, samples, plugin);
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests;
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests and
+#      the iissdump command-line tests;
 #   3. clang libFuzzer build: each fuzz target for a short run.
 # Ends with one "N passed, N failed" line over all three.
 set -u
@@ -46,7 +47,7 @@ run_stage() { # name builddir ctest-args -- cmake-args
 
 mkdir -p "$out"
 run_stage "normal build: all tests" "$out/default" "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-run_stage "sanitizer build: unit tests" "$out/sanitize" "-L unit" -DCMAKE_BUILD_TYPE=Debug -DIISS_SANITIZE=ON \
+run_stage "sanitizer build: unit and cli tests" "$out/sanitize" "-L unit|cli" -DCMAKE_BUILD_TYPE=Debug -DIISS_SANITIZE=ON \
     -DIISS_BUILD_PLUGIN=OFF
 if command -v clang >/dev/null 2>&1; then
     run_stage "libFuzzer smoke" "$out/fuzz" "-L fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
