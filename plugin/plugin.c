@@ -1,28 +1,25 @@
 /* Plugin entry points for Wireshark's plugin loader.
  *
  * Wireshark 4.0 and 4.2 look for plugin_version, plugin_want_major/minor and
- * plugin_register; 4.4 adds the optional plugin_describe(). */
+ * plugin_register; 4.4 adds the optional plugin_describe(). Later releases
+ * define WIRESHARK_PLUGIN_REGISTER in <wsutil/plugins.h>: the plugin then
+ * describes itself in a struct ws_module instead. Only the 4.0 path is built
+ * and tested here (Debian 12). */
 #include <epan/packet.h>
 #include <epan/proto.h>
 #include <ws_symbol_export.h>
 #include <ws_version.h>
 
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
+#define IISS_WS_AT_LEAST(major, minor)                                                                     \
+    (WIRESHARK_VERSION_MAJOR > (major) || (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
+
+#if IISS_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>
 #endif
 
 #include "packet-iiss.h"
 
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = IISS_PLUGIN_VERSION;
-WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
-WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
-
-WS_DLL_PUBLIC void plugin_register(void);
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
-WS_DLL_PUBLIC uint32_t plugin_describe(void);
-#endif
-
-void plugin_register(void)
+static void iiss_register_plugin(void)
 {
     static proto_plugin plug;
 
@@ -31,9 +28,40 @@ void plugin_register(void)
     proto_register_plugin(&plug);
 }
 
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
+#ifdef WIRESHARK_PLUGIN_REGISTER
+
+/* A plugin linking libwireshark is distributed under Wireshark's terms. */
+static struct ws_module iiss_module = {
+    .flags = WS_PLUGIN_DESC_DISSECTOR,
+    .version = IISS_PLUGIN_VERSION,
+    .spdx_id = "GPL-2.0-or-later",
+    .home_url = "",
+    .blurb = "IIS ServiceControl (MS-IISS) over DCOM: every call, the STATUS_BLOB, NDR20 and NDR64",
+    .register_cb = &iiss_register_plugin,
+};
+
+WIRESHARK_PLUGIN_REGISTER_EPAN(&iiss_module, 0)
+
+#else
+
+WS_DLL_PUBLIC_DEF const gchar plugin_version[] = IISS_PLUGIN_VERSION;
+WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+
+WS_DLL_PUBLIC void plugin_register(void);
+
+void plugin_register(void)
+{
+    iiss_register_plugin();
+}
+
+#if IISS_WS_AT_LEAST(4, 4)
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+
 uint32_t plugin_describe(void)
 {
     return WS_PLUGIN_DESC_DISSECTOR;
 }
+#endif
+
 #endif
