@@ -945,25 +945,21 @@ static int **register_bit_fields(const iiss_value_name *bits, const char *parent
     while (bits[n].name != NULL) {
         n++;
     }
+    /* HFILL fills Wireshark's private members, whatever the version. */
+    static const hf_register_info bit_template = {
+        NULL, {NULL, NULL, FT_BOOLEAN, 32, NULL, 0x0, NULL, HFILL}};
     int **ids = g_new0(int *, n + 1);
     hf_register_info *hf = g_new0(hf_register_info, n);
     for (size_t i = 0; i < n; i++) {
         ids[i] = g_new(int, 1);
         *ids[i] = -1;
         char *part = bit_abbrev_part(bits[i].name);
+        hf[i] = bit_template;
         hf[i].p_id = ids[i];
         hf[i].hfinfo.name = bits[i].name;
         hf[i].hfinfo.abbrev = g_strdup_printf("%s.%s", parent_abbrev, part);
-        hf[i].hfinfo.type = FT_BOOLEAN;
-        hf[i].hfinfo.display = 32;
         hf[i].hfinfo.strings = TFS(&tfs_set_notset);
         hf[i].hfinfo.bitmask = bits[i].value;
-        hf[i].hfinfo.blurb = NULL;
-        hf[i].hfinfo.id = -1;
-        hf[i].hfinfo.parent = 0;
-        hf[i].hfinfo.ref_type = HF_REF_TYPE_NONE;
-        hf[i].hfinfo.same_name_prev_id = -1;
-        hf[i].hfinfo.same_name_next = NULL;
         g_free(part);
     }
     proto_register_field_array(proto_iiss, hf, (int)n);
@@ -972,8 +968,11 @@ static int **register_bit_fields(const iiss_value_name *bits, const char *parent
 
 static void register_anomaly_experts(expert_module_t *module)
 {
+    /* EXPFILL fills Wireshark's private members, whatever the version. */
+    static const ei_register_info ei_template = {NULL, {NULL, PI_PROTOCOL, PI_WARN, NULL, EXPFILL}};
     ei_register_info *ei = g_new0(ei_register_info, IISS_AN_KIND_COUNT);
     for (int k = 0; k < IISS_AN_KIND_COUNT; k++) {
+        ei[k] = ei_template;
         ei_iiss_anomaly[k].ei = EI_INIT_EI;
         ei_iiss_anomaly[k].hf = EI_INIT_HF;
         gboolean malformed = iiss_anomaly_kind_is_malformed((iiss_anomaly_kind)k);
@@ -984,9 +983,6 @@ static void register_anomaly_experts(expert_module_t *module)
         ei[k].eiinfo.group = malformed ? PI_MALFORMED : PI_PROTOCOL;
         ei[k].eiinfo.severity = malformed ? PI_ERROR : PI_WARN;
         ei[k].eiinfo.summary = summary != NULL ? summary : "IIS ServiceControl anomaly";
-        ei[k].eiinfo.id = 0;
-        ei[k].eiinfo.protocol = NULL;
-        ei[k].eiinfo.orig_severity = 0;
     }
     expert_register_field_array(module, ei, IISS_AN_KIND_COUNT);
 }
