@@ -132,15 +132,20 @@ static bool parse_count(const char *text, uint32_t *count)
 
 static void print_text(const iiss_status_blob *blob)
 {
-    iissdump_text_services(stdout, blob, "");
-    fputc('\n', stdout);
+    iissdump_buf out = {0};
+    iissdump_table_scratch table = {0};
+    iissdump_text_services(&out, &table, blob, "");
+    iissdump_buf_char(&out, '\n');
     if (blob->anomalies.count == 0) {
-        printf("anomalies: none\n");
+        iissdump_buf_str(&out, "anomalies: none\n");
     } else {
-        printf("anomalies (%zu):\n", blob->anomalies.count);
-        iissdump_text_anomalies(stdout, &blob->anomalies, 0, "  ");
+        iissdump_buf_printf(&out, "anomalies (%zu):\n", blob->anomalies.count);
+        iissdump_text_anomalies(&out, &blob->anomalies, 0, "  ");
     }
-    iissdump_text_blob_summary(stdout, blob, "");
+    iissdump_text_blob_summary(&out, blob, "");
+    iissdump_buf_write(&out, stdout);
+    iissdump_buf_free(&out);
+    iissdump_table_scratch_free(&table);
 }
 
 int iissdump_blob_main(int argc, char **argv)

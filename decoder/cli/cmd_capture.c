@@ -23,6 +23,9 @@
 #define IISS_VERSION "0.1.0"
 #endif
 
+/* stdout's buffer: a timeline is written in large blocks, not per call. */
+#define STDOUT_BUFFER_BYTES (1u << 20)
+
 /* Inputs at least this large get a progress line on a terminal. */
 #define PROGRESS_MIN_BYTES (64u * 1024u * 1024u)
 
@@ -33,6 +36,8 @@ typedef struct capture_run {
     gboolean show_progress;
     gboolean progress_drawn;
     FILE *out;
+    iissdump_buf text;            /* the current call's text, one fwrite per call */
+    iissdump_table_scratch table; /* services table cells, reused */
     uint64_t calls;
     iiss_calls *call_stage;
     iissdump_timeline_stats stats;
@@ -60,7 +65,8 @@ static void on_record(void *user, const iiss_call_record *rec)
         iissdump_timeline_json_print(run->out, node);
         json_node_unref(node);
     } else {
-        iissdump_timeline_text_call(run->out, rec);
+        iissdump_timeline_text_call(&run->text, &run->table, rec);
+        iissdump_buf_write(&run->text, run->out);
     }
 }
 
@@ -223,6 +229,7 @@ int iissdump_capture_main(int argc, char **argv)
 
     gchar **files = o.files;
     size_t count = g_strv_length(files);
+    setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER_BYTES); /* before anything is written to it */
     capture_run run = {.json = json, .quiet = quiet, .stats_wanted = stats, .out = stdout};
     if (stats)
         iissdump_stats_init(&run.stats);
@@ -282,6 +289,8 @@ int iissdump_capture_main(int argc, char **argv)
                 early);
     iiss_dce_free(dce);
     iiss_calls_free(calls);
+    iissdump_buf_free(&run.text);
+    iissdump_table_scratch_free(&run.table);
     option_strings_free(&o);
     if (failed < 0) {
         fprintf(stderr, "iissdump: out of memory\n");

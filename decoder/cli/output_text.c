@@ -1,4 +1,7 @@
-/* Text rendering of STATUS_BLOB services and anomalies (see output_text.h). */
+/* Text rendering of STATUS_BLOB services and anomalies (see output_text.h).
+ * Hot in the capture timeline (a Status reply per few calls): cells are
+ * formatted once into the scratch, widths counted as they are written, rows
+ * assembled with memcpy and space runs. */
 #include "output_text.h"
 
 #include <glib.h>
@@ -26,108 +29,207 @@ static const char *const column_titles[COL_COUNT] = {
     "WAIT HINT",
 };
 
-/* Strings come from the wire: control characters would reach the terminal,
- * so they are shown escaped. */
-static gchar *printable(const char *utf8)
+/* Columns are two spaces apart. */
+#define COLUMN_GAP 2
+
+/* A cell's text in the scratch, and its width in characters. */
+struct table_cell {
+    size_t offset;
+    size_t length;
+    size_t width;
+};
+
+void iissdump_table_scratch_free(iissdump_table_scratch *scratch)
 {
-    if (!utf8)
-        return g_strdup("(unreadable)");
-    if (!*utf8)
-        return g_strdup("\"\""); /* keep an empty name visible in the table */
-    GString *s = g_string_new(NULL);
-    for (const char *p = utf8; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0))
-            g_string_append_printf(s, "\\x%02X", (unsigned)c);
-        else
-            g_string_append_unichar(s, c);
+    iissdump_buf_free(&scratch->text);
+    g_free(scratch->cells);
+    *scratch = (iissdump_table_scratch){0};
+}
+
+/* Characters on screen of valid UTF-8 (the decoder's strings, the
+ * printable() form of them, ASCII names): the bytes that start a code
+ * point. */
+static size_t utf8_width(const char *s, size_t n)
+{
+    size_t width = 0;
+    for (size_t i = 0; i < n; i++)
+        width += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return width;
+}
+
+static void add_escaped(iissdump_buf *out, unsigned code)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char text[4] = {'\\', 'x', hex[code >> 4], hex[code & 0xF]};
+    iissdump_buf_add(out, text, sizeof text);
+}
+
+/* Strings come from the wire: C0 and C1 control characters and DEL would
+ * reach the terminal, so they are shown as \xNN; everything else is copied
+ * as it is (valid UTF-8 from the decoder). */
+static void add_printable(iissdump_buf *out, const char *utf8)
+{
+    if (!utf8) {
+        iissdump_buf_str(out, "(unreadable)");
+        return;
     }
-    return g_string_free(s, FALSE);
+    if (!*utf8) {
+        iissdump_buf_str(out, "\"\""); /* keep an empty name visible in the table */
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)utf8;
+    const unsigned char *run = p; /* start of the bytes not yet copied */
+    for (; *p; p++) {
+        unsigned code;
+        size_t skip;
+        if (*p < 0x20 || *p == 0x7F) {
+            code = *p;
+            skip = 1;
+        } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) { /* U+0080..U+009F */
+            code = p[1];
+            skip = 2;
+        } else {
+            continue;
+        }
+        iissdump_buf_add(out, run, (size_t)(p - (const unsigned char *)run));
+        add_escaped(out, code);
+        p += skip - 1;
+        run = p + 1;
+    }
+    iissdump_buf_add(out, run, (size_t)(p - run));
 }
 
-static gchar *win32_exit_text(uint32_t code)
+static void add_win32_exit(iissdump_buf *out, uint32_t code)
 {
+    iissdump_buf_u64(out, code);
     const char *name = iiss_lookup(iiss_win32_error_names, code);
-    return name ? g_strdup_printf("%u (%s)", code, name) : g_strdup_printf("%u", code);
+    if (name) {
+        iissdump_buf_add(out, " (", 2);
+        iissdump_buf_str(out, name);
+        iissdump_buf_char(out, ')');
+    }
 }
 
-static void fill_row(gchar **row, const iiss_service_record *s)
+/* Appends the cell text of column `col` of a service to the scratch. */
+static void add_cell(iissdump_buf *text, const iiss_service_record *s, int col)
 {
     char buf[NAME_BUF];
-    row[COL_NAME] = printable(s->name.utf8);
-    row[COL_DISPLAY_NAME] = printable(s->display_name.utf8);
-    row[COL_TYPE] = g_strdup(iiss_service_type_format(s->service_type, buf, sizeof buf));
-    row[COL_STATE] = g_strdup(iiss_state_format(s->current_state, buf, sizeof buf));
-    row[COL_CONTROLS] = g_strdup(iiss_flags_format(iiss_controls_accepted_bits, s->controls_accepted, buf, sizeof buf));
-    row[COL_WIN32_EXIT] = win32_exit_text(s->win32_exit_code);
-    row[COL_SPECIFIC_EXIT] = g_strdup_printf("%u", s->service_specific_exit_code);
-    row[COL_CHECK_POINT] = g_strdup_printf("%u", s->check_point);
-    row[COL_WAIT_HINT] = g_strdup_printf("%u", s->wait_hint);
-}
-
-static void print_row(FILE *out, const char *indent, const char *const *row, const size_t *widths)
-{
-    fputs(indent, out);
-    for (size_t c = 0; c < COL_COUNT; c++) {
-        fputs(row[c], out);
-        if (c + 1 == COL_COUNT)
-            break;
-        for (size_t w = g_utf8_strlen(row[c], -1); w < widths[c] + 2; w++)
-            fputc(' ', out);
+    const char *name;
+    switch (col) {
+    case COL_NAME:
+        add_printable(text, s->name.utf8);
+        break;
+    case COL_DISPLAY_NAME:
+        add_printable(text, s->display_name.utf8);
+        break;
+    case COL_TYPE: /* the formatters only for the rare value without a name (snprintf) */
+        name = iiss_lookup(iiss_service_type_names, s->service_type);
+        iissdump_buf_str(text, name ? name : iiss_service_type_format(s->service_type, buf, sizeof buf));
+        break;
+    case COL_STATE:
+        name = iiss_lookup(iiss_service_state_names, s->current_state);
+        iissdump_buf_str(text, name ? name : iiss_state_format(s->current_state, buf, sizeof buf));
+        break;
+    case COL_CONTROLS:
+        iissdump_buf_str(text, iiss_flags_format(iiss_controls_accepted_bits, s->controls_accepted, buf, sizeof buf));
+        break;
+    case COL_WIN32_EXIT:
+        add_win32_exit(text, s->win32_exit_code);
+        break;
+    case COL_SPECIFIC_EXIT:
+        iissdump_buf_u64(text, s->service_specific_exit_code);
+        break;
+    case COL_CHECK_POINT:
+        iissdump_buf_u64(text, s->check_point);
+        break;
+    case COL_WAIT_HINT:
+        iissdump_buf_u64(text, s->wait_hint);
+        break;
+    default:
+        break;
     }
-    fputc('\n', out);
 }
 
-void iissdump_text_services(FILE *out, const iiss_status_blob *blob, const char *indent)
+/* One line: each cell padded to its column's width plus the gap, the last
+ * one not padded. */
+static void add_row(iissdump_buf *out, const char *indent, const char *text, const struct table_cell *row,
+                    const size_t *widths)
+{
+    iissdump_buf_str(out, indent);
+    for (size_t c = 0; c < COL_COUNT; c++) {
+        iissdump_buf_add(out, text + row[c].offset, row[c].length);
+        if (c + 1 < COL_COUNT)
+            iissdump_buf_spaces(out, widths[c] + COLUMN_GAP - row[c].width);
+    }
+    iissdump_buf_char(out, '\n');
+}
+
+void iissdump_text_services(iissdump_buf *out, iissdump_table_scratch *scratch, const iiss_status_blob *blob,
+                            const char *indent)
 {
     if (!indent)
         indent = "";
     if (blob->service_count == 0) {
-        fprintf(out, "%s(no services)\n", indent);
+        iissdump_buf_str(out, indent);
+        iissdump_buf_str(out, "(no services)\n");
         return;
     }
-    size_t rows = blob->service_count;
-    gchar **cells = g_new0(gchar *, rows * COL_COUNT);
-    size_t widths[COL_COUNT];
-    for (size_t c = 0; c < COL_COUNT; c++)
-        widths[c] = strlen(column_titles[c]);
+    size_t rows = blob->service_count + 1; /* the titles first */
+    if (rows > SIZE_MAX / COL_COUNT / sizeof *scratch->cells)
+        g_error("iissdump: too many services for a table");
+    if (scratch->cell_capacity < rows * COL_COUNT) {
+        scratch->cell_capacity = rows * COL_COUNT;
+        scratch->cells = g_realloc(scratch->cells, scratch->cell_capacity * sizeof *scratch->cells);
+    }
+    iissdump_buf *text = &scratch->text;
+    text->len = 0;
+    size_t widths[COL_COUNT] = {0};
     for (size_t r = 0; r < rows; r++) {
-        gchar **row = &cells[r * COL_COUNT];
-        fill_row(row, &blob->services[r]);
-        for (size_t c = 0; c < COL_COUNT; c++) {
-            size_t w = g_utf8_strlen(row[c], -1);
-            if (w > widths[c])
-                widths[c] = w;
+        struct table_cell *row = &scratch->cells[r * COL_COUNT];
+        for (int c = 0; c < COL_COUNT; c++) {
+            size_t start = text->len;
+            if (r == 0)
+                iissdump_buf_str(text, column_titles[c]);
+            else
+                add_cell(text, &blob->services[r - 1], c);
+            row[c].offset = start;
+            row[c].length = text->len - start;
+            row[c].width = utf8_width(text->data + start, row[c].length);
+            if (row[c].width > widths[c])
+                widths[c] = row[c].width;
         }
     }
-    print_row(out, indent, column_titles, widths);
     for (size_t r = 0; r < rows; r++)
-        print_row(out, indent, (const char *const *)&cells[r * COL_COUNT], widths);
-    for (size_t i = 0; i < rows * COL_COUNT; i++)
-        g_free(cells[i]);
-    g_free(cells);
+        add_row(out, indent, text->data, &scratch->cells[r * COL_COUNT], widths);
 }
 
-void iissdump_text_anomalies(FILE *out, const iiss_anomaly_list *list, uint32_t offset_base, const char *indent)
+void iissdump_text_anomalies(iissdump_buf *out, const iiss_anomaly_list *list, uint32_t offset_base,
+                             const char *indent)
 {
     if (!indent)
         indent = "";
     for (size_t i = 0; i < list->count; i++) {
         const iiss_anomaly *a = &list->items[i];
-        gchar *message = printable(a->message);
-        fprintf(out, "%s%s at byte %llu: %s\n", indent, iiss_anomaly_kind_name(a->kind),
-                (unsigned long long)offset_base + a->offset, message);
-        g_free(message);
+        iissdump_buf_str(out, indent);
+        const char *kind = iiss_anomaly_kind_name(a->kind);
+        iissdump_buf_str(out, kind ? kind : "(null)");
+        iissdump_buf_str(out, " at byte ");
+        iissdump_buf_u64(out, (uint64_t)offset_base + a->offset);
+        iissdump_buf_add(out, ": ", 2);
+        add_printable(out, a->message);
+        iissdump_buf_char(out, '\n');
     }
 }
 
-void iissdump_text_blob_summary(FILE *out, const iiss_status_blob *blob, const char *indent)
+void iissdump_text_blob_summary(iissdump_buf *out, const iiss_status_blob *blob, const char *indent)
 {
     if (!indent)
         indent = "";
     const char *origin = blob->count_given ? "given" : blob->count_inferred ? "inferred" : "not inferred";
-    fprintf(out, "%sservices: %u (%s), offsets in %s units, buffer %zu bytes, records end at %u, strings end at %u, "
-                 "unused tail %u bytes%s\n",
-            indent, blob->num_services, origin, iiss_offset_unit_name(blob->offset_unit), blob->buffer_length,
-            blob->records_end, blob->strings_end, blob->unused_tail, blob->all_zero ? ", all zero" : "");
+    iissdump_buf_printf(out,
+                        "%sservices: %u (%s), offsets in %s units, buffer %zu bytes, records end at %u, strings end "
+                        "at %u, unused tail %u bytes%s\n",
+                        indent, blob->num_services, origin, iiss_offset_unit_name(blob->offset_unit),
+                        blob->buffer_length, blob->records_end, blob->strings_end, blob->unused_tail,
+                        blob->all_zero ? ", all zero" : "");
 }

@@ -12,17 +12,61 @@
 #include "iiss/names.h"
 #include "output_text.h"
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+ * civil_from_days): gmtime_r + strftime cost more than the rest of a call's
+ * line. */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *day = doy - (153 * mp + 2) / 5 + 1;
+    *month = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
+
+static void put_digits(char *at, unsigned value, int count)
+{
+    while (count-- > 0) {
+        at[count] = (char)('0' + value % 10);
+        value /= 10;
+    }
+}
+
+/* 1970-01-01 and 10000-01-01: four-digit years, the common case. */
+#define FAST_TIME_FIRST_SEC INT64_C(0)
+#define FAST_TIME_END_SEC INT64_C(253402300800)
+
 const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n)
 {
+    uint32_t usec = nsec / 1000u;
+    static const char pattern[] = "YYYY-MM-DDTHH:MM:SS.uuuuuuZ";
+    if (sec >= FAST_TIME_FIRST_SEC && sec < FAST_TIME_END_SEC && usec < 1000000u && n >= sizeof pattern) {
+        int64_t year;
+        unsigned month, day, second_of_day = (unsigned)(sec % 86400);
+        civil_from_days(sec / 86400, &year, &month, &day);
+        memcpy(buf, pattern, sizeof pattern);
+        put_digits(buf, (unsigned)year, 4);
+        put_digits(buf + 5, month, 2);
+        put_digits(buf + 8, day, 2);
+        put_digits(buf + 11, second_of_day / 3600, 2);
+        put_digits(buf + 14, second_of_day / 60 % 60, 2);
+        put_digits(buf + 17, second_of_day % 60, 2);
+        put_digits(buf + 20, usec, 6);
+        return buf;
+    }
     time_t t = (time_t)sec;
     struct tm tm;
     if (!gmtime_r(&t, &tm)) {
-        snprintf(buf, n, "%" PRId64 ".%06uZ", sec, nsec / 1000u);
+        snprintf(buf, n, "%" PRId64 ".%06uZ", sec, usec);
         return buf;
     }
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%06uZ", date, (unsigned)(nsec / 1000u));
+    snprintf(buf, n, "%s.%06uZ", date, (unsigned)usec);
     return buf;
 }
 
@@ -152,130 +196,176 @@ void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stat
 
 /* ---- one call ---- */
 
-static void print_params(FILE *out, const iiss_call_record *rec)
+/* ", " between parameters once one has been written. */
+static void add_param_sep(iissdump_buf *out, bool *first)
+{
+    if (!*first)
+        iissdump_buf_add(out, ", ", 2);
+    *first = false;
+}
+
+/* A flag parameter: left out when 0, its bare name when 1, name=value
+ * otherwise; "name=?" when the stub did not hold it but the method has it. */
+static void add_flag_param(iissdump_buf *out, bool *first, const char *name, const iiss_dword_param *p, bool wanted)
+{
+    if (p->present && p->value != 0) {
+        add_param_sep(out, first);
+        iissdump_buf_str(out, name);
+        if (p->value != 1) {
+            iissdump_buf_char(out, '=');
+            iissdump_buf_u64(out, p->value);
+        }
+    } else if (!p->present && wanted) {
+        add_param_sep(out, first);
+        iissdump_buf_str(out, name);
+        iissdump_buf_add(out, "=?", 2);
+    }
+}
+
+static void add_params(iissdump_buf *out, const iiss_call_record *rec)
 {
     const iiss_request *rq = &rec->request;
     if (rec->sealed) {
-        fputs("(sealed)", out);
+        iissdump_buf_str(out, "(sealed)");
         return;
     }
     if (!rec->request_decoded) {
-        fputs("(?)", out);
+        iissdump_buf_str(out, "(?)");
         return;
     }
     /* A parameter the stub did not hold (cut short) prints as "?". */
-    const char *sep = "";
+    bool first = true;
     bool want_timeout = rec->opnum >= IISS_OPNUM_STOP && rec->opnum <= IISS_OPNUM_REBOOT;
-    fputc('(', out);
+    iissdump_buf_char(out, '(');
     if (rq->timeout_ms.present) {
-        fprintf(out, "timeout=%" PRIu32 " ms", rq->timeout_ms.value);
-        sep = ", ";
+        add_param_sep(out, &first);
+        iissdump_buf_str(out, "timeout=");
+        iissdump_buf_u64(out, rq->timeout_ms.value);
+        iissdump_buf_str(out, " ms");
     } else if (want_timeout) {
-        fputs("timeout=?", out);
-        sep = ", ";
+        add_param_sep(out, &first);
+        iissdump_buf_str(out, "timeout=?");
     }
-    if (rq->force.present && rq->force.value != 0) {
-        if (rq->force.value == 1)
-            fprintf(out, "%sforce", sep);
-        else
-            fprintf(out, "%sforce=%" PRIu32, sep, rq->force.value);
-        sep = ", ";
-    } else if (!rq->force.present && rec->opnum == IISS_OPNUM_STOP) {
-        fprintf(out, "%sforce=?", sep);
-        sep = ", ";
+    add_flag_param(out, &first, "force", &rq->force, rec->opnum == IISS_OPNUM_STOP);
+    add_flag_param(out, &first, "force_apps_closed", &rq->force_apps_closed, rec->opnum == IISS_OPNUM_REBOOT);
+    if (rq->buffer_size.present) {
+        add_param_sep(out, &first);
+        iissdump_buf_str(out, "buffer=");
+        iissdump_buf_u64(out, rq->buffer_size.value);
+        iissdump_buf_str(out, " bytes");
+    } else if (rec->opnum == IISS_OPNUM_STATUS) {
+        add_param_sep(out, &first);
+        iissdump_buf_str(out, "buffer=?");
     }
-    if (rq->force_apps_closed.present && rq->force_apps_closed.value != 0) {
-        if (rq->force_apps_closed.value == 1)
-            fprintf(out, "%sforce_apps_closed", sep);
-        else
-            fprintf(out, "%sforce_apps_closed=%" PRIu32, sep, rq->force_apps_closed.value);
-        sep = ", ";
-    } else if (!rq->force_apps_closed.present && rec->opnum == IISS_OPNUM_REBOOT) {
-        fprintf(out, "%sforce_apps_closed=?", sep);
-        sep = ", ";
-    }
-    if (rq->buffer_size.present)
-        fprintf(out, "%sbuffer=%" PRIu32 " bytes", sep, rq->buffer_size.value);
-    else if (rec->opnum == IISS_OPNUM_STATUS)
-        fprintf(out, "%sbuffer=?", sep);
-    fputc(')', out);
+    iissdump_buf_char(out, ')');
 }
 
-static void print_caller(FILE *out, const iiss_call_record *rec)
+static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
 {
     if (!rec->has_identity || (!rec->identity.user[0] && !rec->identity.domain[0]))
         return;
     const iiss_ntlm_identity *id = &rec->identity;
-    fputs("  ", out);
-    if (id->domain[0])
-        fprintf(out, "%s\\", id->domain);
-    fputs(id->user[0] ? id->user : "?", out);
-    if (id->workstation[0])
-        fprintf(out, "@%s", id->workstation);
+    iissdump_buf_add(out, "  ", 2);
+    if (id->domain[0]) {
+        iissdump_buf_str(out, id->domain);
+        iissdump_buf_char(out, '\\');
+    }
+    iissdump_buf_str(out, id->user[0] ? id->user : "?");
+    if (id->workstation[0]) {
+        iissdump_buf_char(out, '@');
+        iissdump_buf_str(out, id->workstation);
+    }
 }
 
-static void print_notes(FILE *out, const iiss_call_record *rec, const char *indent)
+static void add_notes(iissdump_buf *out, const iiss_call_record *rec, const char *indent)
 {
     for (size_t i = 0; i < rec->note_count; i++) {
         const iiss_dce_note *n = &rec->notes[i];
-        fprintf(out, "%s%s", indent, iiss_dce_note_kind_name(n->kind));
-        if (n->frame)
-            fprintf(out, " at frame %" PRIu64, n->frame);
-        fprintf(out, ": %s\n", n->message);
+        iissdump_buf_str(out, indent);
+        const char *kind = iiss_dce_note_kind_name(n->kind);
+        iissdump_buf_str(out, kind ? kind : "(null)");
+        if (n->frame) {
+            iissdump_buf_str(out, " at frame ");
+            iissdump_buf_u64(out, n->frame);
+        }
+        iissdump_buf_add(out, ": ", 2);
+        iissdump_buf_str(out, n->message);
+        iissdump_buf_char(out, '\n');
     }
 }
 
-void iissdump_timeline_text_call(FILE *out, const iiss_call_record *rec)
+void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table, const iiss_call_record *rec)
 {
-    char when[IISSDUMP_TIME_MAX], client[IISS_ENDPOINT_STR_MAX], server[IISS_ENDPOINT_STR_MAX];
-    char result[IISSDUMP_RESULT_MAX];
-    iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, when, sizeof when);
-    fprintf(out, "%s  %s → %s", when, iiss_endpoint_format(&rec->client, client, sizeof client),
-            iiss_endpoint_format(&rec->server, server, sizeof server));
+    char text[IISSDUMP_RESULT_MAX > IISS_ENDPOINT_STR_MAX ? IISSDUMP_RESULT_MAX : IISS_ENDPOINT_STR_MAX];
+    static const char arrow[] = " → ";
+    iissdump_buf_str(out, iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
+    iissdump_buf_add(out, "  ", 2);
+    iissdump_buf_str(out, iiss_endpoint_format(&rec->client, text, sizeof text));
+    iissdump_buf_add(out, arrow, sizeof arrow - 1);
+    iissdump_buf_str(out, iiss_endpoint_format(&rec->server, text, sizeof text));
     /* the server's own names, from the NTLMSSP CHALLENGE */
-    if (rec->has_identity && (rec->identity.server_dns[0] || rec->identity.server_netbios[0]))
-        fprintf(out, " (%s)", rec->identity.server_dns[0] ? rec->identity.server_dns : rec->identity.server_netbios);
-    print_caller(out, rec);
-    if (rec->method)
-        fprintf(out, "  %s", rec->method);
-    else
-        fprintf(out, "  opnum %u", rec->opnum);
-    print_params(out, rec);
-    fprintf(out, " → %s", iissdump_call_result(rec, result, sizeof result));
-    if (rec->response_decoded && rec->response.hresult.present && !rec->is_fault &&
-        strcmp(result, "S_OK") != 0)
-        fprintf(out, " (0x%08" PRIX32 ")", rec->response.hresult.value);
-    if (rec->response_decoded && rec->response.required_size.present && rec->opnum == IISS_OPNUM_STATUS)
-        fprintf(out, ", required %" PRIu32 " bytes", rec->response.required_size.value);
-    if (rec->response_decoded && rec->response.num_services.present)
-        fprintf(out, ", %" PRIu32 " service%s", rec->response.num_services.value,
-                rec->response.num_services.value == 1 ? "" : "s");
+    if (rec->has_identity && (rec->identity.server_dns[0] || rec->identity.server_netbios[0])) {
+        iissdump_buf_add(out, " (", 2);
+        iissdump_buf_str(out, rec->identity.server_dns[0] ? rec->identity.server_dns : rec->identity.server_netbios);
+        iissdump_buf_char(out, ')');
+    }
+    add_caller(out, rec);
+    iissdump_buf_add(out, "  ", 2);
+    if (rec->method) {
+        iissdump_buf_str(out, rec->method);
+    } else {
+        iissdump_buf_str(out, "opnum ");
+        iissdump_buf_u64(out, rec->opnum);
+    }
+    add_params(out, rec);
+    iissdump_buf_add(out, arrow, sizeof arrow - 1);
+    const char *result = iissdump_call_result(rec, text, sizeof text);
+    iissdump_buf_str(out, result);
+    if (rec->response_decoded && rec->response.hresult.present && !rec->is_fault && strcmp(result, "S_OK") != 0)
+        iissdump_buf_printf(out, " (0x%08" PRIX32 ")", rec->response.hresult.value);
+    if (rec->response_decoded && rec->response.required_size.present && rec->opnum == IISS_OPNUM_STATUS) {
+        iissdump_buf_str(out, ", required ");
+        iissdump_buf_u64(out, rec->response.required_size.value);
+        iissdump_buf_str(out, " bytes");
+    }
+    if (rec->response_decoded && rec->response.num_services.present) {
+        iissdump_buf_add(out, ", ", 2);
+        iissdump_buf_u64(out, rec->response.num_services.value);
+        iissdump_buf_str(out, rec->response.num_services.value == 1 ? " service" : " services");
+    }
     int64_t rtt;
     if (iissdump_call_rtt_ns(rec, &rtt))
-        fprintf(out, "  rtt %.3f ms", (double)rtt / 1e6);
-    fprintf(out, "  [frame %" PRIu64, rec->request_meta.frame);
-    if (rec->has_response)
-        fprintf(out, "→%" PRIu64, rec->response_meta.frame);
-    fputc(']', out);
+        iissdump_buf_printf(out, "  rtt %.3f ms", (double)rtt / 1e6);
+    iissdump_buf_str(out, "  [frame ");
+    iissdump_buf_u64(out, rec->request_meta.frame);
+    if (rec->has_response) {
+        iissdump_buf_str(out, "→");
+        iissdump_buf_u64(out, rec->response_meta.frame);
+    }
+    iissdump_buf_char(out, ']');
     if (rec->inferred)
-        fputs(" [inferred]", out);
+        iissdump_buf_str(out, " [inferred]");
     if (rec->ndr == IISS_NDR64)
-        fputs(" [NDR64]", out);
+        iissdump_buf_str(out, " [NDR64]");
     if (rec->has_auth && rec->auth_type != 0) {
         const char *type = iiss_dce_auth_type_name(rec->auth_type);
         const char *level = iiss_dce_auth_level_name(rec->auth_level);
-        fprintf(out, " [%s", type ? type : "auth");
-        if (level)
-            fprintf(out, " %s", level);
-        else
-            fprintf(out, " level %u", rec->auth_level);
-        fputc(']', out);
+        iissdump_buf_str(out, " [");
+        iissdump_buf_str(out, type ? type : "auth");
+        if (level) {
+            iissdump_buf_char(out, ' ');
+            iissdump_buf_str(out, level);
+        } else {
+            iissdump_buf_str(out, " level ");
+            iissdump_buf_u64(out, rec->auth_level);
+        }
+        iissdump_buf_char(out, ']');
     }
-    fputc('\n', out);
+    iissdump_buf_char(out, '\n');
 
     if (rec->has_blob && rec->blob.service_count > 0)
-        iissdump_text_services(out, &rec->blob, "    ");
-    print_notes(out, rec, "    ! ");
+        iissdump_text_services(out, table, &rec->blob, "    ");
+    add_notes(out, rec, "    ! ");
     if (rec->request_decoded)
         iissdump_text_anomalies(out, &rec->request.anomalies, 0, "    ! request ");
     if (rec->response_decoded)

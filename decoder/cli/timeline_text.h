@@ -12,6 +12,8 @@
 #include <glib.h>
 
 #include "iiss_calls.h"
+#include "output_text.h"
+#include "text_buf.h"
 
 /* "2024-05-14T09:30:01.250000Z" */
 #define IISSDUMP_TIME_MAX 40
@@ -43,7 +45,8 @@ void iissdump_stats_init(iissdump_timeline_stats *stats);
 void iissdump_stats_add(iissdump_timeline_stats *stats, const iiss_call_record *rec);
 void iissdump_stats_clear(iissdump_timeline_stats *stats);
 
-void iissdump_timeline_text_call(FILE *out, const iiss_call_record *rec);
+/* Appends the call's line, its services table and its anomalies to out. */
+void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table, const iiss_call_record *rec);
 void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stats);
 
 #endif
