@@ -198,9 +198,15 @@ int iissdump_blob_main(int argc, char **argv)
         goto out;
     }
     if (json) {
-        JsonNode *node = iissdump_json_blob(&blob);
-        iissdump_json_print(stdout, node, true);
-        json_node_unref(node);
+        yajl_gen g = iissdump_json_new(true);
+        if (!g) {
+            fail_input(label, "out of memory while printing");
+            iiss_status_blob_free(&blob);
+            goto out;
+        }
+        iissdump_json_blob(g, &blob);
+        iissdump_json_write(g, stdout);
+        yajl_gen_free(g);
     } else {
         print_text(&blob);
     }

@@ -15,6 +15,7 @@
 #include "dcerpc.h"
 #include "iiss_calls.h"
 #include "iissdump.h"
+#include "output_json.h"
 #include "pipeline.h"
 #include "timeline_json.h"
 #include "timeline_text.h"
@@ -38,6 +39,7 @@ typedef struct capture_run {
     FILE *out;
     iissdump_buf text;            /* the current call's text, one fwrite per call */
     iissdump_table_scratch table; /* services table cells, reused */
+    yajl_gen json_gen;            /* --json: one JSON Lines document per call */
     uint64_t calls;
     iiss_calls *call_stage;
     iissdump_timeline_stats stats;
@@ -61,9 +63,8 @@ static void on_record(void *user, const iiss_call_record *rec)
         return;
     clear_progress(run); /* stdout may share the terminal */
     if (run->json) {
-        JsonNode *node = iissdump_timeline_json_call(rec);
-        iissdump_timeline_json_print(run->out, node);
-        json_node_unref(node);
+        iissdump_timeline_json_call(run->json_gen, rec);
+        iissdump_json_write(run->json_gen, run->out);
     } else {
         iissdump_timeline_text_call(&run->text, &run->table, rec);
         iissdump_buf_write(&run->text, run->out);
@@ -251,8 +252,12 @@ int iissdump_capture_main(int argc, char **argv)
     iiss_calls_config ccfg = {.infer = !no_infer};
     iiss_calls *calls = iiss_calls_new(&ccfg, on_record, &run);
     iiss_dce *dce = calls ? iiss_dce_new(&dcfg, iiss_calls_on_dce_call, calls) : NULL;
-    if (!dce) {
+    run.json_gen = json ? iissdump_json_new(false) : NULL;
+    if (!dce || (json && !run.json_gen)) {
         fprintf(stderr, "iissdump: out of memory\n");
+        if (run.json_gen)
+            yajl_gen_free(run.json_gen);
+        iiss_dce_free(dce);
         iiss_calls_free(calls);
         if (stats)
             iissdump_stats_clear(&run.stats);
@@ -272,9 +277,8 @@ int iissdump_capture_main(int argc, char **argv)
 
     if (stats) {
         if (json) {
-            JsonNode *node = iissdump_timeline_json_stats(&run.stats);
-            iissdump_timeline_json_print(run.out, node);
-            json_node_unref(node);
+            iissdump_timeline_json_stats(run.json_gen, &run.stats);
+            iissdump_json_write(run.json_gen, run.out);
         } else {
             iissdump_timeline_text_stats(run.out, &run.stats);
         }
@@ -291,6 +295,8 @@ int iissdump_capture_main(int argc, char **argv)
     iiss_calls_free(calls);
     iissdump_buf_free(&run.text);
     iissdump_table_scratch_free(&run.table);
+    if (run.json_gen)
+        yajl_gen_free(run.json_gen);
     option_strings_free(&o);
     if (failed < 0) {
         fprintf(stderr, "iissdump: out of memory\n");

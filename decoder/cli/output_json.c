@@ -1,159 +1,176 @@
-/* JSON objects of STATUS_BLOB services and anomalies (see output_json.h). */
+/* JSON objects of STATUS_BLOB services and anomalies (see output_json.h).
+ * yajl does the escaping; values are handed to it as they are. */
 #include "output_json.h"
+
+#include <string.h>
 
 #include "iiss/names.h"
 
 /* Large enough for every bit name of a table joined by '|'. */
 #define NAME_BUF 512
 
-static void add_string_or_null(JsonBuilder *b, const char *key, const char *value)
+yajl_gen iissdump_json_new(bool pretty)
 {
-    json_builder_set_member_name(b, key);
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (g && pretty) {
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_config(g, yajl_gen_indent_string, "  ");
+    }
+    return g;
+}
+
+bool iissdump_json_write(yajl_gen g, FILE *out)
+{
+    const unsigned char *text = NULL;
+    size_t len = 0;
+    yajl_gen_get_buf(g, &text, &len);
+    bool ok = fwrite(text, 1, len, out) == len;
+    /* yajl ends a pretty document with a newline itself */
+    if (len == 0 || text[len - 1] != '\n')
+        ok = fputc('\n', out) != EOF && ok;
+    yajl_gen_clear(g);
+    yajl_gen_reset(g, NULL);
+    return ok;
+}
+
+void iissdump_json_key(yajl_gen g, const char *key)
+{
+    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+}
+
+void iissdump_json_string(yajl_gen g, const char *value)
+{
+    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
+}
+
+void iissdump_json_string_or_null(yajl_gen g, const char *value)
+{
     if (value)
-        json_builder_add_string_value(b, value);
+        iissdump_json_string(g, value);
     else
-        json_builder_add_null_value(b);
+        yajl_gen_null(g);
 }
 
-static void add_int(JsonBuilder *b, const char *key, gint64 value)
+void iissdump_json_int(yajl_gen g, int64_t value)
 {
-    json_builder_set_member_name(b, key);
-    json_builder_add_int_value(b, value);
+    yajl_gen_integer(g, (long long)value);
 }
 
-static void add_bool(JsonBuilder *b, const char *key, gboolean value)
+static void add_string_or_null(yajl_gen g, const char *key, const char *value)
 {
-    json_builder_set_member_name(b, key);
-    json_builder_add_boolean_value(b, value);
+    iissdump_json_key(g, key);
+    iissdump_json_string_or_null(g, value);
+}
+
+static void add_int(yajl_gen g, const char *key, int64_t value)
+{
+    iissdump_json_key(g, key);
+    iissdump_json_int(g, value);
+}
+
+static void add_bool(yajl_gen g, const char *key, bool value)
+{
+    iissdump_json_key(g, key);
+    yajl_gen_bool(g, value);
 }
 
 /* {"offset", "length", "terminated"} of a string, or null when its offset
  * led nowhere. */
-static void add_span(JsonBuilder *b, const char *key, const iiss_blob_string *str)
+static void add_span(yajl_gen g, const char *key, const iiss_blob_string *str)
 {
-    json_builder_set_member_name(b, key);
+    iissdump_json_key(g, key);
     if (!str->present) {
-        json_builder_add_null_value(b);
+        yajl_gen_null(g);
         return;
     }
-    json_builder_begin_object(b);
-    add_int(b, "offset", str->offset);
-    add_int(b, "length", str->length);
-    add_bool(b, "terminated", str->terminated);
-    json_builder_end_object(b);
+    yajl_gen_map_open(g);
+    add_int(g, "offset", str->offset);
+    add_int(g, "length", str->length);
+    add_bool(g, "terminated", str->terminated);
+    yajl_gen_map_close(g);
 }
 
 /* The bit names iiss_flags_format gives ("A|B|0x40"), as an array; none
  * for 0. */
-static void add_bit_names(JsonBuilder *b, const char *key, const iiss_value_name *bits, uint32_t value)
+static void add_bit_names(yajl_gen g, const char *key, const iiss_value_name *bits, uint32_t value)
 {
     char buf[NAME_BUF];
-    json_builder_set_member_name(b, key);
-    json_builder_begin_array(b);
+    iissdump_json_key(g, key);
+    yajl_gen_array_open(g);
     if (value != 0) {
-        gchar **parts = g_strsplit(iiss_flags_format(bits, value, buf, sizeof buf), "|", -1);
-        for (gchar **p = parts; *p; p++)
-            json_builder_add_string_value(b, *p);
-        g_strfreev(parts);
+        const char *part = iiss_flags_format(bits, value, buf, sizeof buf);
+        for (;;) {
+            const char *bar = strchr(part, '|');
+            size_t len = bar ? (size_t)(bar - part) : strlen(part);
+            yajl_gen_string(g, (const unsigned char *)part, len);
+            if (!bar)
+                break;
+            part = bar + 1;
+        }
     }
-    json_builder_end_array(b);
+    yajl_gen_array_close(g);
 }
 
-static void build_service(JsonBuilder *b, const iiss_service_record *s)
+void iissdump_json_service(yajl_gen g, const iiss_service_record *s)
 {
     char buf[NAME_BUF];
-    json_builder_begin_object(b);
-    add_string_or_null(b, "name", s->name.utf8);
-    add_string_or_null(b, "display_name", s->display_name.utf8);
-    add_int(b, "name_offset", s->name_offset);
-    add_int(b, "display_name_offset", s->display_name_offset);
-    add_int(b, "service_type", s->service_type);
-    add_string_or_null(b, "service_type_name", iiss_service_type_format(s->service_type, buf, sizeof buf));
-    add_int(b, "current_state", s->current_state);
-    add_string_or_null(b, "current_state_name", iiss_lookup(iiss_service_state_names, s->current_state));
-    add_int(b, "controls_accepted", s->controls_accepted);
-    add_bit_names(b, "controls_accepted_names", iiss_controls_accepted_bits, s->controls_accepted);
-    add_int(b, "win32_exit_code", s->win32_exit_code);
-    add_string_or_null(b, "win32_exit_code_name", iiss_lookup(iiss_win32_error_names, s->win32_exit_code));
-    add_int(b, "service_specific_exit_code", s->service_specific_exit_code);
-    add_int(b, "check_point", s->check_point);
-    add_int(b, "wait_hint", s->wait_hint);
-    add_int(b, "record_offset", s->record_offset);
-    add_span(b, "name_span", &s->name);
-    add_span(b, "display_name_span", &s->display_name);
-    json_builder_end_object(b);
+    yajl_gen_map_open(g);
+    add_string_or_null(g, "name", s->name.utf8);
+    add_string_or_null(g, "display_name", s->display_name.utf8);
+    add_int(g, "name_offset", s->name_offset);
+    add_int(g, "display_name_offset", s->display_name_offset);
+    add_int(g, "service_type", s->service_type);
+    add_string_or_null(g, "service_type_name", iiss_service_type_format(s->service_type, buf, sizeof buf));
+    add_int(g, "current_state", s->current_state);
+    add_string_or_null(g, "current_state_name", iiss_lookup(iiss_service_state_names, s->current_state));
+    add_int(g, "controls_accepted", s->controls_accepted);
+    add_bit_names(g, "controls_accepted_names", iiss_controls_accepted_bits, s->controls_accepted);
+    add_int(g, "win32_exit_code", s->win32_exit_code);
+    add_string_or_null(g, "win32_exit_code_name", iiss_lookup(iiss_win32_error_names, s->win32_exit_code));
+    add_int(g, "service_specific_exit_code", s->service_specific_exit_code);
+    add_int(g, "check_point", s->check_point);
+    add_int(g, "wait_hint", s->wait_hint);
+    add_int(g, "record_offset", s->record_offset);
+    add_span(g, "name_span", &s->name);
+    add_span(g, "display_name_span", &s->display_name);
+    yajl_gen_map_close(g);
 }
 
-static void build_anomalies(JsonBuilder *b, const iiss_anomaly_list *list, uint32_t offset_base)
+void iissdump_json_anomaly_items(yajl_gen g, const iiss_anomaly_list *list, uint32_t offset_base, const char *in)
 {
-    json_builder_begin_array(b);
     for (size_t i = 0; i < list->count; i++) {
         const iiss_anomaly *a = &list->items[i];
-        json_builder_begin_object(b);
-        add_string_or_null(b, "kind", iiss_anomaly_kind_name(a->kind));
-        add_int(b, "offset", (gint64)offset_base + a->offset);
-        add_int(b, "length", a->length);
-        add_string_or_null(b, "message", a->message);
-        json_builder_end_object(b);
+        yajl_gen_map_open(g);
+        add_string_or_null(g, "kind", iiss_anomaly_kind_name(a->kind));
+        add_int(g, "offset", (int64_t)offset_base + a->offset);
+        add_int(g, "length", a->length);
+        add_string_or_null(g, "message", a->message);
+        if (in)
+            add_string_or_null(g, "in", in);
+        yajl_gen_map_close(g);
     }
-    json_builder_end_array(b);
 }
 
-static JsonNode *finish(JsonBuilder *b)
+void iissdump_json_blob(yajl_gen g, const iiss_status_blob *blob)
 {
-    JsonNode *root = json_builder_get_root(b);
-    g_object_unref(b);
-    return root;
-}
-
-JsonNode *iissdump_json_service(const iiss_service_record *s)
-{
-    JsonBuilder *b = json_builder_new();
-    build_service(b, s);
-    return finish(b);
-}
-
-JsonNode *iissdump_json_anomalies(const iiss_anomaly_list *list, uint32_t offset_base)
-{
-    JsonBuilder *b = json_builder_new();
-    build_anomalies(b, list, offset_base);
-    return finish(b);
-}
-
-JsonNode *iissdump_json_blob(const iiss_status_blob *blob)
-{
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    add_int(b, "num_services", blob->num_services);
-    add_bool(b, "count_inferred", blob->count_inferred);
-    add_bool(b, "count_given", blob->count_given);
-    add_string_or_null(b, "offset_unit", iiss_offset_unit_name(blob->offset_unit));
-    add_int(b, "buffer_length", (gint64)blob->buffer_length);
-    add_int(b, "records_end", blob->records_end);
-    add_int(b, "strings_end", blob->strings_end);
-    add_int(b, "unused_tail_bytes", blob->unused_tail);
-    add_bool(b, "all_zero", blob->all_zero);
-    json_builder_set_member_name(b, "services");
-    json_builder_begin_array(b);
+    yajl_gen_map_open(g);
+    add_int(g, "num_services", blob->num_services);
+    add_bool(g, "count_inferred", blob->count_inferred);
+    add_bool(g, "count_given", blob->count_given);
+    add_string_or_null(g, "offset_unit", iiss_offset_unit_name(blob->offset_unit));
+    add_int(g, "buffer_length", (int64_t)blob->buffer_length);
+    add_int(g, "records_end", blob->records_end);
+    add_int(g, "strings_end", blob->strings_end);
+    add_int(g, "unused_tail_bytes", blob->unused_tail);
+    add_bool(g, "all_zero", blob->all_zero);
+    iissdump_json_key(g, "services");
+    yajl_gen_array_open(g);
     for (size_t i = 0; i < blob->service_count; i++)
-        build_service(b, &blob->services[i]);
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "anomalies");
-    build_anomalies(b, &blob->anomalies, 0);
-    json_builder_end_object(b);
-    return finish(b);
-}
-
-void iissdump_json_print(FILE *out, JsonNode *node, bool pretty)
-{
-    JsonGenerator *gen = json_generator_new();
-    json_generator_set_pretty(gen, pretty);
-    json_generator_set_indent(gen, 2);
-    json_generator_set_root(gen, node);
-    gsize len = 0;
-    gchar *text = json_generator_to_data(gen, &len);
-    fwrite(text, 1, len, out);
-    fputc('\n', out);
-    g_free(text);
-    g_object_unref(gen);
+        iissdump_json_service(g, &blob->services[i]);
+    yajl_gen_array_close(g);
+    iissdump_json_key(g, "anomalies");
+    yajl_gen_array_open(g);
+    iissdump_json_anomaly_items(g, &blob->anomalies, 0, NULL);
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
 }

@@ -8,250 +8,242 @@
 #include "iiss/names.h"
 #include "output_json.h"
 
-static void set_hex32(JsonObject *o, const char *key, uint32_t v)
+static void key(yajl_gen g, const char *name)
+{
+    iissdump_json_key(g, name);
+}
+
+static void add_string(yajl_gen g, const char *name, const char *value)
+{
+    key(g, name);
+    iissdump_json_string(g, value);
+}
+
+/* An empty string (an identity field NTLMSSP left empty) is null too. */
+static void add_string_or_null(yajl_gen g, const char *name, const char *value)
+{
+    key(g, name);
+    iissdump_json_string_or_null(g, value && value[0] ? value : NULL);
+}
+
+static void add_int(yajl_gen g, const char *name, int64_t value)
+{
+    key(g, name);
+    iissdump_json_int(g, value);
+}
+
+static void add_null(yajl_gen g, const char *name)
+{
+    key(g, name);
+    yajl_gen_null(g);
+}
+
+static void add_hex32(yajl_gen g, const char *name, uint32_t v)
 {
     char text[16];
     snprintf(text, sizeof text, "0x%08" PRIX32, v);
-    json_object_set_string_member(o, key, text);
+    add_string(g, name, text);
 }
 
-static void set_dword_or_null(JsonObject *o, const char *key, const iiss_dword_param *p)
+static void add_dword_or_null(yajl_gen g, const char *name, const iiss_dword_param *p)
 {
     if (p->present)
-        json_object_set_int_member(o, key, p->value);
+        add_int(g, name, p->value);
     else
-        json_object_set_null_member(o, key);
+        add_null(g, name);
 }
 
-static void set_string_or_null(JsonObject *o, const char *key, const char *s)
+static void add_params(yajl_gen g, const iiss_call_record *rec)
 {
-    if (s && s[0])
-        json_object_set_string_member(o, key, s);
-    else
-        json_object_set_null_member(o, key);
-}
-
-static JsonNode *params_node(const iiss_call_record *rec)
-{
-    if (rec->sealed || !rec->request_decoded)
-        return json_node_new(JSON_NODE_NULL);
+    key(g, "params");
+    if (rec->sealed || !rec->request_decoded) {
+        yajl_gen_null(g);
+        return;
+    }
     const iiss_request *rq = &rec->request;
-    JsonObject *o = json_object_new();
+    yajl_gen_map_open(g);
     switch (rec->opnum) {
     case IISS_OPNUM_STOP:
-        set_dword_or_null(o, "timeout_ms", &rq->timeout_ms);
-        set_dword_or_null(o, "force", &rq->force);
+        add_dword_or_null(g, "timeout_ms", &rq->timeout_ms);
+        add_dword_or_null(g, "force", &rq->force);
         break;
     case IISS_OPNUM_START:
-        set_dword_or_null(o, "timeout_ms", &rq->timeout_ms);
+        add_dword_or_null(g, "timeout_ms", &rq->timeout_ms);
         break;
     case IISS_OPNUM_REBOOT:
-        set_dword_or_null(o, "timeout_ms", &rq->timeout_ms);
-        set_dword_or_null(o, "force_apps_closed", &rq->force_apps_closed);
+        add_dword_or_null(g, "timeout_ms", &rq->timeout_ms);
+        add_dword_or_null(g, "force_apps_closed", &rq->force_apps_closed);
         break;
     case IISS_OPNUM_STATUS:
-        set_dword_or_null(o, "buffer_size", &rq->buffer_size);
+        add_dword_or_null(g, "buffer_size", &rq->buffer_size);
         break;
     default:
         break;
     }
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    return n;
-}
-
-/* Appends the anomaly objects of `src` to dst, each tagged with the span
- * its offset counts in ("request" / "response" stub, Status "buffer"). */
-static void append_all(JsonArray *dst, JsonNode *src, const char *in)
-{
-    JsonArray *a = json_node_get_array(src);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonNode *copy = json_node_copy(json_array_get_element(a, i));
-        if (JSON_NODE_HOLDS_OBJECT(copy))
-            json_object_set_string_member(json_node_get_object(copy), "in", in);
-        json_array_add_element(dst, copy);
-    }
-    json_node_unref(src);
+    yajl_gen_map_close(g);
 }
 
 /* Stub anomalies (offsets in their stub), blob anomalies (offsets in the
- * buffer, as `iissdump blob` gives them), then transport notes ("in":
- * "stream", offset null, the frame where they were noticed). */
-static JsonNode *anomalies_node(const iiss_call_record *rec)
+ * buffer, as `iissdump blob` gives them), each tagged with the span its
+ * offset counts in; then transport notes ("in": "stream", offset null, the
+ * frame where they were noticed). */
+static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
 {
-    JsonArray *a = json_array_new();
+    key(g, "anomalies");
+    yajl_gen_array_open(g);
     if (rec->request_decoded)
-        append_all(a, iissdump_json_anomalies(&rec->request.anomalies, 0), "request");
+        iissdump_json_anomaly_items(g, &rec->request.anomalies, 0, "request");
     if (rec->response_decoded)
-        append_all(a, iissdump_json_anomalies(&rec->response.anomalies, 0), "response");
+        iissdump_json_anomaly_items(g, &rec->response.anomalies, 0, "response");
     if (rec->has_blob)
-        append_all(a, iissdump_json_anomalies(&rec->blob.anomalies, 0), "buffer");
+        iissdump_json_anomaly_items(g, &rec->blob.anomalies, 0, "buffer");
     for (size_t i = 0; i < rec->note_count; i++) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "kind", iiss_dce_note_kind_name(rec->notes[i].kind));
-        json_object_set_null_member(o, "offset");
-        json_object_set_string_member(o, "message", rec->notes[i].message);
-        json_object_set_string_member(o, "in", "stream");
-        if (rec->notes[i].frame)
-            json_object_set_int_member(o, "frame", (gint64)rec->notes[i].frame);
+        const iiss_dce_note *n = &rec->notes[i];
+        yajl_gen_map_open(g);
+        key(g, "kind");
+        iissdump_json_string_or_null(g, iiss_dce_note_kind_name(n->kind));
+        add_null(g, "offset");
+        add_string(g, "message", n->message);
+        add_string(g, "in", "stream");
+        if (n->frame)
+            add_int(g, "frame", (int64_t)n->frame);
         else
-            json_object_set_null_member(o, "frame");
-        json_array_add_object_element(a, o);
+            add_null(g, "frame");
+        yajl_gen_map_close(g);
     }
-    JsonNode *n = json_node_new(JSON_NODE_ARRAY);
-    json_node_take_array(n, a);
-    return n;
+    yajl_gen_array_close(g);
 }
 
-static JsonNode *auth_node(const iiss_call_record *rec)
+/* A name when the table has one, else the number. */
+static void add_name_or_number(yajl_gen g, const char *name, const char *value_name, int64_t value)
 {
-    if (!rec->has_auth || rec->auth_type == 0)
-        return json_node_new(JSON_NODE_NULL);
-    JsonObject *o = json_object_new();
-    const char *type = iiss_dce_auth_type_name(rec->auth_type);
-    if (type)
-        json_object_set_string_member(o, "type", type);
+    if (value_name)
+        add_string(g, name, value_name);
     else
-        json_object_set_int_member(o, "type", rec->auth_type);
-    const char *level = iiss_dce_auth_level_name(rec->auth_level);
-    if (level)
-        json_object_set_string_member(o, "level", level);
-    else
-        json_object_set_int_member(o, "level", rec->auth_level);
+        add_int(g, name, value);
+}
+
+static void add_auth(yajl_gen g, const iiss_call_record *rec)
+{
+    key(g, "auth");
+    if (!rec->has_auth || rec->auth_type == 0) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_map_open(g);
+    add_name_or_number(g, "type", iiss_dce_auth_type_name(rec->auth_type), rec->auth_type);
+    add_name_or_number(g, "level", iiss_dce_auth_level_name(rec->auth_level), rec->auth_level);
     const iiss_ntlm_identity *id = rec->has_identity ? &rec->identity : NULL;
-    set_string_or_null(o, "domain", id ? id->domain : NULL);
-    set_string_or_null(o, "user", id ? id->user : NULL);
-    set_string_or_null(o, "workstation", id ? id->workstation : NULL);
+    add_string_or_null(g, "domain", id ? id->domain : NULL);
+    add_string_or_null(g, "user", id ? id->user : NULL);
+    add_string_or_null(g, "workstation", id ? id->workstation : NULL);
     if (id && id->server_netbios[0])
-        json_object_set_string_member(o, "server_netbios", id->server_netbios);
+        add_string(g, "server_netbios", id->server_netbios);
     if (id && id->server_dns[0])
-        json_object_set_string_member(o, "server_dns", id->server_dns);
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    return n;
+        add_string(g, "server_dns", id->server_dns);
+    yajl_gen_map_close(g);
 }
 
-JsonNode *iissdump_timeline_json_call(const iiss_call_record *rec)
+/* Milliseconds with the microsecond precision the timestamps have, written
+ * as a number with exactly three decimals. */
+static void add_rtt_ms(yajl_gen g, const iiss_call_record *rec)
 {
-    JsonObject *o = json_object_new();
-    char text[IISSDUMP_RESULT_MAX];
+    key(g, "rtt_ms");
+    int64_t rtt_ns;
+    if (!iissdump_call_rtt_ns(rec, &rtt_ns)) {
+        yajl_gen_null(g);
+        return;
+    }
+    int64_t rtt_us = (rtt_ns >= 0 ? rtt_ns + 500 : rtt_ns - 500) / 1000;
+    int64_t magnitude = rtt_us < 0 ? -rtt_us : rtt_us; /* bounded by iissdump_call_rtt_ns */
+    char text[32];
+    int len = snprintf(text, sizeof text, "%s%" PRId64 ".%03" PRId64, rtt_us < 0 ? "-" : "", magnitude / 1000,
+                       magnitude % 1000);
+    yajl_gen_number(g, text, (size_t)len);
+}
 
-    iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text);
-    json_object_set_string_member(o, "time", text);
-    json_object_set_int_member(o, "frame_request", (gint64)rec->request_meta.frame);
+void iissdump_timeline_json_call(yajl_gen g, const iiss_call_record *rec)
+{
+    char text[IISSDUMP_RESULT_MAX > IISS_ENDPOINT_STR_MAX ? IISSDUMP_RESULT_MAX : IISS_ENDPOINT_STR_MAX];
+    yajl_gen_map_open(g);
+    add_string(g, "time", iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
+    add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
     if (rec->has_response)
-        json_object_set_int_member(o, "frame_response", (gint64)rec->response_meta.frame);
+        add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
     else
-        json_object_set_null_member(o, "frame_response");
-    json_object_set_string_member(o, "client", iiss_endpoint_format(&rec->client, text, sizeof text));
-    json_object_set_string_member(o, "server", iiss_endpoint_format(&rec->server, text, sizeof text));
-    json_object_set_int_member(o, "opnum", rec->opnum);
-    set_string_or_null(o, "method", rec->method);
-    json_object_set_member(o, "params", params_node(rec));
+        add_null(g, "frame_response");
+    add_string(g, "client", iiss_endpoint_format(&rec->client, text, sizeof text));
+    add_string(g, "server", iiss_endpoint_format(&rec->server, text, sizeof text));
+    add_int(g, "opnum", rec->opnum);
+    add_string_or_null(g, "method", rec->method);
+    add_params(g, rec);
 
     const iiss_response *rs = rec->response_decoded ? &rec->response : NULL;
     if (rs && rs->hresult.present) {
-        set_hex32(o, "hresult", rs->hresult.value);
-        json_object_set_string_member(o, "hresult_name", iiss_hresult_format(rs->hresult.value, text, sizeof text));
+        add_hex32(g, "hresult", rs->hresult.value);
+        add_string(g, "hresult_name", iiss_hresult_format(rs->hresult.value, text, sizeof text));
     } else {
-        json_object_set_null_member(o, "hresult");
-        json_object_set_null_member(o, "hresult_name");
+        add_null(g, "hresult");
+        add_null(g, "hresult_name");
     }
+    key(g, "fault_status");
     if (rec->is_fault) {
-        JsonObject *f = json_object_new();
-        json_object_set_int_member(f, "code", rec->fault_status);
-        set_string_or_null(f, "name", iiss_lookup(iiss_fault_status_names, rec->fault_status));
-        json_object_set_object_member(o, "fault_status", f);
+        yajl_gen_map_open(g);
+        add_int(g, "code", rec->fault_status);
+        add_string_or_null(g, "name", iiss_lookup(iiss_fault_status_names, rec->fault_status));
+        yajl_gen_map_close(g);
     } else {
-        json_object_set_null_member(o, "fault_status");
+        yajl_gen_null(g);
     }
     if (rs && rec->opnum == IISS_OPNUM_STATUS) {
-        set_dword_or_null(o, "required_size", &rs->required_size);
-        set_dword_or_null(o, "num_services", &rs->num_services);
+        add_dword_or_null(g, "required_size", &rs->required_size);
+        add_dword_or_null(g, "num_services", &rs->num_services);
     } else {
-        json_object_set_null_member(o, "required_size");
-        json_object_set_null_member(o, "num_services");
+        add_null(g, "required_size");
+        add_null(g, "num_services");
     }
+    key(g, "services");
     if (rec->has_blob) {
-        JsonArray *services = json_array_new();
+        yajl_gen_array_open(g);
         for (size_t i = 0; i < rec->blob.service_count; i++)
-            json_array_add_element(services, iissdump_json_service(&rec->blob.services[i]));
-        json_object_set_array_member(o, "services", services);
+            iissdump_json_service(g, &rec->blob.services[i]);
+        yajl_gen_array_close(g);
     } else {
-        json_object_set_null_member(o, "services");
+        yajl_gen_null(g);
     }
-    json_object_set_member(o, "anomalies", anomalies_node(rec));
-    json_object_set_string_member(o, "interface", rec->inferred ? "inferred" : "bound");
-    json_object_set_string_member(o, "ndr", iiss_ndr_name(rec->ndr));
-    json_object_set_boolean_member(o, "sealed", rec->sealed);
-    json_object_set_member(o, "auth", auth_node(rec));
+    add_anomalies(g, rec);
+    add_string(g, "interface", rec->inferred ? "inferred" : "bound");
+    add_string(g, "ndr", iiss_ndr_name(rec->ndr));
+    key(g, "sealed");
+    yajl_gen_bool(g, rec->sealed);
+    add_auth(g, rec);
     if (rec->has_ipid)
-        json_object_set_string_member(o, "ipid", iiss_dce_uuid_format(rec->ipid, text, sizeof text));
+        add_string(g, "ipid", iiss_dce_uuid_format(rec->ipid, text, sizeof text));
     else
-        json_object_set_null_member(o, "ipid");
-    int64_t rtt_ns;
-    if (iissdump_call_rtt_ns(rec, &rtt_ns)) {
-        /* microsecond precision, as the timestamps */
-        int64_t rtt_us = (rtt_ns >= 0 ? rtt_ns + 500 : rtt_ns - 500) / 1000;
-        json_object_set_double_member(o, "rtt_ms", (double)rtt_us / 1e3);
-    } else
-        json_object_set_null_member(o, "rtt_ms");
-    json_object_set_int_member(o, "call_id", rec->call_id);
-
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    return n;
+        add_null(g, "ipid");
+    add_rtt_ms(g, rec);
+    add_int(g, "call_id", rec->call_id);
+    yajl_gen_map_close(g);
 }
 
-static JsonNode *counts_node(const iissdump_count_table *t)
+static void add_counts(yajl_gen g, const char *name, const iissdump_count_table *t)
 {
-    JsonObject *o = json_object_new();
+    key(g, name);
+    yajl_gen_map_open(g);
     for (guint i = 0; i < t->labels->len; i++)
-        json_object_set_int_member(o, g_ptr_array_index(t->labels, i), (gint64)g_array_index(t->counts, guint64, i));
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    return n;
+        add_int(g, g_ptr_array_index(t->labels, i), (int64_t)g_array_index(t->counts, guint64, i));
+    yajl_gen_map_close(g);
 }
 
-JsonNode *iissdump_timeline_json_stats(const iissdump_timeline_stats *stats)
+void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *stats)
 {
-    JsonObject *s = json_object_new();
-    json_object_set_int_member(s, "calls", (gint64)stats->calls);
-    json_object_set_member(s, "by_method", counts_node(&stats->by_method));
-    json_object_set_member(s, "by_result", counts_node(&stats->by_result));
-    json_object_set_member(s, "by_server", counts_node(&stats->by_server));
-    JsonObject *o = json_object_new();
-    json_object_set_object_member(o, "stats", s);
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    return n;
-}
-
-/* json-glib writes doubles with 17 significant digits (9.53 comes out as
- * 9.5299999999999994); the round trip is written back with the microsecond
- * precision it has. The key cannot occur unescaped inside a string. */
-static const char rtt_key[] = ",\"rtt_ms\":";
-
-void iissdump_timeline_json_print(FILE *out, JsonNode *node)
-{
-    gchar *text = json_to_string(node, FALSE);
-    char *at = strstr(text, rtt_key);
-    if (at) {
-        char *num = at + sizeof rtt_key - 1;
-        char *end = NULL;
-        double v = g_ascii_strtod(num, &end);
-        if (end != num && strncmp(num, "null", 4) != 0) {
-            char fixed[G_ASCII_DTOSTR_BUF_SIZE];
-            g_ascii_formatd(fixed, sizeof fixed, "%.3f", v);
-            fwrite(text, 1, (size_t)(num - text), out);
-            fputs(fixed, out);
-            fputs(end, out);
-            fputc('\n', out);
-            g_free(text);
-            return;
-        }
-    }
-    fputs(text, out);
-    fputc('\n', out);
-    g_free(text);
+    yajl_gen_map_open(g);
+    key(g, "stats");
+    yajl_gen_map_open(g);
+    add_int(g, "calls", (int64_t)stats->calls);
+    add_counts(g, "by_method", &stats->by_method);
+    add_counts(g, "by_result", &stats->by_result);
+    add_counts(g, "by_server", &stats->by_server);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
 }
