@@ -29,6 +29,8 @@ void iissdump_buf_free(iissdump_buf *b)
 
 void iissdump_buf_spaces(iissdump_buf *b, size_t n)
 {
+    if (n == 0)
+        return;
     if (b->cap - b->len < n)
         iissdump_buf_grow(b, n);
     memset(b->data + b->len, ' ', n);

@@ -23,6 +23,8 @@ void iissdump_buf_free(iissdump_buf *b);
 
 static inline void iissdump_buf_add(iissdump_buf *b, const void *bytes, size_t n)
 {
+    if (n == 0) /* an empty buffer has no data to memcpy to */
+        return;
     if (b->cap - b->len < n)
         iissdump_buf_grow(b, n);
     memcpy(b->data + b->len, bytes, n);

@@ -7,8 +7,13 @@
  * problems than WCHAR offsets, and are then reported as an anomaly.
  *
  * Hostile input stays cheap: records are bounded by len/36, the NUL search
- * uses one precomputed table (linear), and the UTF-8 produced for all strings
- * together is bounded by a budget proportional to len. */
+ * stays linear (a precomputed table once direct scans have read the buffer
+ * over), and the UTF-8 produced for all strings together is bounded by a
+ * budget proportional to len.
+ *
+ * One allocation per decoding holds the records and, behind them, the UTF-8
+ * of every string: the block starts with room for ASCII strings packed
+ * without overlap (the usual blob) and grows only for other text. */
 #include "iiss/status_blob.h"
 
 #include <glib.h>
@@ -19,16 +24,36 @@
 
 #define NO_NUL UINT32_MAX
 
+/* Finds the NUL code unit ending a string. Strings normally follow one
+ * another, so scanning from each start reads the buffer about once; 2*len/36
+ * hostile offsets into one long run would make that quadratic, so once the
+ * scans have read as many code units as the buffer has bytes, a table gives
+ * every terminator in O(1). Shared by both offset units of a decoding. */
+typedef struct nul_finder {
+    const uint8_t *buf;
+    size_t len;
+    size_t scan_budget; /* code units direct scans may still read */
+    uint32_t *next_nul; /* next_nul[p]: the first NUL code unit at p, p+2, ...; built when the budget is spent */
+    bool table_failed;  /* out of memory for the table: scan on (slower, same answers) */
+} nul_finder;
+
 /* Decoding context for one candidate unit. */
 typedef struct blob_ctx {
     const uint8_t *buf;
     size_t len;                 /* clamped to UINT32_MAX: offsets are 32-bit */
     iiss_offset_unit unit;
     uint64_t records_area_end;  /* where the strings may begin: count*36, capped at len */
-    uint32_t *next_nul;         /* next_nul[p]: position of the first NUL code unit at p, p+2, ... */
+    nul_finder *nul;
     size_t utf8_budget;         /* code units still allowed to be converted */
+    iiss_status_blob *out;      /* its services block also holds the strings' text */
+    size_t text_len;            /* UTF-8 bytes written behind the records */
+    size_t text_capacity;
     iiss_anomaly_list *anomalies;
 } blob_ctx;
+
+/* The utf8 of a converted string until the block stops moving; then it is
+ * pointed at the text (see place_texts). */
+static char text_pending[] = "";
 
 const char *iiss_offset_unit_name(iiss_offset_unit unit)
 {
@@ -51,12 +76,8 @@ static bool buffer_all_zero(const uint8_t *buf, size_t len)
     return true;
 }
 
-/* Builds next_nul so that finding a terminator is O(1) wherever a string
- * starts: with 2*len/36 hostile offsets a plain scan would be quadratic. */
 static uint32_t *build_next_nul(const uint8_t *buf, size_t len)
 {
-    if (len < 2)
-        return NULL;
     uint32_t *next = g_try_new(uint32_t, len - 1);
     if (!next)
         return NULL;
@@ -71,16 +92,82 @@ static uint32_t *build_next_nul(const uint8_t *buf, size_t len)
     return next;
 }
 
-/* Lenient UTF-16LE → UTF-8 of the code units in [pos, end): lone surrogates
- * become U+FFFD. Returns the number of replacements; *first_bad gets the
- * byte position of the first one. */
-static unsigned convert_utf16(const blob_ctx *ctx, size_t pos, size_t end, GString *out, size_t *first_bad)
+/* Position of the first NUL code unit at start, start+2, ... (whole code
+ * units only), or NO_NUL. */
+static uint32_t find_nul(nul_finder *f, size_t start)
 {
-    unsigned bad = 0;
+    if (f->len < 2 || start >= f->len - 1)
+        return NO_NUL;
+    if (f->next_nul)
+        return f->next_nul[start];
+    for (size_t p = start; p + 1 < f->len; p += 2) {
+        if (f->scan_budget == 0 && !f->table_failed) {
+            f->next_nul = build_next_nul(f->buf, f->len);
+            if (f->next_nul)
+                return f->next_nul[start];
+            f->table_failed = true;
+        }
+        if (f->scan_budget > 0)
+            f->scan_budget--;
+        uint16_t unit = 1;
+        iiss_peek_u16le(f->buf, f->len, p, &unit);
+        if (unit == 0)
+            return (uint32_t)p;
+    }
+    return NO_NUL;
+}
+
+/* Makes room for `extra` more text bytes behind the records (the block may
+ * move: services are re-read from ctx->out). */
+static bool reserve_text(blob_ctx *ctx, size_t extra)
+{
+    if (ctx->text_capacity - ctx->text_len >= extra)
+        return true;
+    size_t records = ctx->out->service_count * sizeof *ctx->out->services;
+    size_t capacity = ctx->text_capacity * 2 > ctx->text_len + extra ? ctx->text_capacity * 2 : ctx->text_len + extra;
+    iiss_service_record *block = g_try_realloc(ctx->out->services, records + capacity);
+    if (!block)
+        return false;
+    ctx->out->services = block;
+    ctx->text_capacity = capacity;
+    return true;
+}
+
+/* Where the text area begins: right after the records. */
+static char *text_base(const blob_ctx *ctx)
+{
+    return (char *)(ctx->out->services + ctx->out->service_count);
+}
+
+/* Lenient UTF-16LE → UTF-8 of the code units in [pos, end), appended to
+ * the text area with its NUL: lone surrogates become U+FFFD. ASCII is
+ * copied a byte per code unit; room for 3 bytes per unit is only made once
+ * other text shows up. Returns false when out of memory; *bad gets the
+ * number of replacements, *first_bad the byte position of the first one. */
+static bool convert_utf16(blob_ctx *ctx, size_t pos, size_t end, unsigned *bad, size_t *first_bad)
+{
+    *bad = 0;
+    if (!reserve_text(ctx, (end - pos) / 2 + 1))
+        return false;
+    char *text = text_base(ctx);
+    size_t at = ctx->text_len;
+    bool wide = false; /* room made for 3 bytes per remaining unit */
     size_t p = pos;
     while (p + 2 <= end) {
         uint16_t u = 0;
         iiss_peek_u16le(ctx->buf, ctx->len, p, &u);
+        if (u < 0x80) {
+            text[at++] = (char)u;
+            p += 2;
+            continue;
+        }
+        if (!wide) {
+            ctx->text_len = at;
+            if (!reserve_text(ctx, 3 * ((end - p) / 2) + 1))
+                return false;
+            text = text_base(ctx);
+            wide = true;
+        }
         gunichar cp;
         size_t used = 2;
         if (u >= 0xD800 && u <= 0xDBFF) {
@@ -98,23 +185,25 @@ static unsigned convert_utf16(const blob_ctx *ctx, size_t pos, size_t end, GStri
             cp = u;
         }
         if (cp == 0xFFFD && u != 0xFFFD) {
-            if (bad == 0)
+            if (*bad == 0)
                 *first_bad = p;
-            bad++;
+            (*bad)++;
         }
-        char utf8[6];
-        gint n = g_unichar_to_utf8(cp, utf8);
-        g_string_append_len(out, utf8, n);
+        at += (size_t)g_unichar_to_utf8(cp, text + at);
         p += used;
     }
-    return bad;
+    text[at++] = '\0';
+    ctx->text_len = at;
+    return true;
 }
 
 /* Resolves one string field: `field_pos` is where the offset sits in the
  * buffer (anomalies about the pointer itself are reported there). */
-static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, const char *what,
-                          iiss_blob_string *str)
+static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, const char *what, size_t service,
+                          bool display_name)
 {
+    iiss_blob_string *str = display_name ? &ctx->out->services[service].display_name
+                                         : &ctx->out->services[service].name;
     memset(str, 0, sizeof *str);
     uint64_t pos = (uint64_t)offset * unit_size(ctx->unit);
     if (pos >= ctx->len) {
@@ -135,7 +224,7 @@ static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, co
                          "%s starts at odd byte %llu", what, (unsigned long long)pos);
 
     size_t start = (size_t)pos;
-    uint32_t nul = ctx->next_nul && start < ctx->len - 1 ? ctx->next_nul[start] : NO_NUL;
+    uint32_t nul = find_nul(ctx->nul, start);
     size_t end; /* end of the characters, NUL excluded */
     str->present = true;
     str->offset = (uint32_t)start;
@@ -155,15 +244,38 @@ static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, co
     if (units > ctx->utf8_budget)
         return true; /* only overlapping or shared strings exhaust it: leave unreadable */
     ctx->utf8_budget -= units;
-    GString *text = g_string_sized_new(units + 1);
     size_t first_bad = 0;
-    unsigned bad = convert_utf16(ctx, start, end, text, &first_bad);
+    unsigned bad = 0;
+    if (!convert_utf16(ctx, start, end, &bad, &first_bad))
+        return false;
+    str = display_name ? &ctx->out->services[service].display_name : &ctx->out->services[service].name; /* moved */
     if (bad)
         iiss_anomaly_add(ctx->anomalies, IISS_AN_INVALID_UTF16, (uint32_t)first_bad, 2,
                          "%s at byte %u: %u invalid UTF-16 code unit%s replaced by U+FFFD", what, str->offset,
                          bad, bad == 1 ? "" : "s");
-    str->utf8 = g_string_free(text, FALSE);
-    return str->utf8 != NULL;
+    str->utf8 = text_pending;
+    return true;
+}
+
+/* Points each converted string at its text, now that the block no longer
+ * moves: the texts follow one another, NUL-terminated, in decoding order.
+ * After a failure the strings are left unreadable instead. */
+static void place_texts(iiss_status_blob *out, bool complete)
+{
+    const char *text = (const char *)(out->services + out->service_count);
+    for (size_t i = 0; i < out->service_count; i++) {
+        iiss_blob_string *strs[2] = {&out->services[i].name, &out->services[i].display_name};
+        for (size_t k = 0; k < 2; k++) {
+            if (strs[k]->utf8 != text_pending)
+                continue;
+            if (complete) {
+                strs[k]->utf8 = (char *)text;
+                text += strlen(text) + 1;
+            } else {
+                strs[k]->utf8 = NULL;
+            }
+        }
+    }
 }
 
 /* What the unit chooser weighs besides the anomalies. */
@@ -262,7 +374,7 @@ static void note_string_start(uint32_t offset, iiss_offset_unit unit, size_t ind
 /* Decodes with one offset unit and one count. Returns false on allocation
  * failure (out is still valid for iiss_status_blob_free). */
 static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, bool count_given, bool count_inferred,
-                             iiss_offset_unit unit, bool all_zero, uint32_t *next_nul, iiss_status_blob *out,
+                             iiss_offset_unit unit, bool all_zero, nul_finder *nul, iiss_status_blob *out,
                              layout_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
@@ -292,10 +404,14 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
                          (unsigned long long)count * IISS_RECORD_SIZE, len, fit);
     out->records_end = (uint32_t)(n * IISS_RECORD_SIZE);
     out->strings_end = out->records_end;
+    /* Text room for the usual blob: ASCII strings packed after the records,
+     * a byte per code unit and a NUL each. */
+    size_t text_capacity = n > 0 ? (span_len - n * IISS_RECORD_SIZE) / 2 + 2 * n : 0;
     if (n > 0) {
-        out->services = g_try_new0(iiss_service_record, n);
+        out->services = g_try_malloc(n * sizeof *out->services + text_capacity);
         if (!out->services)
             return false;
+        memset(out->services, 0, n * sizeof *out->services);
     }
     out->service_count = n;
 
@@ -305,8 +421,10 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
         .unit = unit,
         .records_area_end = (uint64_t)count * IISS_RECORD_SIZE < span_len ? (uint64_t)count * IISS_RECORD_SIZE
                                                                          : span_len,
-        .next_nul = next_nul,
+        .nul = nul,
         .utf8_budget = span_len, /* twice the code units the whole buffer holds */
+        .out = out,
+        .text_capacity = text_capacity,
         .anomalies = &out->anomalies,
     };
     uint64_t lowest = UINT64_MAX; /* the first string, by the records' own account */
@@ -327,12 +445,17 @@ static bool decode_with_unit(const uint8_t *buf, size_t len, uint32_t count, boo
         s->wait_hint = iiss_rd_u32le(&rd);
         note_string_start(s->name_offset, unit, i, span_len, &lowest);
         note_string_start(s->display_name_offset, unit, i, span_len, &lowest);
-        if (!decode_string(&ctx, s->record_offset + IISS_REC_OFF_NAME, s->name_offset, "service name", &s->name))
+        uint32_t display_name_offset = s->display_name_offset;
+        uint32_t record_offset = s->record_offset;
+        /* the block may move while strings are converted: s is not used past here */
+        if (!decode_string(&ctx, record_offset + IISS_REC_OFF_NAME, s->name_offset, "service name", i, false) ||
+            !decode_string(&ctx, record_offset + IISS_REC_OFF_DISPLAY_NAME, display_name_offset, "display name", i,
+                           true)) {
+            place_texts(out, false);
             return false;
-        if (!decode_string(&ctx, s->record_offset + IISS_REC_OFF_DISPLAY_NAME, s->display_name_offset,
-                           "display name", &s->display_name))
-            return false;
+        }
     }
+    place_texts(out, true);
 
     if (!check_string_layout(out, stats))
         return false;
@@ -416,15 +539,15 @@ static bool byte_offsets_plausible(const iiss_status_blob *blob, const layout_st
 
 /* One decoding attempt: count given, or inferred for this unit. */
 static bool attempt(const uint8_t *buf, size_t len, const uint32_t *num_services, iiss_offset_unit unit,
-                    bool all_zero, uint32_t *next_nul, iiss_status_blob *out, layout_stats *stats)
+                    bool all_zero, nul_finder *nul, iiss_status_blob *out, layout_stats *stats)
 {
     if (num_services)
-        return decode_with_unit(buf, len, *num_services, true, false, unit, all_zero, next_nul, out, stats);
+        return decode_with_unit(buf, len, *num_services, true, false, unit, all_zero, nul, out, stats);
     uint32_t count = 0;
     if (all_zero) /* the E_ERROR_INSUFFICIENT_BUFFER reply: no services, nothing wrong */
-        return decode_with_unit(buf, len, 0, false, true, unit, all_zero, next_nul, out, stats);
+        return decode_with_unit(buf, len, 0, false, true, unit, all_zero, nul, out, stats);
     bool inferred = infer_count(buf, len, unit, &count);
-    if (!decode_with_unit(buf, len, count, false, inferred, unit, all_zero, next_nul, out, stats))
+    if (!decode_with_unit(buf, len, count, false, inferred, unit, all_zero, nul, out, stats))
         return false;
     if (!inferred)
         iiss_anomaly_add(&out->anomalies, IISS_AN_COUNT_NOT_INFERRED, 0, 0,
@@ -437,23 +560,17 @@ bool iiss_status_blob_decode(const uint8_t *buf, size_t len, const uint32_t *num
     if (!buf)
         len = 0;
     bool all_zero = buffer_all_zero(buf, len);
-    uint32_t *next_nul = build_next_nul(buf, len);
-    if (len >= 2 && !next_nul) {
-        layout_stats unused;
-        decode_with_unit(buf, 0, 0, num_services != NULL, false, IISS_OFFSET_WCHAR, all_zero, NULL, out, &unused);
-        out->buffer_length = len;
-        return false;
-    }
+    nul_finder nul = {.buf = buf, .len = len, .scan_budget = len};
 
     /* WCHAR offsets (2.2.1) unless they misplace strings and byte offsets
      * place them plausibly and with fewer problems (a byte-offset blob may
      * be corrupted too). */
     layout_stats wchar_stats, byte_stats;
-    bool ok = attempt(buf, len, num_services, IISS_OFFSET_WCHAR, all_zero, next_nul, out, &wchar_stats);
+    bool ok = attempt(buf, len, num_services, IISS_OFFSET_WCHAR, all_zero, &nul, out, &wchar_stats);
     size_t wchar_problems = ok ? placement_problems(out, &wchar_stats) : 0;
     if (wchar_problems > 0) {
         iiss_status_blob by_bytes;
-        bool ok_bytes = attempt(buf, len, num_services, IISS_OFFSET_BYTE, all_zero, next_nul, &by_bytes, &byte_stats);
+        bool ok_bytes = attempt(buf, len, num_services, IISS_OFFSET_BYTE, all_zero, &nul, &by_bytes, &byte_stats);
         if (ok_bytes && byte_offsets_plausible(&by_bytes, &byte_stats) &&
             placement_problems(&by_bytes, &byte_stats) < wchar_problems) {
             iiss_status_blob_free(out);
@@ -462,7 +579,7 @@ bool iiss_status_blob_decode(const uint8_t *buf, size_t len, const uint32_t *num
             iiss_status_blob_free(&by_bytes);
         }
     }
-    g_free(next_nul);
+    g_free(nul.next_nul);
     return ok;
 }
 
@@ -470,11 +587,7 @@ void iiss_status_blob_free(iiss_status_blob *blob)
 {
     if (!blob)
         return;
-    for (size_t i = 0; i < blob->service_count; i++) {
-        g_free(blob->services[i].name.utf8);
-        g_free(blob->services[i].display_name.utf8);
-    }
-    g_free(blob->services);
+    g_free(blob->services); /* the strings' text too */
     blob->services = NULL;
     blob->service_count = 0;
 }
