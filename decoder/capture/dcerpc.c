@@ -77,8 +77,26 @@ const char *iiss_dce_note_kind_name(iiss_dce_note_kind kind)
 
 const char *iiss_dce_uuid_format(const uint8_t u[16], char *buf, size_t n)
 {
-    snprintf(buf, n, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", u[3], u[2], u[1],
-             u[0], u[5], u[4], u[7], u[6], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    /* Byte order of the text: the three little-endian fields reversed, the
+     * rest as stored. Written by hand, not by snprintf: one per JSON line. */
+    enum { DASH = 16 };
+    static const uint8_t order[] = {3, 2, 1, 0, DASH, 5, 4, DASH, 7, 6, DASH, 8, 9, DASH, 10, 11, 12, 13, 14, 15};
+    static const char hex[] = "0123456789ABCDEF";
+    char text[IISS_UUID_STR_MAX];
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof order; i++) {
+        if (order[i] == DASH) {
+            text[at++] = '-';
+            continue;
+        }
+        text[at++] = hex[u[order[i]] >> 4];
+        text[at++] = hex[u[order[i]] & 0xF];
+    }
+    if (n == 0)
+        return buf;
+    size_t keep = at < n ? at : n - 1; /* snprintf's truncation */
+    memcpy(buf, text, keep);
+    buf[keep] = '\0';
     return buf;
 }
 

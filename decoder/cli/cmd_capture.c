@@ -40,6 +40,7 @@ typedef struct capture_run {
     iissdump_buf text;            /* the current call's text, one fwrite per call */
     iissdump_table_scratch table; /* services table cells, reused */
     yajl_gen json_gen;            /* --json: one JSON Lines document per call */
+    iissdump_endpoint_names endpoints;
     uint64_t calls;
     iiss_calls *call_stage;
     iissdump_timeline_stats stats;
@@ -63,10 +64,10 @@ static void on_record(void *user, const iiss_call_record *rec)
         return;
     clear_progress(run); /* stdout may share the terminal */
     if (run->json) {
-        iissdump_timeline_json_call(run->json_gen, rec);
+        iissdump_timeline_json_call(run->json_gen, &run->endpoints, rec);
         iissdump_json_write(run->json_gen, run->out);
     } else {
-        iissdump_timeline_text_call(&run->text, &run->table, rec);
+        iissdump_timeline_text_call(&run->text, &run->table, &run->endpoints, rec);
         iissdump_buf_write(&run->text, run->out);
     }
 }
@@ -295,6 +296,7 @@ int iissdump_capture_main(int argc, char **argv)
     iiss_calls_free(calls);
     iissdump_buf_free(&run.text);
     iissdump_table_scratch_free(&run.table);
+    iissdump_endpoint_names_free(&run.endpoints);
     if (run.json_gen)
         yajl_gen_free(run.json_gen);
     option_strings_free(&o);

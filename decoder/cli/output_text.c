@@ -194,7 +194,10 @@ void iissdump_text_services(iissdump_buf *out, iissdump_table_scratch *scratch, 
                 add_cell(text, &blob->services[r - 1], c);
             row[c].offset = start;
             row[c].length = text->len - start;
-            row[c].width = utf8_width(text->data + start, row[c].length);
+            /* only the wire's strings can hold non-ASCII text */
+            row[c].width = r > 0 && (c == COL_NAME || c == COL_DISPLAY_NAME)
+                               ? utf8_width(text->data + start, row[c].length)
+                               : row[c].length;
             if (row[c].width > widths[c])
                 widths[c] = row[c].width;
         }

@@ -162,9 +162,9 @@ static void add_rtt_ms(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_number(g, text, (size_t)len);
 }
 
-void iissdump_timeline_json_call(yajl_gen g, const iiss_call_record *rec)
+void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
 {
-    char text[IISSDUMP_RESULT_MAX > IISS_ENDPOINT_STR_MAX ? IISSDUMP_RESULT_MAX : IISS_ENDPOINT_STR_MAX];
+    char text[IISSDUMP_RESULT_MAX];
     yajl_gen_map_open(g);
     add_string(g, "time", iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
     add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
@@ -172,8 +172,8 @@ void iissdump_timeline_json_call(yajl_gen g, const iiss_call_record *rec)
         add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
     else
         add_null(g, "frame_response");
-    add_string(g, "client", iiss_endpoint_format(&rec->client, text, sizeof text));
-    add_string(g, "server", iiss_endpoint_format(&rec->server, text, sizeof text));
+    add_string(g, "client", iissdump_endpoint_name(endpoints, &rec->client));
+    add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
     add_int(g, "opnum", rec->opnum);
     add_string_or_null(g, "method", rec->method);
     add_params(g, rec);

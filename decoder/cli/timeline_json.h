@@ -11,7 +11,7 @@
 
 /* Each generates one document into g (a one-line generator of
  * iissdump_json_new); iissdump_json_write puts it out. */
-void iissdump_timeline_json_call(yajl_gen g, const iiss_call_record *rec);
+void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
 void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *stats);
 
 #endif

@@ -90,6 +90,49 @@ const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t 
     return buf;
 }
 
+#define ENDPOINT_SLOTS 1024u /* a power of two */
+
+struct endpoint_name {
+    bool used;
+    iiss_endpoint endpoint;
+    char text[IISS_ENDPOINT_STR_MAX];
+};
+
+static bool same_endpoint(const iiss_endpoint *a, const iiss_endpoint *b)
+{
+    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+static size_t endpoint_slot(const iiss_endpoint *ep)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    h = (h ^ ep->family) * 16777619u;
+    for (size_t i = 0; i < sizeof ep->addr; i++)
+        h = (h ^ ep->addr[i]) * 16777619u;
+    h = (h ^ (ep->port & 0xFFu)) * 16777619u;
+    h = (h ^ (ep->port >> 8)) * 16777619u;
+    return h & (ENDPOINT_SLOTS - 1);
+}
+
+const char *iissdump_endpoint_name(iissdump_endpoint_names *names, const iiss_endpoint *ep)
+{
+    if (!names->slots)
+        names->slots = g_new0(struct endpoint_name, ENDPOINT_SLOTS);
+    struct endpoint_name *slot = &names->slots[endpoint_slot(ep)];
+    if (!slot->used || !same_endpoint(&slot->endpoint, ep)) {
+        slot->used = true;
+        slot->endpoint = *ep;
+        iiss_endpoint_format(ep, slot->text, sizeof slot->text);
+    }
+    return slot->text;
+}
+
+void iissdump_endpoint_names_free(iissdump_endpoint_names *names)
+{
+    g_free(names->slots);
+    names->slots = NULL;
+}
+
 /* Timestamps come from the file: beyond a century apart (or too large to
  * subtract safely) the round trip is not a number worth printing. */
 #define RTT_SANE_SEC (100LL * 366 * 24 * 3600)
@@ -294,15 +337,37 @@ static void add_notes(iissdump_buf *out, const iiss_call_record *rec, const char
     }
 }
 
-void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table, const iiss_call_record *rec)
+/* "  rtt 1.234 ms". printf rounds the double; when the round trip is whole
+ * microseconds (pcap's own resolution) and small enough for the double to
+ * be exact to far below that, the digits are written directly. */
+#define RTT_DIRECT_MAX_NS INT64_C(1000000000000000)
+
+static void add_rtt(iissdump_buf *out, int64_t rtt_ns)
 {
-    char text[IISSDUMP_RESULT_MAX > IISS_ENDPOINT_STR_MAX ? IISSDUMP_RESULT_MAX : IISS_ENDPOINT_STR_MAX];
+    if (rtt_ns % 1000 != 0 || rtt_ns > RTT_DIRECT_MAX_NS || rtt_ns < -RTT_DIRECT_MAX_NS) {
+        iissdump_buf_printf(out, "  rtt %.3f ms", (double)rtt_ns / 1e6);
+        return;
+    }
+    int64_t us = rtt_ns / 1000;
+    uint64_t magnitude = (uint64_t)(us < 0 ? -us : us);
+    iissdump_buf_str(out, us < 0 ? "  rtt -" : "  rtt ");
+    iissdump_buf_u64(out, magnitude / 1000);
+    char fraction[4] = {'.', (char)('0' + magnitude / 100 % 10), (char)('0' + magnitude / 10 % 10),
+                        (char)('0' + magnitude % 10)};
+    iissdump_buf_add(out, fraction, sizeof fraction);
+    iissdump_buf_str(out, " ms");
+}
+
+void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
+                                 iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
+{
+    char text[IISSDUMP_RESULT_MAX > IISSDUMP_TIME_MAX ? IISSDUMP_RESULT_MAX : IISSDUMP_TIME_MAX];
     static const char arrow[] = " → ";
     iissdump_buf_str(out, iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
     iissdump_buf_add(out, "  ", 2);
-    iissdump_buf_str(out, iiss_endpoint_format(&rec->client, text, sizeof text));
+    iissdump_buf_str(out, iissdump_endpoint_name(endpoints, &rec->client));
     iissdump_buf_add(out, arrow, sizeof arrow - 1);
-    iissdump_buf_str(out, iiss_endpoint_format(&rec->server, text, sizeof text));
+    iissdump_buf_str(out, iissdump_endpoint_name(endpoints, &rec->server));
     /* the server's own names, from the NTLMSSP CHALLENGE */
     if (rec->has_identity && (rec->identity.server_dns[0] || rec->identity.server_netbios[0])) {
         iissdump_buf_add(out, " (", 2);
@@ -335,7 +400,7 @@ void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *tabl
     }
     int64_t rtt;
     if (iissdump_call_rtt_ns(rec, &rtt))
-        iissdump_buf_printf(out, "  rtt %.3f ms", (double)rtt / 1e6);
+        add_rtt(out, rtt);
     iissdump_buf_str(out, "  [frame ");
     iissdump_buf_u64(out, rec->request_meta.frame);
     if (rec->has_response) {

@@ -24,6 +24,16 @@ const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n
 #define IISSDUMP_RESULT_MAX 128
 const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n);
 
+/* iiss_endpoint_format, remembered: a timeline names the same endpoints
+ * over and over, and inet_ntop + snprintf cost more than the rest of a call
+ * line. A direct-mapped cache; a collision only means formatting again. */
+typedef struct iissdump_endpoint_names {
+    struct endpoint_name *slots; /* allocated at the first use */
+} iissdump_endpoint_names;
+
+const char *iissdump_endpoint_name(iissdump_endpoint_names *names, const iiss_endpoint *ep);
+void iissdump_endpoint_names_free(iissdump_endpoint_names *names);
+
 /* Round trip in nanoseconds; false when there is no response. */
 gboolean iissdump_call_rtt_ns(const iiss_call_record *rec, int64_t *out);
 
@@ -46,7 +56,8 @@ void iissdump_stats_add(iissdump_timeline_stats *stats, const iiss_call_record *
 void iissdump_stats_clear(iissdump_timeline_stats *stats);
 
 /* Appends the call's line, its services table and its anomalies to out. */
-void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table, const iiss_call_record *rec);
+void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
+                                 iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
 void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stats);
 
 #endif
