@@ -131,7 +131,10 @@ void iissdump_json_service(yajl_gen g, const iiss_service_record *s)
     add_int(g, "name_offset", s->name_offset);
     add_int(g, "display_name_offset", s->display_name_offset);
     add_int(g, "service_type", s->service_type);
-    add_string_or_null(g, "service_type_name", iiss_service_type_format(s->service_type, buf, sizeof buf));
+    /* the formatter (snprintf) only for a type without a name of its own */
+    const char *type_name = iiss_lookup(iiss_service_type_names, s->service_type);
+    add_string_or_null(g, "service_type_name",
+                       type_name ? type_name : iiss_service_type_format(s->service_type, buf, sizeof buf));
     add_int(g, "current_state", s->current_state);
     add_string_or_null(g, "current_state_name", iiss_lookup(iiss_service_state_names, s->current_state));
     add_int(g, "controls_accepted", s->controls_accepted);

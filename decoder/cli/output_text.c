@@ -39,9 +39,35 @@ struct table_cell {
     size_t width;
 };
 
+/* controls_accepted takes a handful of values (running services accept
+ * stop, pause, shutdown...): their names, joined by iiss_flags_format with
+ * an snprintf per bit, are remembered. */
+#define CONTROLS_REMEMBERED 8
+
+struct controls_text {
+    bool used;
+    uint32_t value;
+    char text[NAME_BUF];
+};
+
+static const char *controls_name(iissdump_table_scratch *scratch, uint32_t value)
+{
+    if (!scratch->controls)
+        scratch->controls = g_new0(struct controls_text, CONTROLS_REMEMBERED);
+    for (size_t i = 0; i < CONTROLS_REMEMBERED; i++)
+        if (scratch->controls[i].used && scratch->controls[i].value == value)
+            return scratch->controls[i].text;
+    struct controls_text *entry = &scratch->controls[scratch->controls_next];
+    scratch->controls_next = (scratch->controls_next + 1) % CONTROLS_REMEMBERED;
+    entry->used = true;
+    entry->value = value;
+    return iiss_flags_format(iiss_controls_accepted_bits, value, entry->text, sizeof entry->text);
+}
+
 void iissdump_table_scratch_free(iissdump_table_scratch *scratch)
 {
     iissdump_buf_free(&scratch->text);
+    g_free(scratch->controls);
     g_free(scratch->cells);
     *scratch = (iissdump_table_scratch){0};
 }
@@ -111,8 +137,9 @@ static void add_win32_exit(iissdump_buf *out, uint32_t code)
 }
 
 /* Appends the cell text of column `col` of a service to the scratch. */
-static void add_cell(iissdump_buf *text, const iiss_service_record *s, int col)
+static void add_cell(iissdump_table_scratch *scratch, const iiss_service_record *s, int col)
 {
+    iissdump_buf *text = &scratch->text;
     char buf[NAME_BUF];
     const char *name;
     switch (col) {
@@ -131,7 +158,7 @@ static void add_cell(iissdump_buf *text, const iiss_service_record *s, int col)
         iissdump_buf_str(text, name ? name : iiss_state_format(s->current_state, buf, sizeof buf));
         break;
     case COL_CONTROLS:
-        iissdump_buf_str(text, iiss_flags_format(iiss_controls_accepted_bits, s->controls_accepted, buf, sizeof buf));
+        iissdump_buf_str(text, controls_name(scratch, s->controls_accepted));
         break;
     case COL_WIN32_EXIT:
         add_win32_exit(text, s->win32_exit_code);
@@ -191,7 +218,7 @@ void iissdump_text_services(iissdump_buf *out, iissdump_table_scratch *scratch, 
             if (r == 0)
                 iissdump_buf_str(text, column_titles[c]);
             else
-                add_cell(text, &blob->services[r - 1], c);
+                add_cell(scratch, &blob->services[r - 1], c);
             row[c].offset = start;
             row[c].length = text->len - start;
             /* only the wire's strings can hold non-ASCII text */

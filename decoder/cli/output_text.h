@@ -17,6 +17,8 @@ typedef struct iissdump_table_scratch {
     iissdump_buf text;            /* the cells' text, one after the other */
     struct table_cell *cells;     /* rows x columns */
     size_t cell_capacity;
+    struct controls_text *controls; /* iiss_flags_format of recent controls_accepted values */
+    size_t controls_next;           /* the entry to replace next */
 } iissdump_table_scratch;
 
 void iissdump_table_scratch_free(iissdump_table_scratch *scratch);

@@ -38,11 +38,15 @@ static void add_null(yajl_gen g, const char *name)
     yajl_gen_null(g);
 }
 
+/* "0x%08X", without printf: one per JSON line. */
 static void add_hex32(yajl_gen g, const char *name, uint32_t v)
 {
-    char text[16];
-    snprintf(text, sizeof text, "0x%08" PRIX32, v);
-    add_string(g, name, text);
+    static const char hex[] = "0123456789ABCDEF";
+    char text[10] = {'0', 'x'};
+    for (int i = 0; i < 8; i++)
+        text[2 + i] = hex[(v >> (28 - 4 * i)) & 0xF];
+    key(g, name);
+    yajl_gen_string(g, (const unsigned char *)text, sizeof text);
 }
 
 static void add_dword_or_null(yajl_gen g, const char *name, const iiss_dword_param *p)
@@ -181,7 +185,10 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
     const iiss_response *rs = rec->response_decoded ? &rec->response : NULL;
     if (rs && rs->hresult.present) {
         add_hex32(g, "hresult", rs->hresult.value);
-        add_string(g, "hresult_name", iiss_hresult_format(rs->hresult.value, text, sizeof text));
+        /* the formatter (snprintf) only for an HRESULT without a name of its own */
+        const char *hresult_name = iiss_lookup(iiss_hresult_names, rs->hresult.value);
+        add_string(g, "hresult_name",
+                   hresult_name ? hresult_name : iiss_hresult_format(rs->hresult.value, text, sizeof text));
     } else {
         add_null(g, "hresult");
         add_null(g, "hresult_name");
