@@ -66,15 +66,6 @@ const char *iiss_dce_ptype_name(uint8_t ptype)
     }
 }
 
-const char *iiss_dce_note_kind_name(iiss_dce_note_kind kind)
-{
-    static const char *const names[IISS_DCE_NOTE_KIND_COUNT] = {
-        "tcp_gap", "stub_too_large", "fragments_incomplete", "pdu_malformed", "response_not_awaited",
-        "pdu_truncated",
-    };
-    return (unsigned)kind < IISS_DCE_NOTE_KIND_COUNT ? names[kind] : NULL;
-}
-
 const char *iiss_dce_uuid_format(const uint8_t u[16], char *buf, size_t n)
 {
     /* Byte order of the text: the three little-endian fields reversed, the
@@ -327,13 +318,13 @@ static void buf_recycle(iiss_dce *dce, dce_buf *b, size_t keep)
         buf_free(dce, b);
 }
 
-static void note_add(dce_slot *slot, iiss_dce_note_kind kind, uint64_t frame, const char *fmt, ...)
+static void note_add(dce_slot *slot, iiss_anomaly_kind kind, uint64_t frame, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
-static void note_add(dce_slot *slot, iiss_dce_note_kind kind, uint64_t frame, const char *fmt, ...)
+static void note_add(dce_slot *slot, iiss_anomaly_kind kind, uint64_t frame, const char *fmt, ...)
 {
     for (size_t i = 0; i < slot->note_count; i++)
         if (slot->notes[i].kind == kind)
@@ -469,7 +460,7 @@ static void slot_finish(iiss_dce *dce, dce_slot *slot, const uint8_t *resp_in_pl
 
 static void slot_abandon(iiss_dce *dce, dce_slot *slot, uint64_t frame, const char *why)
 {
-    note_add(slot, IISS_DCE_NOTE_RESPONSE_ABANDONED, frame, "no longer waiting for the response: %s", why);
+    note_add(slot, IISS_AN_RESPONSE_NOT_AWAITED, frame, "no longer waiting for the response: %s", why);
     dce->stats.calls_abandoned++;
     slot_finish(dce, slot, NULL, 0);
 }
@@ -704,7 +695,7 @@ static void half_append(iiss_dce *dce, dce_slot *slot, iiss_dce_half *h, dce_buf
     if (pdu_sealed(v))
         h->sealed = true; /* sealed fragments are recognised per PDU */
     if (v->truncated)
-        note_add(slot, IISS_DCE_NOTE_PDU_TRUNCATED, meta->frame, "%s cut by the capture: %zu of %zu bytes present",
+        note_add(slot, IISS_AN_PDU_TRUNCATED, meta->frame, "%s cut by the capture: %zu of %zu bytes present",
                  iiss_dce_ptype_name(v->ptype), v->len, v->frag_length);
     if (h->sealed || !h->stub_complete)
         return;
@@ -712,10 +703,10 @@ static void half_append(iiss_dce *dce, dce_slot *slot, iiss_dce_half *h, dce_buf
         h->stub_complete = false;
         dce->stats.stubs_capped++;
         if (buf->len + len > dce->cfg.max_call_stub)
-            note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
+            note_add(slot, IISS_AN_STUB_TOO_LARGE, meta->frame,
                      "reassembled stub would exceed %zu bytes; the rest was dropped", dce->cfg.max_call_stub);
         else
-            note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
+            note_add(slot, IISS_AN_STUB_TOO_LARGE, meta->frame,
                      "reassembly memory budget (%zu bytes over all calls) exhausted; the rest was dropped",
                      dce->cfg.max_buffered_total);
     }
@@ -764,7 +755,7 @@ static void handle_request(iiss_dce *dce, dce_conn *conn, iiss_direction dir, pd
         return; /* a middle fragment whose start we never saw (after a gap) */
     }
     if (v->malformed)
-        note_add(slot, IISS_DCE_NOTE_PDU_MALFORMED, meta->frame, "request fragment with auth padding longer than its body");
+        note_add(slot, IISS_AN_PDU_MALFORMED, meta->frame, "request fragment with auth padding longer than its body");
     half_append(dce, slot, &slot->req, &slot->req_stub, v, v->data + stub_off, stub_len, meta);
     slot->req.meta = *meta;
     if (v->flags & IISS_DCE_PFC_LAST_FRAG)
@@ -789,14 +780,14 @@ static void handle_response(iiss_dce *dce, dce_conn *conn, iiss_direction dir, p
     size_t stub_off, stub_len;
     if (!pdu_stub_bounds(v, DCE_HEADER_LEN + 8, &stub_off, &stub_len)) {
         dce->stats.pdus_malformed++;
-        note_add(slot, IISS_DCE_NOTE_PDU_MALFORMED, meta->frame, "response fragment with auth padding longer than its body");
+        note_add(slot, IISS_AN_PDU_MALFORMED, meta->frame, "response fragment with auth padding longer than its body");
     }
     bool first = (v->flags & IISS_DCE_PFC_FIRST_FRAG) != 0;
     bool last = (v->flags & IISS_DCE_PFC_LAST_FRAG) != 0;
     if (slot->state != SLOT_RESPONSE_FRAGMENTS) {
         if (slot->state == SLOT_REQUEST_FRAGMENTS) {
             slot->req.stub_complete = false; /* its end is missing: still a prefix */
-            note_add(slot, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, meta->frame,
+            note_add(slot, IISS_AN_FRAGMENTS_INCOMPLETE, meta->frame,
                      "response arrived before the request's last fragment");
         }
         slot->state = SLOT_RESPONSE_FRAGMENTS;
@@ -804,7 +795,7 @@ static void handle_response(iiss_dce *dce, dce_conn *conn, iiss_direction dir, p
         if (!first) {
             slot->resp.stub_complete = false;
             slot->resp.stub_is_prefix = false;
-            note_add(slot, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, meta->frame,
+            note_add(slot, IISS_AN_FRAGMENTS_INCOMPLETE, meta->frame,
                      "the response's first fragment is missing");
         }
         if (first && last && !v->truncated && !slot->resp.sealed && slot->resp.stub_complete) {
@@ -814,7 +805,7 @@ static void handle_response(iiss_dce *dce, dce_conn *conn, iiss_direction dir, p
             if (stub_len > dce->cfg.max_call_stub) {
                 slot->resp.stub_complete = false;
                 stub_len = dce->cfg.max_call_stub;
-                note_add(slot, IISS_DCE_NOTE_STUB_TOO_LARGE, meta->frame,
+                note_add(slot, IISS_AN_STUB_TOO_LARGE, meta->frame,
                          "stub longer than %zu bytes; the rest was dropped", dce->cfg.max_call_stub);
             }
             slot_finish(dce, slot, v->data + stub_off, stub_len);
@@ -1219,14 +1210,14 @@ void iiss_dce_on_gap(void *user, iiss_tcp_stream *stream, iiss_direction dir, ui
         } else {
             continue;
         }
-        note_add(s, IISS_DCE_NOTE_TCP_GAP, meta ? meta->frame : 0, "%llu bytes missing (%s)",
+        note_add(s, IISS_AN_TCP_GAP, meta ? meta->frame : 0, "%llu bytes missing (%s)",
                  (unsigned long long)missing_bytes, side);
         noted = true;
     }
     if (!noted) {
         /* Whatever was lost may have held the next call's start: warn on it. */
         conn->gap_note_pending = true;
-        conn->gap_note.kind = IISS_DCE_NOTE_TCP_GAP;
+        conn->gap_note.kind = IISS_AN_TCP_GAP;
         conn->gap_note.frame = meta ? meta->frame : 0;
         snprintf(conn->gap_note.message, sizeof conn->gap_note.message, "%llu bytes missing (%s) before this call",
                  (unsigned long long)missing_bytes, side);
@@ -1247,10 +1238,10 @@ void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)
                 oldest = s;
         if (oldest->state == SLOT_REQUEST_FRAGMENTS) {
             oldest->req.stub_complete = false;
-            note_add(oldest, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, 0, "the request's last fragment never came");
+            note_add(oldest, IISS_AN_FRAGMENTS_INCOMPLETE, 0, "the request's last fragment never came");
         } else if (oldest->state == SLOT_RESPONSE_FRAGMENTS) {
             oldest->resp.stub_complete = false;
-            note_add(oldest, IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, 0, "the response's last fragment never came");
+            note_add(oldest, IISS_AN_FRAGMENTS_INCOMPLETE, 0, "the response's last fragment never came");
         }
         slot_finish(dce, oldest, NULL, 0);
     }

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iiss/anomaly.h"
 #include "ntlmssp_identity.h"
 #include "tcp_stream.h"
 
@@ -69,23 +70,12 @@ const char *iiss_dce_ptype_name(uint8_t ptype);
 #define IISS_UUID_STR_MAX 37
 const char *iiss_dce_uuid_format(const uint8_t uuid[16], char *buf, size_t n);
 
-/* Transport-level events that concern a call (not stub anomalies). */
-typedef enum iiss_dce_note_kind {
-    IISS_DCE_NOTE_TCP_GAP = 0,          /* "tcp_gap": bytes of the connection were lost around this call */
-    IISS_DCE_NOTE_STUB_TOO_LARGE,       /* "stub_too_large": reassembly stopped at the cap */
-    IISS_DCE_NOTE_FRAGMENTS_INCOMPLETE, /* "fragments_incomplete": the last fragment never came */
-    IISS_DCE_NOTE_PDU_MALFORMED,        /* "pdu_malformed": a PDU of the call had inconsistent lengths */
-    IISS_DCE_NOTE_RESPONSE_ABANDONED,   /* "response_not_awaited": gave up waiting (cap or timeout) */
-    IISS_DCE_NOTE_PDU_TRUNCATED,        /* "pdu_truncated": a PDU of the call was cut short by the capture */
-    IISS_DCE_NOTE_KIND_COUNT
-} iiss_dce_note_kind;
-
-const char *iiss_dce_note_kind_name(iiss_dce_note_kind kind);
-
+/* Transport-level events that concern a call (not stub anomalies): kinds
+ * IISS_AN_TCP_GAP ... IISS_AN_PDU_TRUNCATED of iiss/anomaly.h. */
 #define IISS_DCE_NOTE_MESSAGE_MAX 96
 #define IISS_DCE_NOTES_MAX 4
 typedef struct iiss_dce_note {
-    iiss_dce_note_kind kind;
+    iiss_anomaly_kind kind;
     uint64_t frame; /* the frame where it was noticed */
     char message[IISS_DCE_NOTE_MESSAGE_MAX];
 } iiss_dce_note;

@@ -105,7 +105,7 @@ static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
         const iiss_dce_note *n = &rec->notes[i];
         yajl_gen_map_open(g);
         key(g, "kind");
-        iissdump_json_string_or_null(g, iiss_dce_note_kind_name(n->kind));
+        iissdump_json_string_or_null(g, iiss_anomaly_kind_name(n->kind));
         add_null(g, "offset");
         add_string(g, "message", n->message);
         add_string(g, "in", "stream");

@@ -37,6 +37,12 @@ static const kind_info kind_table[IISS_AN_KIND_COUNT] = {
     [IISS_AN_BOOL_NOT_0_OR_1] = {"bool_out_of_range", "Boolean parameter neither 0 nor 1", false},
     [IISS_AN_UNKNOWN_OPNUM] = {"unknown_opnum", "Opnum not defined by IIsServiceControl", false},
     [IISS_AN_NULL_REF_POINTER] = {"null_pointer", "A pointer that must not be NULL is NULL", true},
+    [IISS_AN_TCP_GAP] = {"tcp_gap", "Bytes of the TCP connection were not captured", false},
+    [IISS_AN_STUB_TOO_LARGE] = {"stub_too_large", "Call larger than the reassembly cap", false},
+    [IISS_AN_FRAGMENTS_INCOMPLETE] = {"fragments_incomplete", "A fragment of the call is missing", false},
+    [IISS_AN_PDU_MALFORMED] = {"pdu_malformed", "DCE/RPC PDU with inconsistent lengths", true},
+    [IISS_AN_RESPONSE_NOT_AWAITED] = {"response_not_awaited", "Stopped waiting for the response (cap or timeout)", false},
+    [IISS_AN_PDU_TRUNCATED] = {"pdu_truncated", "DCE/RPC PDU cut short by the capture", false},
 };
 
 const char *iiss_anomaly_kind_name(iiss_anomaly_kind kind)

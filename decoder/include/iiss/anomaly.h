@@ -35,6 +35,14 @@ typedef enum iiss_anomaly_kind {
     IISS_AN_BOOL_NOT_0_OR_1,        /* "bool_out_of_range": dwForce / dwForceAppsClosed not 0 or 1 */
     IISS_AN_UNKNOWN_OPNUM,          /* "unknown_opnum" */
     IISS_AN_NULL_REF_POINTER,       /* "null_pointer": a pointer that must not be NULL was NULL */
+    /* Transport, noticed by iissdump's capture stages about a call (no
+     * offset: the frame where they were noticed) */
+    IISS_AN_TCP_GAP,                /* "tcp_gap": bytes of the connection were lost around this call */
+    IISS_AN_STUB_TOO_LARGE,         /* "stub_too_large": reassembly stopped at the cap */
+    IISS_AN_FRAGMENTS_INCOMPLETE,   /* "fragments_incomplete": a fragment never came, the stub has a hole */
+    IISS_AN_PDU_MALFORMED,          /* "pdu_malformed": a PDU of the call had inconsistent lengths */
+    IISS_AN_RESPONSE_NOT_AWAITED,   /* "response_not_awaited": gave up waiting (cap or timeout) */
+    IISS_AN_PDU_TRUNCATED,          /* "pdu_truncated": a PDU of the call was cut short by the capture */
     IISS_AN_KIND_COUNT
 } iiss_anomaly_kind;
 
