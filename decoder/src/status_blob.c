@@ -262,6 +262,8 @@ static bool decode_string(blob_ctx *ctx, uint32_t field_pos, uint32_t offset, co
  * After a failure the strings are left unreadable instead. */
 static void place_texts(iiss_status_blob *out, bool complete)
 {
+    if (out->service_count == 0)
+        return; /* no block */
     const char *text = (const char *)(out->services + out->service_count);
     for (size_t i = 0; i < out->service_count; i++) {
         iiss_blob_string *strs[2] = {&out->services[i].name, &out->services[i].display_name};

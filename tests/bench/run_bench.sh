@@ -88,6 +88,7 @@ fi
 
 echo
 awk -v frames="$frames" -v size="$size" '
+    function verdict(ok) { return ok ? "met" : "not met" }
     { name[NR] = $1; wall[NR] = $2; user[NR] = $3; sys[NR] = $4; rss[NR] = $5; idx[$1] = NR }
     END {
         printf "%-20s %9s %9s %12s %9s %10s\n", "reader", "wall s", "cpu s", "packets/s", "MB/s", "peak RSS"
@@ -96,9 +97,14 @@ awk -v frames="$frames" -v size="$size" '
                    frames / wall[i], size / 1e6 / wall[i], rss[i] / 1024
         d = idx["iissdump"]; j = idx["iissdump--json"]; q = idx["iissdump-q"]; b = idx["bare-libpcap-loop"]
         print ""
-        printf "iissdump vs bare loop: %.1fx the time (target: within 3x); --json: %.1fx; --quiet: %.1fx\n", wall[d] / wall[b], wall[j] / wall[b], wall[q] / wall[b]
+        printf "iissdump vs bare loop: %.1fx the time (target: within 3x, %s); --json: %.1fx (%s); --quiet: %.1fx (%s)\n",
+               wall[d] / wall[b], verdict(wall[d] / wall[b] <= 3), wall[j] / wall[b], verdict(wall[j] / wall[b] <= 3),
+               wall[q] / wall[b], verdict(wall[q] / wall[b] <= 3)
         for (i = 1; i <= NR; i++)
             if (name[i] ~ /^tshark/)
-                printf "iissdump vs %s: %.1fx the throughput (target: >= 50x); --json: %.1fx; --quiet: %.1fx\n", name[i], wall[i] / wall[d], wall[i] / wall[j], wall[i] / wall[q]
-        printf "iissdump peak RSS: %.1f MiB (target: < 64 MiB)\n", rss[d] / 1024
+                printf "iissdump vs %s: %.1fx the throughput (target: >= 50x, %s); --json: %.1fx (%s); --quiet: %.1fx (%s)\n",
+                       name[i], wall[i] / wall[d], verdict(wall[i] / wall[d] >= 50), wall[i] / wall[j],
+                       verdict(wall[i] / wall[j] >= 50), wall[i] / wall[q], verdict(wall[i] / wall[q] >= 50)
+        printf "iissdump peak RSS: %.1f MiB, --json %.1f MiB, --quiet %.1f MiB (target: < 64 MiB, %s)\n", rss[d] / 1024,
+               rss[j] / 1024, rss[q] / 1024, verdict(rss[d] < 65536 && rss[j] < 65536 && rss[q] < 65536)
     }' "$results"
