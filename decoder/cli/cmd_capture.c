@@ -24,7 +24,8 @@
 #define IISS_VERSION "0.1.0"
 #endif
 
-/* stdout's buffer: a timeline is written in large blocks, not per call. */
+/* stdout's buffer when it is a file or a pipe: a timeline is written in
+ * large blocks, not per call. */
 #define STDOUT_BUFFER_BYTES (1u << 20)
 
 /* Inputs at least this large get a progress line on a terminal. */
@@ -231,7 +232,10 @@ int iissdump_capture_main(int argc, char **argv)
 
     gchar **files = o.files;
     size_t count = g_strv_length(files);
-    setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER_BYTES); /* before anything is written to it */
+    /* Before anything is written to it. A terminal keeps its line buffering:
+     * a reader there sees each call as it comes, between progress lines. */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER_BYTES);
     capture_run run = {.json = json, .quiet = quiet, .stats_wanted = stats, .out = stdout};
     if (stats)
         iissdump_stats_init(&run.stats);
