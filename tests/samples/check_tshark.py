@@ -54,7 +54,8 @@ PARAMS = {7: ["timeout_ms", "force"], 8: ["timeout_ms"], 9: ["timeout_ms", "forc
 
 
 def run_tshark(tshark, capture, options):
-    cmd = [tshark, "-n", "-r", capture, "-o", "dcerpc.desegment_dcerpc:TRUE", "-o", "dcerpc.reassemble_dcerpc:TRUE"]
+    # --disable-protocol iiss: stock tshark even where the plugin is installed system-wide.
+    cmd = [tshark, "-n", "--disable-protocol", "iiss", "-r", capture, "-o", "dcerpc.desegment_dcerpc:TRUE", "-o", "dcerpc.reassemble_dcerpc:TRUE"]
     cmd += options + ["-T", "fields"]
     for f in FIELDS:
         cmd += ["-e", f]

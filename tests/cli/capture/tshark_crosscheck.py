@@ -25,7 +25,8 @@ def main():
         options = json.load(f).get("tshark_options") or []
     fields = ["frame.number", "tcp.stream", "dcerpc.pkt_type", "dcerpc.cn_call_id", "dcerpc.opnum",
               "dcerpc.request_in", "tcp.srcport", "tcp.dstport"]
-    cmd = ["tshark", "-n", "-r", capture, *options, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
+    # --disable-protocol iiss: stock tshark even where the plugin is installed system-wide.
+    cmd = ["tshark", "-n", "--disable-protocol", "iiss", "-r", capture, *options, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
            "-Y", "dcerpc"]
     for fld in fields:
         cmd += ["-e", fld]

@@ -40,6 +40,9 @@ static GPtrArray *run_tshark(const char *capture, ...)
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(argv, g_strdup(tshark));
     g_ptr_array_add(argv, g_strdup("-n"));
+    /* Stock tshark even where the iiss plugin is installed system-wide. */
+    g_ptr_array_add(argv, g_strdup("--disable-protocol"));
+    g_ptr_array_add(argv, g_strdup("iiss"));
     g_ptr_array_add(argv, g_strdup("-r"));
     g_ptr_array_add(argv, g_build_filename(samples_dir, capture, NULL));
     va_list ap;
