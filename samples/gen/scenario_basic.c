@@ -30,7 +30,7 @@ session_config scenario_default_config(const char *name, const char *description
 /* The calls `iisreset` makes against a remote server, then Reboot and Kill:
  * Status with a small buffer, Status with the required size, Stop, Status,
  * Start, Reboot (E_NOTIMPL), Kill. */
-static void iisreset_calls(session *s)
+void scenario_iisreset_calls(session *s)
 {
     blob_service services[SESSION_MAX_SERVICES];
     size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
@@ -68,7 +68,7 @@ int write_sample_iisreset_remote(const char *out_dir)
     session_activate(&s, "WEB01");
     session_handshake(&s);
     session_bind(&s);
-    iisreset_calls(&s);
+    scenario_iisreset_calls(&s);
     session_rem_release(&s);
     session_close_tcp(&s);
     return session_finish(&s);
@@ -88,7 +88,7 @@ int write_sample_ndr64(const char *out_dir)
         return -1;
     session_handshake(&s);
     session_bind(&s);
-    iisreset_calls(&s);
+    scenario_iisreset_calls(&s);
     session_close_tcp(&s);
     return session_finish(&s);
 }
@@ -109,7 +109,7 @@ int write_sample_big_endian(const char *out_dir)
         return -1;
     session_handshake(&s);
     session_bind(&s);
-    iisreset_calls(&s);
+    scenario_iisreset_calls(&s);
     session_close_tcp(&s);
     return session_finish(&s);
 }

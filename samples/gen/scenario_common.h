@@ -15,4 +15,9 @@
  * IIS server 10.0.0.20, NDR20 little-endian; scenarios adjust from here. */
 session_config scenario_default_config(const char *name, const char *description);
 
+/* The calls of a remote iisreset (Status twice, Stop, Status, Start, Reboot,
+ * Kill): shared by iisreset-remote and its sealed twin, whose decrypted stubs
+ * must equal the plain capture's. */
+void scenario_iisreset_calls(session *s);
+
 #endif

@@ -68,30 +68,6 @@ static int seal_pdu(void *ctx, uint8_t *pdu, size_t pdu_len, size_t body_offset,
     return 0;
 }
 
-/* The same calls, parameters and services as iisreset-remote
- * (scenario_basic.c), so that the decrypted stubs equal that capture's. */
-static void iisreset_calls(session *s)
-{
-    blob_service services[SESSION_MAX_SERVICES];
-    size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
-    size_t required = session_status_call(s, 512, services, n, 9500);
-    session_status_call(s, (uint32_t)required, services, n, 8700);
-
-    const uint32_t stop[2] = {20000, 1};
-    session_simple_call(s, IISS_OPNUM_STOP, stop, 2, HR_S_OK, 3215400);
-
-    n = services_iis_stopped(services, SESSION_MAX_SERVICES);
-    session_status_call(s, (uint32_t)required, services, n, 7900);
-
-    const uint32_t start[1] = {20000};
-    session_simple_call(s, IISS_OPNUM_START, start, 1, HR_S_OK, 2148250);
-
-    const uint32_t reboot[2] = {30000, 0};
-    session_simple_call(s, IISS_OPNUM_REBOOT, reboot, 2, HR_E_NOTIMPL, 610);
-
-    session_simple_call(s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 845300);
-}
-
 /* Without the password a reader sees neither parameters nor results. */
 static void expect_nothing_readable(session *s)
 {
@@ -203,7 +179,7 @@ int write_sample_sealed(const char *out_dir)
     server_seal.protect_ctx = to_client;
     s.client_auth = &client_seal;
     s.server_auth = &server_seal;
-    iisreset_calls(&s);
+    scenario_iisreset_calls(&s);
     session_close_tcp(&s);
     expect_nothing_readable(&s);
     int rc = session_finish(&s);
