@@ -225,7 +225,7 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
     yajl_gen_bool(g, rec->sealed);
     add_auth(g, rec);
     if (rec->has_ipid)
-        add_string(g, "ipid", iiss_dce_uuid_format(rec->ipid, text, sizeof text));
+        add_string(g, "ipid", iiss_uuid_format(rec->ipid, text, sizeof text));
     else
         add_null(g, "ipid");
     add_rtt_ms(g, rec);

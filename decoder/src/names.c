@@ -273,6 +273,31 @@ static const iiss_value_name hresult_facility_names[] = {
     {0, NULL},
 };
 
+const iiss_value_name iiss_dce_auth_type_names[] = {
+    {0, "NONE"}, {9, "SPNEGO"}, {10, "NTLMSSP"}, {14, "SCHANNEL"}, {16, "KERBEROS"}, {68, "NETLOGON"}, {0, NULL},
+};
+
+const iiss_value_name iiss_dce_auth_level_names[] = {
+    {0, "DEFAULT"}, {1, "NONE"}, {2, "CONNECT"}, {3, "CALL"}, {4, "PKT"}, {5, "PKT_INTEGRITY"}, {6, "PKT_PRIVACY"},
+    {0, NULL},
+};
+
+const iiss_value_name iiss_dce_ptype_names[] = {
+    {0, "request"},
+    {2, "response"},
+    {3, "fault"},
+    {11, "bind"},
+    {12, "bind_ack"},
+    {13, "bind_nak"},
+    {14, "alter_context"},
+    {15, "alter_context_resp"},
+    {16, "auth3"},
+    {17, "shutdown"},
+    {18, "co_cancel"},
+    {19, "orphaned"},
+    {0, NULL},
+};
+
 #define HRESULT_SEVERITY_BIT 0x80000000u
 #define HRESULT_CUSTOMER_BIT 0x20000000u
 #define HRESULT_NTSTATUS_BIT 0x10000000u
@@ -406,5 +431,45 @@ const char *iiss_win32_error_format(uint32_t code, char *buf, size_t n)
         snprintf(buf, n, "%s", name);
     else
         snprintf(buf, n, "%u", code);
+    return buf;
+}
+
+const char *iiss_dce_auth_type_name(uint8_t auth_type)
+{
+    return iiss_lookup(iiss_dce_auth_type_names, auth_type);
+}
+
+const char *iiss_dce_auth_level_name(uint8_t auth_level)
+{
+    return iiss_lookup(iiss_dce_auth_level_names, auth_level);
+}
+
+const char *iiss_dce_ptype_name(uint8_t ptype)
+{
+    return iiss_lookup(iiss_dce_ptype_names, ptype);
+}
+
+const char *iiss_uuid_format(const uint8_t u[16], char *buf, size_t n)
+{
+    /* Byte order of the text: the three little-endian fields reversed, the
+     * rest as stored. Written by hand, not by snprintf: one per JSON line. */
+    enum { DASH = 16 };
+    static const uint8_t order[] = {3, 2, 1, 0, DASH, 5, 4, DASH, 7, 6, DASH, 8, 9, DASH, 10, 11, 12, 13, 14, 15};
+    static const char hex[] = "0123456789ABCDEF";
+    char text[IISS_UUID_STR_MAX];
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof order; i++) {
+        if (order[i] == DASH) {
+            text[at++] = '-';
+            continue;
+        }
+        text[at++] = hex[u[order[i]] >> 4];
+        text[at++] = hex[u[order[i]] & 0xF];
+    }
+    if (n == 0)
+        return buf;
+    size_t keep = at < n ? at : n - 1; /* snprintf's truncation */
+    memcpy(buf, text, keep);
+    buf[keep] = '\0';
     return buf;
 }

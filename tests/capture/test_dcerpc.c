@@ -883,18 +883,6 @@ static void order_across_connections(void **state)
     harness_free(h);
 }
 
-static void names_and_formats(void **state)
-{
-    (void)state;
-    char buf[IISS_UUID_STR_MAX];
-    assert_string_equal(iiss_dce_uuid_format(iiss_iid_bytes, buf, sizeof buf), IISS_IID_STRING);
-    assert_string_equal(iiss_dce_auth_level_name(6), "PKT_PRIVACY");
-    assert_string_equal(iiss_dce_auth_level_name(5), "PKT_INTEGRITY");
-    assert_string_equal(iiss_dce_auth_type_name(10), "NTLMSSP");
-    assert_string_equal(iiss_dce_ptype_name(19), "orphaned");
-    assert_null(iiss_dce_ptype_name(1)); /* connectionless only */
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -912,7 +900,6 @@ int main(void)
         cmocka_unit_test(snaplen_cut_pdus),
         cmocka_unit_test(midstream_unknown_context),
         cmocka_unit_test(order_across_connections),
-        cmocka_unit_test(names_and_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

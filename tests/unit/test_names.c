@@ -161,6 +161,25 @@ static void test_fault_status(void **state)
     assert_null(iiss_lookup(iiss_fault_status_names, 0x1C0100FF));
 }
 
+/* MS-RPCE 2.2.1.1.7 / 2.2.1.1.8, C706 12.6.4.1; UUIDs in the registry
+ * form of MS-IISS 1.9. */
+static void test_dce_names_and_uuid(void **state)
+{
+    (void)state;
+    char buf[IISS_UUID_STR_MAX];
+    assert_string_equal(iiss_uuid_format(iiss_iid_bytes, buf, sizeof buf), IISS_IID_STRING);
+    assert_string_equal(iiss_uuid_format(iiss_clsid_bytes, buf, 9), "E8FB8621"); /* truncated as snprintf */
+    assert_string_equal(iiss_dce_auth_level_name(6), "PKT_PRIVACY");
+    assert_string_equal(iiss_dce_auth_level_name(5), "PKT_INTEGRITY");
+    assert_null(iiss_dce_auth_level_name(7));
+    assert_string_equal(iiss_dce_auth_type_name(10), "NTLMSSP");
+    assert_string_equal(iiss_dce_auth_type_name(9), "SPNEGO");
+    assert_string_equal(iiss_dce_auth_type_name(16), "KERBEROS");
+    assert_string_equal(iiss_dce_ptype_name(19), "orphaned");
+    assert_string_equal(iiss_dce_ptype_name(15), "alter_context_resp");
+    assert_null(iiss_dce_ptype_name(1)); /* connectionless only */
+}
+
 /* Tables end with a NULL name and hold each value once. */
 static void assert_table_well_formed(const iiss_value_name *table, size_t min_entries)
 {
@@ -185,6 +204,9 @@ static void test_tables_well_formed(void **state)
     assert_table_well_formed(iiss_win32_error_names, 30);
     assert_table_well_formed(iiss_hresult_names, 8);
     assert_table_well_formed(iiss_fault_status_names, 10);
+    assert_table_well_formed(iiss_dce_auth_type_names, 6);
+    assert_table_well_formed(iiss_dce_auth_level_names, 7);
+    assert_table_well_formed(iiss_dce_ptype_names, 12);
     assert_null(iiss_lookup(NULL, 0));
 }
 
@@ -201,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_spec_hresults),
         cmocka_unit_test(test_structured_hresults),
         cmocka_unit_test(test_fault_status),
+        cmocka_unit_test(test_dce_names_and_uuid),
         cmocka_unit_test(test_tables_well_formed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,16 @@ extern const iiss_value_name iiss_hresult_names[];
 /* DCE/RPC fault status codes (nca_s_*, RPC_S_*). */
 extern const iiss_value_name iiss_fault_status_names[];
 
+/* DCE/RPC: sec_trailer auth_type (MS-RPCE 2.2.1.1.7) and auth_level
+ * (2.2.1.1.8), connection-oriented PDU types (C706 12.6.4.1). */
+extern const iiss_value_name iiss_dce_auth_type_names[];  /* "NONE", "SPNEGO", "NTLMSSP", "KERBEROS" ... */
+extern const iiss_value_name iiss_dce_auth_level_names[]; /* "DEFAULT" (0) ... "PKT_PRIVACY" (6) */
+extern const iiss_value_name iiss_dce_ptype_names[];      /* "request", "bind_ack" ... */
+/* The same lookups, NULL for a value without a name. */
+const char *iiss_dce_auth_type_name(uint8_t auth_type);
+const char *iiss_dce_auth_level_name(uint8_t auth_level);
+const char *iiss_dce_ptype_name(uint8_t ptype);
+
 /* Returns the name, or NULL when the table has none. */
 const char *iiss_lookup(const iiss_value_name *table, uint32_t value);
 
@@ -60,5 +70,9 @@ const char *iiss_hresult_format(uint32_t hresult, char *buf, size_t n);
 const char *iiss_state_format(uint32_t state, char *buf, size_t n);
 /* Name of the Win32 error, or its decimal number. */
 const char *iiss_win32_error_format(uint32_t code, char *buf, size_t n);
+/* A UUID kept with little-endian fields (the wire form under a
+ * little-endian drep, as iiss_iid_bytes), upper-case 8-4-4-4-12. */
+#define IISS_UUID_STR_MAX 37
+const char *iiss_uuid_format(const uint8_t uuid[16], char *buf, size_t n);
 
 #endif

@@ -1,2 +1,0 @@
-/* replaced by the capture pipeline stages */
-typedef int iiss_capture_placeholder;
