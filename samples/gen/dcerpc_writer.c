@@ -19,6 +19,7 @@ void dce_stream_init(dce_stream *s, bool big_endian, uint16_t max_frag)
 {
     memset(s, 0, sizeof *s);
     bb_init(&s->bytes);
+    bb_init(&s->plaintext);
     s->bytes.big_endian = big_endian;
     s->max_frag = max_frag;
 }
@@ -26,6 +27,7 @@ void dce_stream_init(dce_stream *s, bool big_endian, uint16_t max_frag)
 void dce_stream_free(dce_stream *s)
 {
     bb_free(&s->bytes);
+    bb_free(&s->plaintext);
     free(s->pdus);
     memset(s, 0, sizeof *s);
 }
@@ -184,11 +186,16 @@ void dce_write_auth3(dce_stream *s, uint32_t call_id, const dce_auth *auth)
 }
 
 /* Appends auth padding, sec_trailer and a zero verifier after a stub that
- * started at body_start, then lets the hook seal and sign the PDU. */
-static void put_protected_verifier(dce_stream *s, size_t start, size_t body_start, const dce_auth *auth)
+ * started at body_start, then lets the hook seal and sign the PDU; the
+ * record keeps the plaintext stub and what the hook did. */
+static void put_protected_verifier(dce_stream *s, size_t start, size_t body_start, const dce_auth *auth,
+                                   dce_pdu_record *r)
 {
     bytebuf *b = &s->bytes;
     size_t stub_len = b->len - body_start;
+    r->plain_start = s->plaintext.len;
+    bb_put_bytes(&s->plaintext, b->data + body_start, stub_len);
+    r->plain_end = s->plaintext.len;
     bb_align(b, body_start, DCE_AUTH_PAD_ALIGN, 0);
     size_t body_len = b->len - body_start;
     put_sec_trailer(b, auth, (uint8_t)(body_len - stub_len));
@@ -196,9 +203,15 @@ static void put_protected_verifier(dce_stream *s, size_t start, size_t body_star
     bb_put_zeros(b, auth->verifier_len);
     bb_patch_u16(b, start + DCE_OFF_AUTH_LENGTH, (uint16_t)auth->verifier_len);
     bb_patch_u16(b, start + DCE_OFF_FRAG_LENGTH, (uint16_t)(b->len - start));
-    if (auth->protect &&
-        auth->protect(auth->protect_ctx, b->data + start, b->len - start, body_start - start, body_len,
-                      verifier_at - start, auth->verifier_len) != 0) {
+    if (!auth->protect)
+        return;
+    r->auth_type = auth->auth_type;
+    r->auth_level = auth->auth_level;
+    int rc = auth->protect(auth->protect_ctx, b->data + start, b->len - start, body_start - start, body_len,
+                           verifier_at - start, auth->verifier_len);
+    if (rc == DCE_PROTECT_TAMPERED) {
+        r->signature_invalid = true;
+    } else if (rc != 0) {
         fprintf(stderr, "iiss-samplegen: the auth protect hook failed\n");
         abort();
     }
@@ -256,7 +269,7 @@ static void write_call_pdus(dce_stream *s, uint8_t pkt_type, const dce_call *cal
         size_t body_start = b->len;
         bb_put_bytes(b, stub + done, chunk);
         if (auth)
-            put_protected_verifier(s, start, body_start, auth);
+            put_protected_verifier(s, start, body_start, auth, r);
         finish_pdu(s, start, r);
         done += chunk;
     } while (done < stub_len);
@@ -291,7 +304,7 @@ void dce_write_fault(dce_stream *s, const dce_call *call, uint32_t status, uint8
     bb_put_u32(b, 0); /* reserved */
     if (auth) {
         /* The fault body is not a stub: nothing to seal but the padding. */
-        put_protected_verifier(s, start, b->len, auth);
+        put_protected_verifier(s, start, b->len, auth, r);
     }
     finish_pdu(s, start, r);
 }

@@ -29,7 +29,10 @@
  *    pdu[body_offset .. body_offset+body_len) is stub + auth padding (what
  *    PKT_PRIVACY seals; the 8-byte sec_trailer follows it);
  *    pdu[verifier_offset .. +verifier_len) is the signature to fill.
- *    Return 0 on success; non-zero aborts the generator.
+ *    Return 0 on success, DCE_PROTECT_TAMPERED when the hook wrote a wrong
+ *    signature on purpose (recorded in the PDU's record); anything else
+ *    aborts the generator. The stub's plaintext is kept in the stream's
+ *    `plaintext` buffer, for the expected file.
  *    With protect == NULL the verifier stays zero (e.g. for a test of the
  *    layout only).
  * Fragment sizes account for the verifier: each fragment's stub is a multiple
@@ -72,7 +75,9 @@ enum dce_auth_level {
     DCE_AUTHN_LEVEL_PKT_PRIVACY = 6,
 };
 
+#define DCE_AUTHN_GSS_NEGOTIATE 9 /* SPNEGO */
 #define DCE_AUTHN_WINNT 10 /* NTLMSSP */
+#define DCE_PROTECT_TAMPERED 1
 #define DCE_SEC_TRAILER_LEN 8u
 #define DCE_AUTH_PAD_ALIGN 16u
 
@@ -109,10 +114,19 @@ typedef struct dce_pdu_record {
     guid transfer[2 * DCE_MAX_CONTEXT_ITEMS];
     size_t stream_start;  /* byte range of the PDU in its direction's stream */
     size_t stream_end;
+    /* request / response / fault with a protected verifier (protect hook):
+     * its auth type and level, and the plaintext stub of this PDU (without
+     * auth padding) at [plain_start, plain_end) of the stream's plaintext. */
+    uint8_t auth_type;
+    uint8_t auth_level;   /* 0: no protected verifier */
+    size_t plain_start;
+    size_t plain_end;
+    bool signature_invalid;
 } dce_pdu_record;
 
 typedef struct dce_stream {
     bytebuf bytes;        /* the PDUs, back to back; bytes.big_endian is the drep */
+    bytebuf plaintext;    /* the stubs of protected PDUs before protection */
     uint16_t max_frag;    /* max_xmit_frag this side uses for requests/responses */
     dce_pdu_record *pdus;
     size_t n_pdus;

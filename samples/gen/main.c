@@ -25,6 +25,8 @@ static const sample_entry SAMPLES[] = {
     {"status-blob", write_sample_status_blob},
 #ifdef IISS_HAVE_SEALED_SCENARIO
     {"sealed", write_sample_sealed},
+    {"sealed-spnego", write_sample_sealed_spnego},
+    {"sealed-packed", write_sample_sealed_packed},
 #endif
 };
 #define N_SAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])

@@ -222,7 +222,10 @@ void ntlmssp_write_authenticate(bytebuf *out, const ntlmssp_authenticate_input *
                                 ntlmssp_keys *keys)
 {
     memset(keys, 0, sizeof *keys);
-    ntlmssp_ntowfv2(in->password, in->user, in->domain, keys->response_key_nt);
+    if (in->password)
+        ntlmssp_ntowfv2(in->password, in->user, in->domain, keys->response_key_nt);
+    else
+        ntlmssp_ntowfv2_from_hash(in->nt_hash, in->user, in->domain, keys->response_key_nt);
 
     bytebuf blob;
     bb_init(&blob);
@@ -318,6 +321,12 @@ void ntlmssp_ntowfv2(const char *password, const char *user, const char *domain,
 {
     uint8_t nt_hash[NTLMSSP_KEY_LEN];
     ntlmssp_nt_hash(password, nt_hash);
+    ntlmssp_ntowfv2_from_hash(nt_hash, user, domain, out);
+}
+
+void ntlmssp_ntowfv2_from_hash(const uint8_t nt_hash[NTLMSSP_KEY_LEN], const char *user,
+                               const char *domain, uint8_t out[NTLMSSP_KEY_LEN])
+{
     /* Only the user name is upper-cased; the domain is taken as given. */
     bytebuf identity;
     bb_init(&identity);
@@ -425,6 +434,7 @@ void ntlmssp_sealing_key(const uint8_t exported_session_key[NTLMSSP_KEY_LEN], ui
 
 struct ntlmssp_sealer {
     gcry_cipher_hd_t rc4;
+    uint8_t sealing_key[NTLMSSP_KEY_LEN];
     uint8_t signing_key[NTLMSSP_KEY_LEN];
     uint32_t sequence;
     bool encrypt_checksum; /* KEY_EXCH negotiated (3.4.4.2) */
@@ -438,10 +448,9 @@ ntlmssp_sealer *ntlmssp_sealer_new(const uint8_t exported_session_key[NTLMSSP_KE
     ntlmssp_sealer *s = calloc(1, sizeof *s);
     if (!s)
         die("out of memory");
-    uint8_t sealing_key[NTLMSSP_KEY_LEN];
-    ntlmssp_sealing_key(exported_session_key, flags, direction, sealing_key);
+    ntlmssp_sealing_key(exported_session_key, flags, direction, s->sealing_key);
     ntlmssp_signing_key(exported_session_key, direction, s->signing_key);
-    s->rc4 = rc4_open(sealing_key);
+    s->rc4 = rc4_open(s->sealing_key);
     s->encrypt_checksum = (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) != 0;
     return s;
 }
@@ -459,24 +468,52 @@ uint32_t ntlmssp_sealer_sequence(const ntlmssp_sealer *sealer)
     return sealer->sequence;
 }
 
-void ntlmssp_seal(ntlmssp_sealer *sealer, uint8_t *data, size_t data_len,
-                  const uint8_t *signed_data, size_t signed_len,
-                  uint8_t signature[NTLMSSP_SIGNATURE_LEN])
+/* HMAC_MD5(SigningKey, SeqNum || data)[0..7]; seq_le gets SeqNum. */
+static void checksum_of(const ntlmssp_sealer *sealer, const uint8_t *signed_data, size_t signed_len,
+                        uint8_t seq_le[4], uint8_t checksum[16])
 {
-    uint8_t seq_le[4] = {(uint8_t)sealer->sequence, (uint8_t)(sealer->sequence >> 8),
-                         (uint8_t)(sealer->sequence >> 16), (uint8_t)(sealer->sequence >> 24)};
-    uint8_t checksum[16];
-    hmac_md5_parts(sealer->signing_key, seq_le, sizeof seq_le, signed_data, signed_len, NULL, 0,
-                   checksum);
-    /* Order matters: the message takes the keystream first, the checksum the
-     * next 8 bytes of the same state. */
-    rc4_in_place(sealer->rc4, data, data_len);
+    seq_le[0] = (uint8_t)sealer->sequence;
+    seq_le[1] = (uint8_t)(sealer->sequence >> 8);
+    seq_le[2] = (uint8_t)(sealer->sequence >> 16);
+    seq_le[3] = (uint8_t)(sealer->sequence >> 24);
+    hmac_md5_parts(sealer->signing_key, seq_le, 4, signed_data, signed_len, NULL, 0, checksum);
+}
+
+/* NTLMSSP_MESSAGE_SIGNATURE with extended session security (2.2.2.9.2). */
+static void finish_signature(ntlmssp_sealer *sealer, uint8_t checksum[16], const uint8_t seq_le[4],
+                             uint8_t signature[NTLMSSP_SIGNATURE_LEN])
+{
     if (sealer->encrypt_checksum)
         rc4_in_place(sealer->rc4, checksum, 8);
-
     signature[0] = 1; /* NTLMSSP_MESSAGE_SIGNATURE version */
     signature[1] = signature[2] = signature[3] = 0;
     memcpy(signature + 4, checksum, 8);
     memcpy(signature + 12, seq_le, 4);
     sealer->sequence++;
+}
+
+void ntlmssp_seal(ntlmssp_sealer *sealer, uint8_t *data, size_t data_len,
+                  const uint8_t *signed_data, size_t signed_len,
+                  uint8_t signature[NTLMSSP_SIGNATURE_LEN])
+{
+    uint8_t seq_le[4], checksum[16];
+    checksum_of(sealer, signed_data, signed_len, seq_le, checksum);
+    /* Order matters: the message takes the keystream first, the checksum the
+     * next 8 bytes of the same state. */
+    rc4_in_place(sealer->rc4, data, data_len);
+    finish_signature(sealer, checksum, seq_le, signature);
+}
+
+void ntlmssp_sign(ntlmssp_sealer *sealer, const uint8_t *signed_data, size_t signed_len,
+                  uint8_t signature[NTLMSSP_SIGNATURE_LEN])
+{
+    uint8_t seq_le[4], checksum[16];
+    checksum_of(sealer, signed_data, signed_len, seq_le, checksum);
+    finish_signature(sealer, checksum, seq_le, signature);
+}
+
+void ntlmssp_sealer_restore_rc4(ntlmssp_sealer *sealer)
+{
+    gcry_cipher_close(sealer->rc4);
+    sealer->rc4 = rc4_open(sealer->sealing_key);
 }

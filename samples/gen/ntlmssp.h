@@ -84,7 +84,8 @@ typedef struct ntlmssp_authenticate_input {
     const char *domain;
     const char *user;
     const char *workstation;
-    const char *password;
+    const char *password;     /* NULL: the NT hash below is all the client holds */
+    uint8_t nt_hash[NTLMSSP_KEY_LEN];
     uint8_t server_challenge[NTLMSSP_CHALLENGE_LEN];
     uint8_t client_challenge[NTLMSSP_CHALLENGE_LEN];
     uint64_t timestamp; /* FILETIME in the NTLMv2 client challenge */
@@ -123,6 +124,9 @@ void ntlmssp_write_authenticate(bytebuf *out, const ntlmssp_authenticate_input *
 void ntlmssp_nt_hash(const char *password, uint8_t out[NTLMSSP_KEY_LEN]);
 void ntlmssp_ntowfv2(const char *password, const char *user, const char *domain,
                      uint8_t out[NTLMSSP_KEY_LEN]);
+/* NTOWFv2 needs the password only through its NT hash (3.3.2). */
+void ntlmssp_ntowfv2_from_hash(const uint8_t nt_hash[NTLMSSP_KEY_LEN], const char *user,
+                               const char *domain, uint8_t out[NTLMSSP_KEY_LEN]);
 /* The "temp" blob (NTLMv2_CLIENT_CHALLENGE plus its trailing Z(4)). */
 void ntlmssp_write_client_blob(bytebuf *out, uint64_t timestamp,
                                const uint8_t client_challenge[NTLMSSP_CHALLENGE_LEN],
@@ -171,5 +175,16 @@ uint32_t ntlmssp_sealer_sequence(const ntlmssp_sealer *sealer);
 void ntlmssp_seal(ntlmssp_sealer *sealer, uint8_t *data, size_t data_len,
                   const uint8_t *signed_data, size_t signed_len,
                   uint8_t signature[NTLMSSP_SIGNATURE_LEN]);
+
+/* MAC (3.4.4.2) alone: the signature of `signed_data`, nothing encrypted but
+ * the checksum (with KEY_EXCH, taking the next 8 bytes of the RC4 state).
+ * What PKT_INTEGRITY signs with, and GSS_GetMIC (the SPNEGO mechListMIC). */
+void ntlmssp_sign(ntlmssp_sealer *sealer, const uint8_t *signed_data, size_t signed_len,
+                  uint8_t signature[NTLMSSP_SIGNATURE_LEN]);
+
+/* Puts the RC4 state back to where it stood before its first use (keyed
+ * afresh from the sealing key); the sequence number runs on. MS-SPNG 3.3.5.1:
+ * the mechListMIC and the first application message see the same RC4 state. */
+void ntlmssp_sealer_restore_rc4(ntlmssp_sealer *sealer);
 
 #endif

@@ -24,6 +24,8 @@ int write_sample_status_blob(const char *out_dir);
 
 #ifdef IISS_HAVE_SEALED_SCENARIO
 int write_sample_sealed(const char *out_dir);
+int write_sample_sealed_spnego(const char *out_dir);
+int write_sample_sealed_packed(const char *out_dir);
 #endif
 
 #endif

@@ -50,10 +50,10 @@ void session_handshake(session *s)
     cap_advance_us(&s->cap, 900);
 }
 
-void session_bind(session *s)
+/* IIsServiceControl and IRemUnknown2, as session_bind presents them. */
+static void bind_items(const session *s, dce_context_item items[2])
 {
-    dce_context_item items[2];
-    memset(items, 0, sizeof items);
+    memset(items, 0, 2 * sizeof *items);
     items[0].ctx_id = s->ctx_id;
     items[0].abstract.uuid = IID_IIS_SERVICE_CONTROL;
     items[0].n_transfer = s->cfg.ndr64 ? 2 : 1;
@@ -64,6 +64,12 @@ void session_bind(session *s)
     items[1].n_transfer = items[0].n_transfer;
     items[1].transfer[0] = DCE_SYNTAX_NDR20;
     items[1].transfer[1] = DCE_SYNTAX_NDR64;
+}
+
+void session_bind(session *s)
+{
+    dce_context_item items[2];
+    bind_items(s, items);
     uint32_t call_id = s->next_call_id++;
     /* Header signing is offered only by authenticated binds (MS-RPCE 2.2.2.3). */
     uint8_t header_sign = s->client_auth ? DCE_PFC_SUPPORT_HEADER_SIGN : 0;
@@ -80,6 +86,23 @@ void session_bind(session *s)
                        s->cfg.max_frag, SERVER_ASSOC_GROUP, port, results, 2, s->server_auth);
     session_send(s, TCP_SERVER, NULL, 0);
     cap_advance_us(&s->cap, 650);
+}
+
+void session_alter_auth(session *s, uint32_t call_id)
+{
+    dce_context_item items[2];
+    bind_items(s, items);
+    uint8_t header_sign = DCE_PFC_SUPPORT_HEADER_SIGN;
+    dce_write_bind(&s->to_server, DCE_PKT_ALTER_CONTEXT, call_id, header_sign, s->cfg.max_frag, s->cfg.max_frag,
+                   SERVER_ASSOC_GROUP, items, 2, s->client_auth);
+    session_send(s, TCP_CLIENT, NULL, 0);
+    cap_advance_us(&s->cap, 510);
+    const dce_syntax accepted = s->cfg.ndr64 ? DCE_SYNTAX_NDR64 : DCE_SYNTAX_NDR20;
+    dce_ack_result_item results[2] = {{DCE_ACCEPTANCE, 0, accepted}, {DCE_ACCEPTANCE, 0, accepted}};
+    dce_write_bind_ack(&s->to_client, DCE_PKT_ALTER_CONTEXT_RESP, call_id, header_sign, s->cfg.max_frag,
+                       s->cfg.max_frag, SERVER_ASSOC_GROUP, "", results, 2, s->server_auth);
+    session_send(s, TCP_SERVER, NULL, 0);
+    cap_advance_us(&s->cap, 640);
 }
 
 void session_bind_then_alter(session *s)
@@ -153,6 +176,11 @@ call_expect *session_begin_call(session *s, uint16_t opnum)
     c->timeout_ms = c->force = c->force_apps_closed = c->buffer_size = -1;
     c->required_size = c->num_services = -1;
     c->interface_inferred = s->interface_inferred;
+    c->conn = s->n_past;
+    c->client = s->cfg.client;
+    c->ipid = s->ipid;
+    c->sealed = s->sealed;
+    c->auth = s->auth;
     return c;
 }
 
@@ -375,6 +403,24 @@ void session_close_tcp(session *s)
     tcp_close(&s->tcp, TCP_CLIENT);
 }
 
+void session_next_connection(session *s, const net_endpoint *client, uint32_t client_isn, uint32_t server_isn)
+{
+    if (s->n_past == SESSION_MAX_CONNECTIONS) {
+        fprintf(stderr, "iiss-samplegen: too many connections in one capture\n");
+        abort();
+    }
+    past_connection *p = &s->past[s->n_past++];
+    p->tcp = s->tcp;
+    p->to_server = s->to_server;
+    p->to_client = s->to_client;
+    s->cfg.client = *client;
+    tcp_conn_init(&s->tcp, &s->cap, &s->cfg.link, &s->cfg.client, &s->cfg.server, client_isn, server_isn);
+    dce_stream_init(&s->to_server, s->cfg.big_endian, s->cfg.max_frag);
+    dce_stream_init(&s->to_client, s->cfg.big_endian, s->cfg.max_frag);
+    s->queued[0] = s->queued[1] = 0;
+    s->next_call_id = FIRST_CALL_ID;
+}
+
 int session_finish(session *s)
 {
     int rc = session_write_expected(s);
@@ -383,6 +429,11 @@ int session_finish(session *s)
     tcp_conn_free(&s->tcp);
     dce_stream_free(&s->to_server);
     dce_stream_free(&s->to_client);
+    for (size_t i = 0; i < s->n_past; i++) {
+        tcp_conn_free(&s->past[i].tcp);
+        dce_stream_free(&s->past[i].to_server);
+        dce_stream_free(&s->past[i].to_client);
+    }
     free(s->calls);
     return rc;
 }

@@ -56,7 +56,21 @@ typedef struct expected_anomaly {
     const char *kind;
     bool has_offset;
     uint32_t offset;
+    uint32_t frame;            /* 0: none (signature_invalid names its frame) */
 } expected_anomaly;
+
+/* The expected "auth" object of the calls (type NULL: "auth" is null). */
+typedef struct session_auth {
+    const char *type;          /* "NTLMSSP", "SPNEGO" */
+    const char *level;         /* "PKT_PRIVACY", "PKT_INTEGRITY" */
+    const char *domain;
+    const char *user;
+    const char *workstation;
+    /* The expected file assumes the fitting credential (its
+     * "iissdump_options"): sealed calls carry their plaintext values and
+     * "decrypted": true, and "auth" says whether every signature verified. */
+    bool with_credential;
+} session_auth;
 
 /* What a decoder must report for one call. -1 = null for the int64 fields. */
 typedef struct call_expect {
@@ -77,6 +91,14 @@ typedef struct call_expect {
     blob_service services[SESSION_MAX_SERVICES]; /* a NULL name prints null */
     size_t n_anomalies;
     expected_anomaly anomalies[SESSION_MAX_ANOMALIES];
+    /* The connection and identity of the call, as they were when it began
+     * (a capture may hold several connections, see session_next_connection). */
+    size_t conn;
+    net_endpoint client;
+    guid ipid;
+    bool sealed;
+    session_auth auth;
+    bool signature_invalid;    /* a PDU of the call carries a wrong signature */
     bool interface_inferred;
     bool has_response;
     size_t request_start;      /* the request's PDUs in the client stream */
@@ -95,6 +117,17 @@ typedef struct placed_pdu {
 } placed_pdu;
 
 #define SESSION_MAX_PLACED_PDUS 8
+#define SESSION_MAX_CONNECTIONS 4
+#define SESSION_MAX_CREDENTIAL_OPTIONS 8
+#define SESSION_MAX_TSHARK_DECRYPT_RUNS 4
+
+/* A connection of the capture that is over: its TCP frames and PDUs stay
+ * for the expected file. */
+typedef struct past_connection {
+    tcp_conn tcp;
+    dce_stream to_server;
+    dce_stream to_client;
+} past_connection;
 
 typedef struct session {
     session_config cfg;
@@ -123,13 +156,20 @@ typedef struct session {
     const dce_auth *client_auth;
     const dce_auth *server_auth;
     bool sealed;
-    const char *auth_type;
-    const char *auth_level;
-    const char *auth_domain;
-    const char *auth_user;
-    const char *auth_workstation;
+    session_auth auth;
     placed_pdu placed[SESSION_MAX_PLACED_PDUS];
     size_t n_placed;
+    past_connection past[SESSION_MAX_CONNECTIONS];
+    size_t n_past;
+    /* Sealed samples: the iissdump options that give the credential (file
+     * names relative to the samples folder), and tshark runs that decrypt
+     * the connections of one user ("DOMAIN\\user"; the options a
+     * NULL-terminated list). NULL-terminated. */
+    const char *iissdump_options[SESSION_MAX_CREDENTIAL_OPTIONS];
+    struct {
+        const char *user;
+        const char *options[SESSION_MAX_CREDENTIAL_OPTIONS];
+    } tshark_decrypt[SESSION_MAX_TSHARK_DECRYPT_RUNS];
     /* Frames where stock tshark is meant to flag TCP analysis. */
     uint32_t analysis_frames[32];
     size_t n_analysis_frames;
@@ -145,6 +185,10 @@ void session_activate(session *s, const char *server_name);
 /* bind (IIsServiceControl ctx 0, IRemUnknown2 ctx 1; NDR20, plus NDR64 when
  * cfg.ndr64) and bind_ack accepting them, each sent in one segment. */
 void session_bind(session *s);
+/* alter_context presenting session_bind's contexts again and its
+ * alter_context_resp, with client_auth / server_auth tokens: the third and
+ * fourth legs of an SPNEGO bind (MS-RPCE 3.3.1.5.2.1), on the bind's call id. */
+void session_alter_auth(session *s, uint32_t call_id);
 /* bind with IRemUnknown2 alone (ctx 0), then alter_context adding
  * IIsServiceControl as ctx 1, which the calls then use: how a client that
  * already talks to the object exporter adds an interface. */
@@ -192,6 +236,12 @@ struct json_writer;
 void session_put_services(struct json_writer *j, const char *key, const blob_service *services, size_t n);
 
 void session_close_tcp(session *s);
+/* After session_close_tcp: a new connection to the same server from
+ * `client`, with these initial sequence numbers. The finished connection
+ * keeps its frames and PDUs for the expected file; the calls that follow
+ * carry the new client and the session's auth, ipid and sealed values as
+ * they are when each call begins. Call ids start again at 1. */
+void session_next_connection(session *s, const net_endpoint *client, uint32_t client_isn, uint32_t server_isn);
 /* Writes the expected file, closes the capture; 0 on success. */
 int session_finish(session *s);
 /* <out_dir>/<name>.expected.json alone (session_expected.c). */

@@ -108,12 +108,20 @@ static void apply_snaplen(const session *s, call_expect *c, uint32_t *frame_requ
     }
 }
 
+/* The TCP connection a call or PDU belongs to: a finished one, or the
+ * current one. */
+static const tcp_conn *conn_tcp(const session *s, size_t conn)
+{
+    return conn < s->n_past ? &s->past[conn].tcp : &s->tcp;
+}
+
 static void put_call(session *s, json_writer *j, const call_expect *expected)
 {
     call_expect adjusted = *expected;
     call_expect *c = &adjusted;
-    uint32_t frame_request = tcp_completion_frame(&s->tcp, TCP_CLIENT, c->request_end);
-    uint32_t frame_response = c->has_response ? tcp_completion_frame(&s->tcp, TCP_SERVER, c->response_end) : 0;
+    const tcp_conn *tcp = conn_tcp(s, c->conn);
+    uint32_t frame_request = tcp_completion_frame(tcp, TCP_CLIENT, c->request_end);
+    uint32_t frame_response = c->has_response ? tcp_completion_frame(tcp, TCP_SERVER, c->response_end) : 0;
     if (s->tcp.truncated)
         apply_snaplen(s, c, &frame_request, &frame_response);
     char text[64];
@@ -125,7 +133,7 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
         json_int(j, "frame_response", frame_response);
     else
         json_null(j, "frame_response");
-    net_endpoint_format(&s->cfg.client, text, sizeof text);
+    net_endpoint_format(&c->client, text, sizeof text);
     json_string(j, "client", text);
     net_endpoint_format(&s->cfg.server, text, sizeof text);
     json_string(j, "server", text);
@@ -178,24 +186,30 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
         json_string(j, "kind", c->anomalies[i].kind);
         if (c->anomalies[i].has_offset)
             json_int(j, "offset", c->anomalies[i].offset);
+        if (c->anomalies[i].frame)
+            json_int(j, "frame", c->anomalies[i].frame);
         json_end_object(j);
     }
     json_end_array(j);
     json_string(j, "interface", c->interface_inferred ? "inferred" : "bound");
     json_string(j, "ndr", s->cfg.ndr64 ? "NDR64" : "NDR20");
-    json_bool(j, "sealed", s->sealed);
-    if (s->auth_type) {
+    json_bool(j, "sealed", c->sealed);
+    if (c->sealed && c->auth.with_credential)
+        json_bool(j, "decrypted", true);
+    if (c->auth.type) {
         json_begin_object(j, "auth");
-        json_string(j, "type", s->auth_type);
-        json_string(j, "level", s->auth_level);
-        json_string(j, "domain", s->auth_domain);
-        json_string(j, "user", s->auth_user);
-        json_string(j, "workstation", s->auth_workstation);
+        json_string(j, "type", c->auth.type);
+        json_string(j, "level", c->auth.level);
+        json_string(j, "domain", c->auth.domain);
+        json_string(j, "user", c->auth.user);
+        json_string(j, "workstation", c->auth.workstation);
+        if (c->auth.with_credential)
+            json_bool(j, "verified", !c->signature_invalid);
         json_end_object(j);
     } else {
         json_null(j, "auth");
     }
-    guid_to_string(&s->ipid, text);
+    guid_to_string(&c->ipid, text);
     json_string(j, "ipid", text);
     if (frame_response) {
         uint64_t rtt_ns = cap_frame_time(&s->cap, frame_response) - cap_frame_time(&s->cap, frame_request);
@@ -210,6 +224,7 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
 
 typedef struct pdu_at_frame {
     const dce_pdu_record *pdu;
+    const dce_stream *stream; /* NULL for placed PDUs */
     uint32_t frame;
     bool cut;         /* only the start of the PDU is in the capture */
     bool opnum_known; /* tshark can name the opnum (request, or reply to a seen request) */
@@ -217,6 +232,18 @@ typedef struct pdu_at_frame {
 } pdu_at_frame;
 
 #define DCE_COMMON_HEADER 16u
+
+static void put_hex(json_writer *j, const char *key, const uint8_t *data, size_t len)
+{
+    char *text = malloc(2 * len + 1);
+    if (!text)
+        abort();
+    for (size_t i = 0; i < len; i++)
+        snprintf(text + 2 * i, 3, "%02x", data[i]);
+    text[2 * len] = '\0';
+    json_string(j, key, text);
+    free(text);
+}
 
 
 static int by_frame_then_position(const void *a, const void *b)
@@ -231,18 +258,25 @@ static int by_frame_then_position(const void *a, const void *b)
 
 static void put_pdus(session *s, json_writer *j)
 {
-    size_t total = s->to_server.n_pdus + s->to_client.n_pdus + s->n_placed;
+    size_t total = s->n_placed;
+    for (size_t k = 0; k <= s->n_past; k++) {
+        total += k < s->n_past ? s->past[k].to_server.n_pdus + s->past[k].to_client.n_pdus
+                               : s->to_server.n_pdus + s->to_client.n_pdus;
+    }
     pdu_at_frame *list = calloc(total ? total : 1, sizeof *list);
     if (!list)
         abort();
     size_t n = 0;
+    for (size_t k = 0; k <= s->n_past; k++)
     for (int side = 0; side < 2; side++) {
-        const dce_stream *d = side == TCP_CLIENT ? &s->to_server : &s->to_client;
+        const dce_stream *d = k < s->n_past ? (side == TCP_CLIENT ? &s->past[k].to_server : &s->past[k].to_client)
+                                            : (side == TCP_CLIENT ? &s->to_server : &s->to_client);
+        const tcp_conn *tcp = conn_tcp(s, k);
         for (size_t i = 0; i < d->n_pdus; i++) {
             const dce_pdu_record *p = &d->pdus[i];
             /* tshark names a response's opnum only when it saw the binding. */
             bool opnum_known = p->pkt_type == DCE_PKT_REQUEST || !s->interface_inferred;
-            uint32_t frame = tcp_completion_frame(&s->tcp, side, p->stream_end);
+            uint32_t frame = tcp_completion_frame(tcp, side, p->stream_end);
             bool cut = false;
             if (s->tcp.truncated) {
                 size_t kept = tcp_captured_from(&s->tcp, side, p->stream_start, &frame);
@@ -256,6 +290,7 @@ static void put_pdus(session *s, json_writer *j)
             if (frame == 0)
                 continue; /* never completed in the capture */
             list[n].pdu = p;
+            list[n].stream = d;
             list[n].frame = frame;
             list[n].cut = cut;
             list[n].opnum_known = opnum_known && !cut;
@@ -307,6 +342,15 @@ static void put_pdus(session *s, json_writer *j)
             }
             json_end_array(j);
         }
+        if (p->auth_level && list[i].stream) {
+            /* What the protect hook saw: the stub before sealing or signing. */
+            json_int(j, "auth_type", p->auth_type);
+            json_int(j, "auth_level", p->auth_level);
+            if (p->pkt_type == DCE_PKT_REQUEST || p->pkt_type == DCE_PKT_RESPONSE)
+                put_hex(j, "plaintext_stub", list[i].stream->plaintext.data + p->plain_start,
+                        p->plain_end - p->plain_start);
+            json_bool(j, "signature_valid", !p->signature_invalid);
+        }
         if (p->n_transfer) {
             json_begin_inline_array(j, "transfer_syntaxes");
             for (size_t k = 0; k < p->n_transfer; k++) {
@@ -334,6 +378,25 @@ int session_write_expected(session *s)
     for (size_t i = 0; i < SESSION_MAX_TSHARK_OPTIONS && s->cfg.tshark_options[i]; i++)
         json_string(&j, NULL, s->cfg.tshark_options[i]);
     json_end_array(&j);
+    if (s->iissdump_options[0]) {
+        json_begin_inline_array(&j, "iissdump_options");
+        for (size_t i = 0; i < SESSION_MAX_CREDENTIAL_OPTIONS && s->iissdump_options[i]; i++)
+            json_string(&j, NULL, s->iissdump_options[i]);
+        json_end_array(&j);
+    }
+    if (s->tshark_decrypt[0].user) {
+        json_begin_array(&j, "tshark_decrypt");
+        for (size_t r = 0; r < SESSION_MAX_TSHARK_DECRYPT_RUNS && s->tshark_decrypt[r].user; r++) {
+            json_begin_object(&j, NULL);
+            json_string(&j, "user", s->tshark_decrypt[r].user);
+            json_begin_inline_array(&j, "options");
+            for (size_t i = 0; i < SESSION_MAX_CREDENTIAL_OPTIONS && s->tshark_decrypt[r].options[i]; i++)
+                json_string(&j, NULL, s->tshark_decrypt[r].options[i]);
+            json_end_array(&j);
+            json_end_object(&j);
+        }
+        json_end_array(&j);
+    }
     json_begin_inline_array(&j, "tcp_analysis_frames");
     for (size_t i = 0; i < s->n_analysis_frames; i++)
         json_int(&j, NULL, s->analysis_frames[i]);

@@ -25,7 +25,8 @@ for generated in "$tmp"/*; do
         status=1
     fi
 done
-for committed in "$samples"/*.pcap "$samples"/*.pcapng "$samples"/*.expected.json "$samples"/*.bin "$samples"/*.hex; do
+for committed in "$samples"/*.pcap "$samples"/*.pcapng "$samples"/*.expected.json "$samples"/*.bin "$samples"/*.hex \
+        "$samples"/*.password "$samples"/*.passwords "$samples"/*.nthashes "$samples"/*.keytab; do
     [ -e "$committed" ] || continue
     name=$(basename "$committed")
     if [ ! -f "$tmp/$name" ]; then

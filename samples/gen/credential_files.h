@@ -1,0 +1,24 @@
+/* The credential files the decoder's tests pass for the sealed samples,
+ * written next to the captures: test credentials, committed on purpose. */
+#ifndef SAMPLEGEN_CREDENTIAL_FILES_H
+#define SAMPLEGEN_CREDENTIAL_FILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* <out_dir>/<name>: the lines given, each ended by a newline. 0 on success. */
+int credential_write_lines(const char *out_dir, const char *name, const char *const *lines, size_t n_lines);
+
+/* "DOMAIN\user:RID:LMHASH:NTHASH:::", as a domain controller dump writes it
+ * (the LM hash of the empty password, as when LM hashes are not stored),
+ * into out (at least 128 bytes). */
+void credential_nt_hash_line(char *out, size_t out_size, const char *domain, const char *user, unsigned rid,
+                             const uint8_t nt_hash[16]);
+
+/* <out_dir>/<name>: an MIT keytab whose entries hold these NT hashes as
+ * RC4-HMAC keys (etype 23), one per principal, kvno 1, fixed timestamp
+ * (written with libkrb5's WRFILE keytab). 0 on success. */
+int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
+                            const uint8_t (*nt_hashes)[16], size_t n);
+
+#endif
