@@ -1,6 +1,8 @@
 /* Password, NT-hash and keytab files for the sealed samples. */
 #include "credential_files.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,31 +43,27 @@ void credential_nt_hash_line(char *out, size_t out_size, const char *domain, con
     snprintf(out, out_size, "%s\\%s:%u:%s:%s:::", domain, user, rid, LM_HASH_OF_NOTHING, hex);
 }
 
-int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
-                            const uint8_t (*nt_hashes)[16], size_t n)
+/* One attempt: the entries into a fresh WRFILE keytab. MIT stamps each
+ * entry with krb5_timeofday(), so the context's clock is set to the fixed
+ * timestamp first (krb5_set_real_time). */
+static krb5_error_code write_keytab_once(krb5_context ctx, const char *path, const char *const *principals,
+                                         const uint8_t (*nt_hashes)[16], size_t n)
 {
-    char path[4096], resolved[4200];
-    path_of(path, sizeof path, out_dir, name);
+    char resolved[4200];
     /* A WRFILE keytab appends to an existing file: start from nothing. */
-    if (unlink(path) != 0 && access(path, F_OK) == 0) {
-        perror(path);
-        return -1;
-    }
+    if (unlink(path) != 0 && access(path, F_OK) == 0)
+        return errno;
     snprintf(resolved, sizeof resolved, "WRFILE:%s", path);
-    krb5_context ctx;
-    if (krb5_init_context(&ctx) != 0) {
-        fprintf(stderr, "iiss-samplegen: krb5_init_context failed\n");
-        return -1;
-    }
+    krb5_error_code err = krb5_set_real_time(ctx, KEYTAB_TIMESTAMP, 0);
     krb5_keytab keytab = NULL;
-    krb5_error_code err = krb5_kt_resolve(ctx, resolved, &keytab);
+    if (!err)
+        err = krb5_kt_resolve(ctx, resolved, &keytab);
     for (size_t i = 0; err == 0 && i < n; i++) {
         krb5_keytab_entry entry;
         memset(&entry, 0, sizeof entry);
         err = krb5_parse_name(ctx, principals[i], &entry.principal);
         if (err)
             break;
-        entry.timestamp = KEYTAB_TIMESTAMP;
         entry.vno = KEYTAB_KVNO;
         entry.key.enctype = ENCTYPE_ARCFOUR_HMAC;
         entry.key.length = 16;
@@ -73,10 +71,53 @@ int credential_write_keytab(const char *out_dir, const char *name, const char *c
         err = krb5_kt_add_entry(ctx, keytab, &entry);
         krb5_free_principal(ctx, entry.principal);
     }
-    if (err)
-        fprintf(stderr, "iiss-samplegen: writing %s: %s\n", path, krb5_get_error_message(ctx, err));
     if (keytab)
         krb5_kt_close(ctx, keytab);
+    return err;
+}
+
+/* Did every entry get the fixed timestamp (no second passed meanwhile)? */
+static bool keytab_stamped(krb5_context ctx, const char *path)
+{
+    char resolved[4200];
+    snprintf(resolved, sizeof resolved, "FILE:%s", path);
+    krb5_keytab keytab;
+    if (krb5_kt_resolve(ctx, resolved, &keytab))
+        return false;
+    krb5_kt_cursor cursor;
+    bool ok = krb5_kt_start_seq_get(ctx, keytab, &cursor) == 0;
+    if (ok) {
+        krb5_keytab_entry entry;
+        while (krb5_kt_next_entry(ctx, keytab, &entry, &cursor) == 0) {
+            ok = ok && entry.timestamp == KEYTAB_TIMESTAMP;
+            krb5_free_keytab_entry_contents(ctx, &entry);
+        }
+        krb5_kt_end_seq_get(ctx, keytab, &cursor);
+    }
+    krb5_kt_close(ctx, keytab);
+    return ok;
+}
+
+int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
+                            const uint8_t (*nt_hashes)[16], size_t n)
+{
+    char path[4096];
+    path_of(path, sizeof path, out_dir, name);
+    krb5_context ctx;
+    if (krb5_init_context(&ctx) != 0) {
+        fprintf(stderr, "iiss-samplegen: krb5_init_context failed\n");
+        return -1;
+    }
+    krb5_error_code err = 0;
+    bool stamped = false;
+    for (int attempt = 0; attempt < 5 && !err && !stamped; attempt++) {
+        err = write_keytab_once(ctx, path, principals, nt_hashes, n);
+        stamped = !err && keytab_stamped(ctx, path);
+    }
+    if (err)
+        fprintf(stderr, "iiss-samplegen: writing %s: %s\n", path, krb5_get_error_message(ctx, err));
+    else if (!stamped)
+        fprintf(stderr, "iiss-samplegen: %s: the keytab timestamps would not stay fixed\n", path);
     krb5_free_context(ctx);
-    return err ? -1 : 0;
+    return err || !stamped ? -1 : 0;
 }

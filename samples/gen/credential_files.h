@@ -16,8 +16,8 @@ void credential_nt_hash_line(char *out, size_t out_size, const char *domain, con
                              const uint8_t nt_hash[16]);
 
 /* <out_dir>/<name>: an MIT keytab whose entries hold these NT hashes as
- * RC4-HMAC keys (etype 23), one per principal, kvno 1, fixed timestamp
- * (written with libkrb5's WRFILE keytab). 0 on success. */
+ * RC4-HMAC keys (etype 23), one per principal, kvno 1, a fixed timestamp
+ * (written and read back with libkrb5's keytab functions). 0 on success. */
 int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
                             const uint8_t (*nt_hashes)[16], size_t n);
 

@@ -27,6 +27,9 @@ static const sample_entry SAMPLES[] = {
     {"sealed", write_sample_sealed},
     {"sealed-spnego", write_sample_sealed_spnego},
     {"sealed-packed", write_sample_sealed_packed},
+    {"sealed-nthash", write_sample_sealed_nthash},
+    {"integrity-tampered", write_sample_integrity_tampered},
+    {"sealed-two-users", write_sample_sealed_two_users},
 #endif
 };
 #define N_SAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])

@@ -26,6 +26,9 @@ int write_sample_status_blob(const char *out_dir);
 int write_sample_sealed(const char *out_dir);
 int write_sample_sealed_spnego(const char *out_dir);
 int write_sample_sealed_packed(const char *out_dir);
+int write_sample_sealed_nthash(const char *out_dir);
+int write_sample_integrity_tampered(const char *out_dir);
+int write_sample_sealed_two_users(const char *out_dir);
 #endif
 
 #endif

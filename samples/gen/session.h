@@ -166,6 +166,9 @@ typedef struct session {
      * the connections of one user ("DOMAIN\\user"; the options a
      * NULL-terminated list). NULL-terminated. */
     const char *iissdump_options[SESSION_MAX_CREDENTIAL_OPTIONS];
+    /* Other options that give the same decode (e.g. a keytab instead of
+     * an NT-hash file); NULL-terminated lists. */
+    const char *iissdump_alternatives[2][SESSION_MAX_CREDENTIAL_OPTIONS];
     struct {
         const char *user;
         const char *options[SESSION_MAX_CREDENTIAL_OPTIONS];

@@ -384,6 +384,16 @@ int session_write_expected(session *s)
             json_string(&j, NULL, s->iissdump_options[i]);
         json_end_array(&j);
     }
+    if (s->iissdump_alternatives[0][0]) {
+        json_begin_array(&j, "iissdump_alternative_options");
+        for (size_t r = 0; r < 2 && s->iissdump_alternatives[r][0]; r++) {
+            json_begin_inline_array(&j, NULL);
+            for (size_t i = 0; i < SESSION_MAX_CREDENTIAL_OPTIONS && s->iissdump_alternatives[r][i]; i++)
+                json_string(&j, NULL, s->iissdump_alternatives[r][i]);
+            json_end_array(&j);
+        }
+        json_end_array(&j);
+    }
     if (s->tshark_decrypt[0].user) {
         json_begin_array(&j, "tshark_decrypt");
         for (size_t r = 0; r < SESSION_MAX_TSHARK_DECRYPT_RUNS && s->tshark_decrypt[r].user; r++) {
