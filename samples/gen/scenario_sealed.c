@@ -67,6 +67,11 @@ int write_sample_sealed(const char *out_dir)
     session s;
     if (session_open(&s, &cfg, out_dir) != 0)
         return -1;
+    /* Its calls are the view without the password; its PDUs still say what
+     * tshark decrypts with it. */
+    s.tshark_decrypt[0].user = "CONTOSO\\webadmin";
+    s.tshark_decrypt[0].options[0] = "-o";
+    s.tshark_decrypt[0].options[1] = "ntlmssp.nt_password:" SEALED_PASSWORD;
     session_handshake(&s);
     ntlm_account account = webadmin_account();
     ntlm_auth auth;
