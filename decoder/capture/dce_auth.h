@@ -2,14 +2,23 @@
  *
  * Per connection it sees every framed PDU in stream order (both
  * directions, as the TCP stage delivers them). It consumes the auth tokens
- * of bind / bind_ack / alter_context / alter_context_resp / auth3 (today:
- * the NTLMSSP identity read from them, ntlmssp_identity.c, and the auth
- * type and level the client asked for), and for each request / response
- * PDU it decides which stub bytes the call stage gets: the PDU's own stub
- * (no sec_trailer, or PKT_INTEGRITY and below) or none when sealed
- * (PKT_PRIVACY). Decryption, when it comes, is per PDU (each fragment
- * carries its own verifier, MS-RPCE 2.2.2.11), so it belongs here, before
- * the call stage reassembles fragments. */
+ * of bind / bind_ack / alter_context / alter_context_resp / auth3: the
+ * NTLMSSP identity (ntlmssp_identity.c), the auth type and level the client
+ * asked for and, when credentials were given, the NTLMSSP security context
+ * (ntlmssp_session.c: raw NTLMSSP, auth_type 10, or inside SPNEGO,
+ * auth_type 9), which finds the credential that fits and keeps the sealing
+ * state of each direction.
+ *
+ * For each request / response PDU it decides which stub bytes the call
+ * stage gets. Without keys: the PDU's own stub, or none when sealed
+ * (PKT_PRIVACY). With keys, every protected PDU (PKT_INTEGRITY, PKT_PRIVACY;
+ * faults too) is processed here, exactly once and in stream order, whatever
+ * the TCP segmentation: the body (stub and auth padding) unsealed with the
+ * sender's RC4 state, the signature over header, plaintext body and
+ * sec_trailer checked (MS-RPCE 3.3.1.5.2.2, MS-NLMP 3.4). Each fragment
+ * carries its own verifier (MS-RPCE 2.2.2.11), so this happens before the
+ * call stage reassembles fragments. A sealed PDU whose signature fails is
+ * handed on as sealed, without its stub: misread values are never shown. */
 #ifndef IISS_DCE_AUTH_H
 #define IISS_DCE_AUTH_H
 
@@ -17,12 +26,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "credentials.h"
 #include "dce_pdu.h"
+#include "iiss/anomaly.h"
 #include "ntlmssp_identity.h"
 #include "tcp_stream.h"
 
 typedef struct iiss_dce_auth_config {
-    const void *credentials; /* keys to unseal with; NULL (the default): none */
+    /* Keys to unseal with, owned by the caller and outliving the stage;
+     * NULL (the default): none. */
+    const iiss_credentials *credentials;
 } iiss_dce_auth_config;
 
 void iiss_dce_auth_config_default(iiss_dce_auth_config *cfg);
@@ -34,6 +47,20 @@ typedef enum iiss_dce_verified {
     IISS_DCE_VERIFIED_FALSE,
 } iiss_dce_verified;
 
+#define IISS_DCE_AUTH_NOTE_MAX 96
+/* A fault's body follows alloc_hint, p_cont_id, cancel_count, reserved,
+ * status and reserved2 (C706 12.6.4.7). */
+#define IISS_DCE_FAULT_BODY_OFF 32u
+
+/* Something the stage has to tell about a call. */
+typedef struct iiss_dce_auth_note {
+    iiss_anomaly_kind kind; /* IISS_AN_SIGNATURE_INVALID, IISS_AN_NOT_DECRYPTED */
+    uint64_t frame;         /* 0: the frame of the PDU it came with */
+    char message[IISS_DCE_AUTH_NOTE_MAX];
+} iiss_dce_auth_note;
+
+struct iiss_ntlm_session;
+
 /* What the stage knows of a connection, read by the call stage when it
  * emits a call. */
 typedef struct iiss_dce_auth_conn {
@@ -44,9 +71,21 @@ typedef struct iiss_dce_auth_conn {
     bool bind_has_auth;
     uint8_t bind_auth_type;
     uint8_t bind_auth_level;
+    /* The label of the credential that fits ("password #2"), NULL when none
+     * does (or none was given). */
+    const char *credential;
+    /* Internal: the NTLMSSP context (with credentials only), a note waiting
+     * for the connection's next call, bytes lost per direction. */
+    struct iiss_ntlm_session *ntlm;
+    bool note_pending;
+    iiss_dce_auth_note note;
+    bool lost[2];
+    bool lost_note_pending[2]; /* for the first PDU of that side that cannot be unsealed */
+    iiss_dce_auth_note lost_note[2];
 } iiss_dce_auth_conn;
 
 /* The stage's word on one request / response PDU. */
+#define IISS_DCE_AUTH_STUB_NOTES 2
 typedef struct iiss_dce_auth_stub {
     /* The stub bytes to use, valid during the call (into the PDU, or a
      * buffer of the stage); NULL when sealed and not decrypted. */
@@ -55,6 +94,8 @@ typedef struct iiss_dce_auth_stub {
     bool sealed;    /* PKT_PRIVACY */
     bool decrypted; /* sealed, and `stub` is the plaintext */
     iiss_dce_verified verified;
+    size_t note_count;
+    iiss_dce_auth_note notes[IISS_DCE_AUTH_STUB_NOTES];
 } iiss_dce_auth_stub;
 
 typedef struct iiss_dce_auth iiss_dce_auth;
@@ -64,13 +105,21 @@ iiss_dce_auth *iiss_dce_auth_new(const iiss_dce_auth_config *cfg);
 void iiss_dce_auth_free(iiss_dce_auth *auth);
 
 void iiss_dce_auth_conn_init(iiss_dce_auth_conn *conn);
+/* Frees the identity and wipes the keys. */
 void iiss_dce_auth_conn_clear(iiss_dce_auth_conn *conn);
 
-/* Every framed PDU of the connection, in stream order. */
+/* Every framed PDU of the connection, in stream order, before any use of
+ * its stub. */
 void iiss_dce_auth_on_pdu(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_direction dir,
-                          const iiss_dce_pdu *pdu);
-/* A request / response PDU whose stub lies at stub_off/stub_len. */
+                          const iiss_dce_pdu *pdu, const iiss_packet_meta *meta);
+/* A request / response / fault PDU whose stub lies at stub_off/stub_len
+ * (a fault's body starts at IISS_DCE_FAULT_BODY_OFF). Every such PDU must
+ * pass here, in stream order: protected ones move the sender's state. */
 void iiss_dce_auth_stub_of(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_direction dir,
                            const iiss_dce_pdu *pdu, size_t stub_off, size_t stub_len, iiss_dce_auth_stub *out);
+/* Bytes of direction `dir` were lost: with keys, its RC4 state cannot be
+ * followed any more (the lost PDUs' lengths are unknown). */
+void iiss_dce_auth_on_gap(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_direction dir,
+                          const iiss_packet_meta *meta);
 
 #endif

@@ -269,6 +269,7 @@ static void slot_finish(iiss_dce_calls *calls, iiss_dce_slot *slot, const uint8_
     call.is_fault = slot->is_fault;
     call.fault_status = slot->fault_status;
     call.identity = conn->auth->identity;
+    call.credential = conn->auth->credential;
     call.bind_has_auth = conn->auth->bind_has_auth;
     call.bind_auth_type = conn->auth->bind_auth_type;
     call.bind_auth_level = conn->auth->bind_auth_level;
@@ -353,6 +354,16 @@ static iiss_dce_slot *slot_new(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
 /* ------------------------------------------------------------------ */
 /* Fragments                                                           */
 
+/* What the authentication stage had to say about a PDU of the call. */
+static void take_auth_notes(iiss_dce_slot *slot, const iiss_dce_auth_stub *stub, const iiss_packet_meta *meta)
+{
+    for (size_t i = 0; i < stub->note_count; i++) {
+        const iiss_dce_auth_note *n = &stub->notes[i];
+        uint64_t frame = n->frame ? n->frame : meta->frame;
+        note_add(slot, n->kind, frame, "%s", n->message);
+    }
+}
+
 static void half_start(iiss_dce_half *h, const iiss_dce_pdu *v, const iiss_dce_auth_stub *stub)
 {
     h->present = true;
@@ -427,6 +438,7 @@ void iiss_dce_calls_on_request(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
     }
     if (!bounds_ok)
         note_add(slot, IISS_AN_PDU_MALFORMED, meta->frame, "request fragment with auth padding longer than its body");
+    take_auth_notes(slot, stub, meta);
     half_append(calls, slot, &slot->req, &slot->req_stub, v, stub, meta);
     slot->req.meta = *meta;
     if (v->flags & IISS_DCE_PFC_LAST_FRAG)
@@ -453,6 +465,7 @@ void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn
         calls->stats->pdus_malformed++;
         note_add(slot, IISS_AN_PDU_MALFORMED, meta->frame, "response fragment with auth padding longer than its body");
     }
+    take_auth_notes(slot, stub, meta);
     bool first = (v->flags & IISS_DCE_PFC_FIRST_FRAG) != 0;
     bool last = (v->flags & IISS_DCE_PFC_LAST_FRAG) != 0;
     if (slot->state != SLOT_RESPONSE_FRAGMENTS) {
@@ -490,12 +503,19 @@ void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn
 }
 
 void iiss_dce_calls_on_fault(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, iiss_direction dir,
-                             const iiss_dce_pdu *v, const iiss_packet_meta *meta)
+                             const iiss_dce_pdu *v, const iiss_dce_auth_stub *stub, const iiss_packet_meta *meta)
 {
     iiss_dce_slot *slot = match_response(conn, dir, v->call_id);
     if (!slot)
         return;
-    static const iiss_dce_auth_stub clear = {0}; /* the status is in clear; the fault body has no stub we read */
+    /* The status is in clear and the fault body holds no stub we read: only
+     * the verification and the notes count. */
+    iiss_dce_auth_stub clear;
+    memset(&clear, 0, sizeof clear);
+    if (stub) {
+        clear.verified = stub->verified;
+        take_auth_notes(slot, stub, meta);
+    }
     half_start(&slot->resp, v, &clear);
     slot->resp.fragments = 1;
     slot->resp.meta = *meta;

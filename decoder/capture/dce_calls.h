@@ -24,7 +24,7 @@
 #include "tcp_stream.h"
 
 /* Transport-level events that concern a call (not stub anomalies): kinds
- * IISS_AN_TCP_GAP ... IISS_AN_PDU_TRUNCATED of iiss/anomaly.h. */
+ * IISS_AN_TCP_GAP ... IISS_AN_NOT_DECRYPTED of iiss/anomaly.h. */
 #define IISS_DCE_NOTE_MESSAGE_MAX 96
 #define IISS_DCE_NOTES_MAX 4
 typedef struct iiss_dce_note {
@@ -81,6 +81,9 @@ typedef struct iiss_dce_call {
     /* The connection's NTLMSSP identity (fields "" when unknown), NULL if no
      * NTLMSSP message was seen on it. */
     const iiss_ntlm_identity *identity;
+    /* The label of the credential that unsealed the connection ("password
+     * #2", never the secret), NULL when none did. */
+    const char *credential;
     /* The auth type and level of the connection's bind when the request
      * carried no sec_trailer of its own. */
     bool bind_has_auth;
@@ -149,8 +152,9 @@ void iiss_dce_calls_on_request(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
 void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, iiss_direction dir,
                                 const iiss_dce_pdu *pdu, bool bounds_ok, const iiss_dce_auth_stub *stub,
                                 const iiss_packet_meta *meta);
+/* A fault; `stub` (NULL: none) carries the authentication stage's word. */
 void iiss_dce_calls_on_fault(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, iiss_direction dir,
-                             const iiss_dce_pdu *pdu, const iiss_packet_meta *meta);
+                             const iiss_dce_pdu *pdu, const iiss_dce_auth_stub *stub, const iiss_packet_meta *meta);
 /* `missing_bytes` of direction `dir` were lost (after the framing took what
  * it could): the calls they may belong to are told. */
 void iiss_dce_calls_on_gap(iiss_dce_calls_conn *conn, iiss_direction dir, uint64_t missing_bytes,

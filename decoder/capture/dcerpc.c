@@ -157,7 +157,7 @@ static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_leng
         if (v.ptype != IISS_DCE_REQUEST && v.ptype != IISS_DCE_RESPONSE && v.ptype != IISS_DCE_FAULT)
             return;
     }
-    iiss_dce_auth_on_pdu(dce->auth, &conn->auth, dir, &v);
+    iiss_dce_auth_on_pdu(dce->auth, &conn->auth, dir, &v, meta);
     switch (v.ptype) {
     case IISS_DCE_REQUEST:
         handle_request(dce, conn, dir, &v, meta);
@@ -165,9 +165,14 @@ static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_leng
     case IISS_DCE_RESPONSE:
         handle_response(dce, conn, dir, &v, meta);
         break;
-    case IISS_DCE_FAULT:
-        iiss_dce_calls_on_fault(dce->calls, &conn->calls, dir, &v, meta);
+    case IISS_DCE_FAULT: {
+        /* The status is in clear; a protected fault still moves the
+         * server's sealing state and has its signature checked. */
+        iiss_dce_auth_stub stub;
+        iiss_dce_auth_stub_of(dce->auth, &conn->auth, dir, &v, IISS_DCE_FAULT_BODY_OFF, 0, &stub);
+        iiss_dce_calls_on_fault(dce->calls, &conn->calls, dir, &v, &stub, meta);
         break;
+    }
     case IISS_DCE_BIND:
     case IISS_DCE_ALTER_CONTEXT:
         handle_bind(dce, conn, &v);
@@ -226,8 +231,10 @@ void iiss_dce_on_gap(void *user, iiss_tcp_stream *stream, iiss_direction dir, ui
         return;
     conn->current_dir = dir;
     uint64_t missing_after;
-    if (iiss_dce_framer_gap(&dce->framing, &conn->dir[dir], missing_bytes, &missing_after, conn))
+    if (iiss_dce_framer_gap(&dce->framing, &conn->dir[dir], missing_bytes, &missing_after, conn)) {
+        iiss_dce_auth_on_gap(dce->auth, &conn->auth, dir, meta);
         iiss_dce_calls_on_gap(&conn->calls, dir, missing_after, meta);
+    }
 }
 
 void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)

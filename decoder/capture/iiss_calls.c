@@ -213,6 +213,16 @@ static void fill_record(iiss_call_record *rec, const iiss_dce_call *call, iiss_n
     rec->inferred = inferred;
     rec->ndr = ndr;
     rec->sealed = call->request.sealed || (call->response.present && call->response.sealed);
+    rec->decrypted = !rec->sealed && (call->request.decrypted || (call->response.present && call->response.decrypted));
+    iiss_dce_verified rv = call->request.verified;
+    iiss_dce_verified sv = call->response.present ? call->response.verified : IISS_DCE_VERIFIED_TRUE;
+    if (rv == IISS_DCE_VERIFIED_FALSE || sv == IISS_DCE_VERIFIED_FALSE)
+        rec->verified = IISS_DCE_VERIFIED_FALSE;
+    else if (rv == IISS_DCE_VERIFIED_TRUE && sv == IISS_DCE_VERIFIED_TRUE)
+        rec->verified = IISS_DCE_VERIFIED_TRUE;
+    else
+        rec->verified = IISS_DCE_VERIFIED_UNKNOWN;
+    rec->credential = call->credential;
     rec->request_meta = call->request.meta;
     rec->has_response = call->response.present;
     if (rec->has_response)

@@ -29,7 +29,12 @@ typedef struct iiss_call_record {
     const char *method;     /* "Stop" ... or NULL outside 7-11 */
     bool inferred;          /* no bind seen: recognised from the request stub */
     iiss_ndr ndr;
-    bool sealed;            /* PKT_PRIVACY: parameters and results unreadable */
+    bool sealed;            /* PKT_PRIVACY and not decrypted: parameters and results unreadable */
+    bool decrypted;         /* PKT_PRIVACY, and every sealed PDU of the call was decrypted and verified */
+    /* The call's NTLMSSP signatures: TRUE when every protected PDU of it
+     * verified, FALSE when one did not, UNKNOWN without keys. */
+    iiss_dce_verified verified;
+    const char *credential; /* label of the credential that fitted, or NULL */
     iiss_packet_meta request_meta;
     bool has_response;      /* a response or a fault */
     iiss_packet_meta response_meta;

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "credential_options.h"
 #include "dcerpc.h"
 #include "iiss_calls.h"
 #include "iissdump.h"
@@ -132,10 +133,32 @@ static gboolean parse_size(const char *text, uint64_t *out)
 typedef struct option_strings {
     gchar *filter, *max_flow, *max_total, *max_stub;
     gchar **files;
+    gchar **passwords, **password_files, **nt_hashes, **nt_hash_files, **keytabs;
+    iiss_credentials *credentials;
 } option_strings;
+
+static iissdump_credential_options credential_options_of(const option_strings *o)
+{
+    iissdump_credential_options c = {
+        .passwords = o->passwords,
+        .password_files = o->password_files,
+        .nt_hashes = o->nt_hashes,
+        .nt_hash_files = o->nt_hash_files,
+        .keytabs = o->keytabs,
+    };
+    return c;
+}
 
 static void option_strings_free(option_strings *o)
 {
+    iissdump_credential_options c = credential_options_of(o);
+    iissdump_credential_options_wipe(&c);
+    g_strfreev(o->passwords);
+    g_strfreev(o->password_files);
+    g_strfreev(o->nt_hashes);
+    g_strfreev(o->nt_hash_files);
+    g_strfreev(o->keytabs);
+    iiss_credentials_free(o->credentials);
     g_free(o->filter);
     g_free(o->max_flow);
     g_free(o->max_total);
@@ -172,6 +195,18 @@ int iissdump_capture_main(int argc, char **argv)
          "DCE/RPC stage (partial PDUs and stubs, default 32M) each", "N[K|M|G]"},
         {"max-stub-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_stub,
          "Largest reassembled request or response of one call (default 16M)", "N[K|M|G]"},
+        {"password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.passwords,
+         "Decrypt NTLMSSP-sealed calls with this password (repeatable; --password-file keeps it out of ps)",
+         "PASSWORD"},
+        {"password-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.password_files,
+         "Passwords to try, one per line (repeatable)", "FILE"},
+        {"nt-hash", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.nt_hashes,
+         "An account's NT hash, 32 hex digits (repeatable)", "HEX"},
+        {"nt-hashes", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.nt_hash_files,
+         "NT hashes as a domain dump writes them (DOMAIN\\user:RID:LM:NT:::) or user:NT lines (repeatable)",
+         "FILE"},
+        {"keytab", 'K', 0, G_OPTION_ARG_FILENAME_ARRAY, &o.keytabs,
+         "Keytab whose RC4-HMAC keys serve as NT hashes (repeatable)", "FILE"},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &progress, "Show progress on a terminal even for small input", NULL},
         {"no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "Never show progress", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
@@ -227,6 +262,16 @@ int iissdump_capture_main(int argc, char **argv)
         char why[512];
         if (!iiss_capture_filter_check(o.filter, why, sizeof why))
             return usage_error(octx, &o, "bad filter: %s", why);
+    }
+    {
+        char why[1024];
+        iissdump_credential_options copts = credential_options_of(&o);
+        o.credentials = iissdump_credentials_load(&copts, why, sizeof why);
+        if (!o.credentials && why[0])
+            return usage_error(octx, &o, "%s", why);
+        /* The secrets are hashed: their text is no longer needed. */
+        iissdump_credential_options_wipe(&copts);
+        dcfg.auth.credentials = o.credentials;
     }
     g_option_context_free(octx);
 

@@ -145,6 +145,12 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
         add_string(g, "server_netbios", id->server_netbios);
     if (id && id->server_dns[0])
         add_string(g, "server_dns", id->server_dns);
+    key(g, "verified");
+    if (rec->verified == IISS_DCE_VERIFIED_UNKNOWN)
+        yajl_gen_null(g);
+    else
+        yajl_gen_bool(g, rec->verified == IISS_DCE_VERIFIED_TRUE);
+    add_string_or_null(g, "credential", rec->credential);
     yajl_gen_map_close(g);
 }
 
@@ -221,8 +227,11 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
     add_anomalies(g, rec);
     add_string(g, "interface", rec->inferred ? "inferred" : "bound");
     add_string(g, "ndr", iiss_ndr_name(rec->ndr));
+    /* Sealed on the wire, whether or not a credential unsealed it. */
     key(g, "sealed");
-    yajl_gen_bool(g, rec->sealed);
+    yajl_gen_bool(g, rec->sealed || rec->decrypted);
+    key(g, "decrypted");
+    yajl_gen_bool(g, rec->decrypted);
     add_auth(g, rec);
     if (rec->has_ipid)
         add_string(g, "ipid", iiss_uuid_format(rec->ipid, text, sizeof text));

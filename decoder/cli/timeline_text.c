@@ -426,6 +426,11 @@ void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *tabl
         }
         iissdump_buf_char(out, ']');
     }
+    /* Read with a credential: the parameters above were sealed on the wire. */
+    if (rec->decrypted)
+        iissdump_buf_str(out, " [decrypted]");
+    if (rec->verified == IISS_DCE_VERIFIED_FALSE)
+        iissdump_buf_str(out, " [signature invalid]");
     iissdump_buf_char(out, '\n');
 
     if (rec->has_blob && rec->blob.service_count > 0)

@@ -43,6 +43,8 @@ static const kind_info kind_table[IISS_AN_KIND_COUNT] = {
     [IISS_AN_PDU_MALFORMED] = {"pdu_malformed", "DCE/RPC PDU with inconsistent lengths", true},
     [IISS_AN_RESPONSE_NOT_AWAITED] = {"response_not_awaited", "Stopped waiting for the response (cap or timeout)", false},
     [IISS_AN_PDU_TRUNCATED] = {"pdu_truncated", "DCE/RPC PDU cut short by the capture", false},
+    [IISS_AN_SIGNATURE_INVALID] = {"signature_invalid", "NTLMSSP signature does not verify", false},
+    [IISS_AN_NOT_DECRYPTED] = {"not_decrypted", "Sealed calls not decrypted: no credential fits", false},
 };
 
 const char *iiss_anomaly_kind_name(iiss_anomaly_kind kind)

@@ -8,7 +8,9 @@
  *         closes the stream and opens a new one, otherwise (h & 0x7F) * 8 + 1
  *         bytes (or what is left) are delivered.
  * Besides the sanitizers, every record's strings are read in full and every
- * span the decoders report must lie inside its stub. */
+ * span the decoders report must lie inside its stub. Both entries run with
+ * fixed credentials (the passwords of the sealed samples), so the seeds'
+ * sealed connections reach the authentication stage's decryption path. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "credentials.h"
 #include "dcerpc.h"
 #include "iiss_calls.h"
 #include "pipeline.h"
@@ -57,11 +60,24 @@ static void on_record(void *user, const iiss_call_record *rec)
     touch(rec->identity.domain);
     touch(rec->identity.user);
     touch(rec->identity.workstation);
+    touch(rec->credential);
     for (size_t i = 0; i < rec->note_count; i++)
         touch(rec->notes[i].message);
 }
 
 static char scratch_path[64];
+
+/* The sealed samples' passwords (samples/README.md). */
+static const iiss_credentials *fixed_credentials(void)
+{
+    static iiss_credentials *creds;
+    if (!creds) {
+        creds = iiss_credentials_new();
+        iiss_credentials_add_password(creds, "Iis-Reset-2024!");
+        iiss_credentials_add_password(creds, "Negotiate-Wrap-77");
+    }
+    return creds;
+}
 
 static void run_pipeline(const uint8_t *data, size_t size)
 {
@@ -79,6 +95,7 @@ static void run_pipeline(const uint8_t *data, size_t size)
     iiss_dce_config cfg;
     iiss_dce_config_default(&cfg);
     cfg.max_call_stub = 1 << 20;
+    cfg.auth.credentials = fixed_credentials();
     iiss_dce *dce = iiss_dce_new(&cfg, iiss_calls_on_dce_call, calls);
     iiss_stream_sink sink = iiss_dce_sink(dce);
     const char *paths[1] = {path};
@@ -100,6 +117,7 @@ static void run_stream_script(const uint8_t *data, size_t size)
     iiss_dce_config_default(&cfg);
     cfg.max_call_stub = 4096; /* small, so the cap is reached too */
     cfg.max_pending_per_conn = 4;
+    cfg.auth.credentials = fixed_credentials();
     iiss_dce *dce = iiss_dce_new(&cfg, iiss_calls_on_dce_call, calls);
     iiss_tcp_stream stream = {.id = 1, .client = {.family = 4, .port = 49712}, .server = {.family = 4, .port = 135}};
     iiss_packet_meta meta = {.frame = 0, .ts_sec = 1715679000};

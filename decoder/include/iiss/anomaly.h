@@ -43,6 +43,9 @@ typedef enum iiss_anomaly_kind {
     IISS_AN_PDU_MALFORMED,          /* "pdu_malformed": a PDU of the call had inconsistent lengths */
     IISS_AN_RESPONSE_NOT_AWAITED,   /* "response_not_awaited": gave up waiting (cap or timeout) */
     IISS_AN_PDU_TRUNCATED,          /* "pdu_truncated": a PDU of the call was cut short by the capture */
+    /* Authentication (NTLMSSP), noticed by the DCE/RPC authentication stage */
+    IISS_AN_SIGNATURE_INVALID,      /* "signature_invalid": a PDU's verifier (or a mechListMIC) does not verify */
+    IISS_AN_NOT_DECRYPTED,          /* "not_decrypted": credentials were given but none fits this connection */
     IISS_AN_KIND_COUNT
 } iiss_anomaly_kind;
 

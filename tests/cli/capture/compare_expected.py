@@ -4,9 +4,11 @@ with the "calls" of the sample's expected-decode file (written by the samples
 generator from the specs, independently of the decoder).
 
 Usage: compare_expected.py IISSDUMP CAPTURE EXPECTED.json
-Exit 0 when every expected field matches, 1 otherwise (each difference is
+The expected file's "iissdump_options" (credentials of sealed samples, file
+names relative to the expected file's folder) are passed on. Exit 0 when every expected field matches, 1 otherwise (each difference is
 printed)."""
 import json
+import os
 import subprocess
 import sys
 
@@ -129,7 +131,9 @@ def main():
     iissdump, capture, expected_path = sys.argv[1:]
     with open(expected_path, encoding="utf-8") as f:
         expected = json.load(f)
-    run = subprocess.run([iissdump, capture, "--json"], capture_output=True, text=True)
+    options = expected.get("iissdump_options", [])
+    run = subprocess.run([iissdump, capture, "--json", *options], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.abspath(expected_path)))
     if run.returncode != 0:
         print(f"iissdump exited {run.returncode}: {run.stderr}", file=sys.stderr)
         return 1
