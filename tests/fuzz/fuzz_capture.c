@@ -75,6 +75,10 @@ static const iiss_credentials *fixed_credentials(void)
         creds = iiss_credentials_new();
         iiss_credentials_add_password(creds, "Iis-Reset-2024!");
         iiss_credentials_add_password(creds, "Negotiate-Wrap-77");
+        iiss_credentials_add_password(creds, "Many-Fragments-5840");
+        iiss_credentials_add_password(creds, "Signed-Not-Sealed-9");
+        iiss_credentials_add_password(creds, "Quiet-Meadow-0932");
+        iiss_credentials_add_password(creds, "Blue-Harbor-4417");
     }
     return creds;
 }

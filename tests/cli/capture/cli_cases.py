@@ -342,6 +342,97 @@ def case_hostile(iissdump, samples, work):
     check(kill["hresult"] == "0x00000000" and kill["frame_response"] is not None, f"Kill {kill}")
 
 
+# ---- credentials (issue 10) ----
+
+SEALED_PASSWORD = "Iis-Reset-2024!"  # samples/README.md
+
+
+def case_credentials_plaintext(iissdump, samples, work):
+    """sealed.pcap with its password reads as iisreset-remote.pcap in clear."""
+    rc, out, err = run(iissdump, "--json", "--password", SEALED_PASSWORD, os.path.join(samples, "sealed.pcap"))
+    check(rc == 0, f"exit {rc}: {err}")
+    got = json_calls(out)
+    want = expected_calls(samples, "iisreset-remote")
+    check(len(got) == len(want), f"{len(got)} calls, expected {len(want)}")
+    for g, w in zip(got, want):
+        for key in ("method", "params", "hresult", "hresult_name", "required_size", "num_services"):
+            check(g[key] == w[key], f"frame {g['frame_request']} {key}: {g[key]!r}, expected {w[key]!r}")
+        check([s["name"] for s in g["services"] or []] == [s["name"] for s in w["services"] or []],
+              f"frame {g['frame_request']}: services differ")
+        check(g["sealed"] is True and g["decrypted"] is True, f"frame {g['frame_request']}: sealed/decrypted")
+        check(g["auth"]["verified"] is True, f"frame {g['frame_request']}: not verified")
+        check(g["auth"]["credential"] == "password #1", f"credential {g['auth']['credential']!r}")
+        check(g["anomalies"] == [], f"frame {g['frame_request']}: anomalies {g['anomalies']!r}")
+    rc, out, err = run(iissdump, "--password", SEALED_PASSWORD, os.path.join(samples, "sealed.pcap"))
+    lines = [l for l in out.splitlines() if "[NTLMSSP PKT_PRIVACY]" in l]
+    check(len(lines) == 7 and all(l.endswith("[decrypted]") for l in lines), f"text timeline: {lines!r}")
+    check(SEALED_PASSWORD not in out + err, "the password was printed")
+
+
+def case_credentials_wrong(iissdump, samples, work):
+    """A credential that fits nobody: one note on the connection's first
+    call, the calls stay sealed, the secret is never printed."""
+    secret = "Not-The-Password-1"
+    rc, out, err = run(iissdump, "--json", "--password", secret, os.path.join(samples, "sealed.pcap"))
+    check(rc == 0, f"exit {rc}: {err}")
+    got = json_calls(out)
+    check(len(got) == 7, f"{len(got)} calls")
+    first = got[0]["anomalies"]
+    check(len(first) == 1 and first[0]["kind"] == "not_decrypted" and
+          first[0]["message"] == "no credential fits CONTOSO\\webadmin" and first[0]["frame"] == 6,
+          f"first call's anomalies: {first!r}")
+    for g in got:
+        check(g["params"] is None and g["hresult"] is None, f"frame {g['frame_request']}: values shown")
+        check(g["sealed"] is True and g["decrypted"] is False, f"frame {g['frame_request']}: sealed/decrypted")
+        check(g["auth"]["verified"] is None and g["auth"]["credential"] is None, f"auth {g['auth']!r}")
+    for g in got[1:]:
+        check(g["anomalies"] == [], f"frame {g['frame_request']}: {g['anomalies']!r} (one note per connection)")
+    check(secret not in out + err, "the secret was printed")
+
+
+def case_credentials_several(iissdump, samples, work):
+    """Several credentials of every kind, several captures: each connection
+    names the credential that fitted."""
+    rc, out, err = run(iissdump, "--json", "--password", "wrong", "--password", SEALED_PASSWORD,
+                       "--password-file", os.path.join(samples, "sealed-spnego.password"),
+                       "--nt-hashes", os.path.join(samples, "sealed-nthash.nthashes"),
+                       "-K", os.path.join(samples, "sealed-nthash.keytab"),
+                       os.path.join(samples, "sealed.pcap"), os.path.join(samples, "sealed-spnego.pcap"),
+                       os.path.join(samples, "sealed-nthash.pcap"))
+    check(rc == 0, f"exit {rc}: {err}")
+    labels = sorted({g["auth"]["credential"] for g in json_calls(out)})
+    check(labels == ["nt-hash CONTOSO\\iisops", "password #2", "password #3"], f"credentials: {labels!r}")
+    check(all(g["decrypted"] for g in json_calls(out)), "a call not decrypted")
+
+
+def case_credential_errors(iissdump, samples, work):
+    """Unusable credential options: exit 2, a message naming the option or
+    file and the reason, never the secret."""
+    sealed = os.path.join(samples, "sealed.pcap")
+    bad_hex = "0123456789abcdef0123456789abcdeZ"
+    rc, out, err = run(iissdump, "--nt-hash", bad_hex, sealed)
+    check(rc == 2 and "--nt-hash #1" in err and "32 hexadecimal digits" in err, f"{rc} {err!r}")
+    check(bad_hex not in err + out, "the bad hash was echoed")
+    missing = os.path.join(work, "no-such-passwords")
+    rc, out, err = run(iissdump, "--password-file", missing, sealed)
+    check(rc == 2 and missing in err and "No such file" in err, f"{rc} {err!r}")
+    not_keytab = os.path.join(work, "not-a-keytab")
+    with open(not_keytab, "wb") as f:
+        f.write(b"hello, world\n")
+    rc, out, err = run(iissdump, "--keytab", not_keytab, sealed)
+    check(rc == 2 and not_keytab in err, f"{rc} {err!r}")
+    bad_file = os.path.join(work, "bad-passwords")
+    with open(bad_file, "wb") as f:
+        f.write(b"good one\nsecr\xff\xfet\n")
+    rc, out, err = run(iissdump, "--password-file", bad_file, sealed)
+    check(rc == 2 and "line 2" in err and "secr" not in err, f"{rc} {err!r}")
+    no_hashes = os.path.join(work, "no-hashes")
+    with open(no_hashes, "w") as f:
+        f.write("[*] nothing here\n")
+    rc, out, err = run(iissdump, "--nt-hashes", no_hashes, sealed)
+    check(rc == 2 and "no NT hash" in err, f"{rc} {err!r}")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 

@@ -5,7 +5,9 @@ generator from the specs, independently of the decoder).
 
 Usage: compare_expected.py IISSDUMP CAPTURE EXPECTED.json
 The expected file's "iissdump_options" (credentials of sealed samples, file
-names relative to the expected file's folder) are passed on. Exit 0 when every expected field matches, 1 otherwise (each difference is
+names relative to the expected file's folder) are passed on; each of its
+"iissdump_alternative_options" (e.g. a keytab instead of NT hashes) must give
+the same decode. Exit 0 when every expected field matches, 1 otherwise (each difference is
 printed)."""
 import json
 import os
@@ -124,19 +126,12 @@ class Comparer:
                 self.eq(f"{where}.{key}", w, g)
 
 
-def main():
-    if len(sys.argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    iissdump, capture, expected_path = sys.argv[1:]
-    with open(expected_path, encoding="utf-8") as f:
-        expected = json.load(f)
-    options = expected.get("iissdump_options", [])
+def compare(iissdump, capture, expected_path, expected, options):
+    """One run of iissdump with `options`; returns the differences."""
     run = subprocess.run([iissdump, capture, "--json", *options], capture_output=True, text=True,
                          cwd=os.path.dirname(os.path.abspath(expected_path)))
     if run.returncode != 0:
-        print(f"iissdump exited {run.returncode}: {run.stderr}", file=sys.stderr)
-        return 1
+        return [f"iissdump {' '.join(options)} exited {run.returncode}: {run.stderr}"]
     got = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     want = expected["calls"]
     c = Comparer()
@@ -144,12 +139,27 @@ def main():
         c.fail("calls", f"expected {len(want)}, got {len(got)}")
     for i, (w, g) in enumerate(zip(want, got)):
         c.call(i, w, g)
-    for e in c.errors:
+    return [f"[{' '.join(options)}] {e}" if options else e for e in c.errors]
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    iissdump, capture, expected_path = sys.argv[1:]
+    with open(expected_path, encoding="utf-8") as f:
+        expected = json.load(f)
+    runs = [expected.get("iissdump_options", [])] + expected.get("iissdump_alternative_options", [])
+    errors = []
+    for options in runs:
+        errors += compare(iissdump, capture, expected_path, expected, options)
+    for e in errors:
         print(e)
-    if c.errors:
-        print(f"{capture}: {len(c.errors)} difference(s)")
+    if errors:
+        print(f"{capture}: {len(errors)} difference(s)")
         return 1
-    print(f"{capture}: {len(want)} calls match")
+    print(f"{capture}: {len(expected['calls'])} calls match" +
+          (f" ({len(runs)} sets of options)" if len(runs) > 1 else ""))
     return 0
 
 
