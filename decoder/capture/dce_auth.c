@@ -81,13 +81,13 @@ static void set_note(iiss_dce_auth_note *n, iiss_anomaly_kind kind, uint64_t fra
     va_end(ap);
 }
 
-/* The first note waits for the connection's next call. */
-static iiss_dce_auth_note *pending_note(iiss_dce_auth_conn *conn)
+/* The connection's note; the first one set stays. */
+static iiss_dce_auth_note *conn_note(iiss_dce_auth_conn *conn)
 {
-    if (conn->note_pending)
+    if (conn->has_conn_note)
         return NULL;
-    conn->note_pending = true;
-    return &conn->note;
+    conn->has_conn_note = true;
+    return &conn->conn_note;
 }
 
 static void read_identity(iiss_dce_auth_conn *conn, const uint8_t *value, size_t len)
@@ -154,7 +154,9 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
         read_identity(conn, value, len);
     uint64_t frame = meta ? meta->frame : 0;
     if (r.is_ntlmssp && r.message_type == IISS_NTLM_CHALLENGE) {
+        /* A new handshake: what was said of the last one no longer holds. */
         conn->credential = NULL;
+        conn->has_conn_note = false;
     } else if (r.is_ntlmssp && r.message_type == IISS_NTLM_AUTHENTICATE) {
         iiss_ntlm_fit fit = conn->ntlm->fit;
         conn->credential = fit == IISS_NTLM_FIT_OK ? conn->ntlm->credential->label : NULL;
@@ -163,7 +165,7 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
         if (fit != IISS_NTLM_FIT_OK) {
             char account[2 * IISS_NTLM_NAME_MAX + 2];
             account_text(conn, account, sizeof account);
-            iiss_dce_auth_note *n = pending_note(conn);
+            iiss_dce_auth_note *n = conn_note(conn);
             if (n) {
                 if (fit == IISS_NTLM_FIT_NONE)
                     set_note(n, IISS_AN_NOT_DECRYPTED, frame, "no credential fits %s", account);
@@ -173,7 +175,7 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
         }
     }
     if (r.had_mic && conn->ntlm->mic[sender] == IISS_NTLM_MIC_INVALID) {
-        iiss_dce_auth_note *n = pending_note(conn);
+        iiss_dce_auth_note *n = conn_note(conn);
         if (n)
             set_note(n, IISS_AN_SIGNATURE_INVALID, frame, "the %s's SPNEGO mechListMIC (frame %llu) does not verify",
                      sender == IISS_NTLM_CLIENT ? "client" : "server", (unsigned long long)frame);
@@ -334,19 +336,11 @@ void iiss_dce_auth_stub_of(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_d
             add_note(out, &conn->lost_note[side]);
             conn->lost_note_pending[side] = false;
         }
-        if (out->sealed && conn->note_pending) {
-            add_note(out, &conn->note);
-            conn->note_pending = false;
-        }
         if (!out->sealed && stub_off <= pdu->len) {
             out->stub = pdu->data + stub_off;
             out->stub_len = stub_len;
         }
         return; /* no keys: ciphertext is no stub */
-    }
-    if (conn->note_pending) {
-        add_note(out, &conn->note);
-        conn->note_pending = false;
     }
     out->sealed = privacy;
     const char *what = pdu->ptype == IISS_DCE_REQUEST ? "request" : pdu->ptype == IISS_DCE_FAULT ? "fault" : "response";

@@ -74,11 +74,14 @@ typedef struct iiss_dce_auth_conn {
     /* The label of the credential that fits ("password #2"), NULL when none
      * does (or none was given). */
     const char *credential;
-    /* Internal: the NTLMSSP context (with credentials only), a note waiting
-     * for the connection's next call, bytes lost per direction. */
+    /* What the connection's calls should say once (the first IIS call of
+     * the connection shows it): no credential fits, or a mechListMIC that
+     * does not verify. */
+    bool has_conn_note;
+    iiss_dce_auth_note conn_note;
+    /* Internal: the NTLMSSP context (with credentials only), bytes lost per
+     * direction. */
     struct iiss_ntlm_session *ntlm;
-    bool note_pending;
-    iiss_dce_auth_note note;
     bool lost[2];
     bool lost_note_pending[2]; /* for the first PDU of that side that cannot be unsealed */
     iiss_dce_auth_note lost_note[2];

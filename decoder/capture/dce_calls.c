@@ -270,6 +270,7 @@ static void slot_finish(iiss_dce_calls *calls, iiss_dce_slot *slot, const uint8_
     call.fault_status = slot->fault_status;
     call.identity = conn->auth->identity;
     call.credential = conn->auth->credential;
+    call.conn_note = conn->auth->has_conn_note ? &conn->auth->conn_note : NULL;
     call.bind_has_auth = conn->auth->bind_has_auth;
     call.bind_auth_type = conn->auth->bind_auth_type;
     call.bind_auth_level = conn->auth->bind_auth_level;

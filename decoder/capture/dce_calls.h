@@ -84,6 +84,9 @@ typedef struct iiss_dce_call {
     /* The label of the credential that unsealed the connection ("password
      * #2", never the secret), NULL when none did. */
     const char *credential;
+    /* The authentication stage's note on the connection (NULL: none),
+     * repeated on each of its calls: its reader shows it once. */
+    const iiss_dce_auth_note *conn_note;
     /* The auth type and level of the connection's bind when the request
      * carried no sec_trailer of its own. */
     bool bind_has_auth;

@@ -4,8 +4,11 @@
 #include "iiss_calls.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "iiss/names.h"
 
@@ -28,7 +31,13 @@ struct iiss_calls {
     size_t held_count;
     held_record *free_list; /* recycled records */
     iiss_request probe;     /* scratch for inference on a cut-short request */
+    /* Streams whose connection note (dce_auth) a record already carries. */
+    GHashTable *noted_streams;
 };
+
+/* Past this many streams the set starts over: a note may then repeat, but
+ * memory stays bounded however many connections a capture holds. */
+#define NOTED_STREAMS_MAX 65536u
 
 iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user)
 {
@@ -43,6 +52,7 @@ iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record,
         calls->cfg.max_reorder = DEFAULT_MAX_REORDER;
     calls->on_record = on_record;
     calls->user = user;
+    calls->noted_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     return calls;
 }
 
@@ -91,6 +101,7 @@ void iiss_calls_free(iiss_calls *calls)
         free(h);
         h = next;
     }
+    g_hash_table_destroy(calls->noted_streams);
     free(calls);
 }
 
@@ -163,8 +174,7 @@ static void add_note(iiss_call_record *rec, iiss_anomaly_kind kind, uint64_t fra
     iiss_dce_note *n = &rec->notes[rec->note_count++];
     n->kind = kind;
     n->frame = frame;
-    strncpy(n->message, message, sizeof n->message - 1);
-    n->message[sizeof n->message - 1] = '\0';
+    snprintf(n->message, sizeof n->message, "%s", message);
 }
 
 /* Stubs are decoded when whole, or when cut short at their end (the
@@ -198,6 +208,22 @@ static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
      * counts in what remains would only mislead. */
     if (rec->response.has_buffer && rec->response.complete)
         rec->has_blob = iiss_response_decode_blob(resp->stub, resp->stub_len, &rec->response, &rec->blob);
+}
+
+/* The connection's authentication note, on its first IIS call only. */
+static void add_conn_note(iiss_calls *calls, iiss_call_record *rec, const iiss_dce_call *call)
+{
+    if (!call->conn_note)
+        return;
+    gint64 id = (gint64)call->stream->id;
+    if (g_hash_table_contains(calls->noted_streams, &id))
+        return;
+    if (g_hash_table_size(calls->noted_streams) >= NOTED_STREAMS_MAX)
+        g_hash_table_remove_all(calls->noted_streams);
+    gint64 *key = g_new(gint64, 1);
+    *key = id;
+    g_hash_table_add(calls->noted_streams, key);
+    add_note(rec, call->conn_note->kind, call->conn_note->frame, call->conn_note->message);
 }
 
 static void fill_record(iiss_call_record *rec, const iiss_dce_call *call, iiss_ndr ndr, bool inferred)
@@ -263,6 +289,7 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
         if (h) {
             memset(&h->rec, 0, offsetof(iiss_call_record, request));
             fill_record(&h->rec, call, ndr, inferred);
+            add_conn_note(calls, &h->rec, call);
             decode_stubs(&h->rec, call);
             if (inferred)
                 calls->stats.inferred++;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -363,6 +364,39 @@ static void reorder_bound(void **state)
     assert_int_equal(s.rec[2].seq, 3);
 }
 
+/* The authentication stage's connection note (no credential fits) comes
+ * with every call of the connection; only the first IIS call shows it, even
+ * when the connection's first call was of another interface. */
+static void connection_note_once(void **state)
+{
+    (void)state;
+    sink s = {0};
+    iiss_calls *calls = iiss_calls_new(NULL, on_record, &s);
+    bytes req = {0};
+    stop_request(&req, 1, 1);
+    iiss_dce_auth_note note = {.kind = IISS_AN_NOT_DECRYPTED, .frame = 4};
+    snprintf(note.message, sizeof note.message, "no credential fits CONTOSO\\webadmin");
+    iiss_dce_call other = bound_call(0, 3, &req, NULL);
+    memset(other.abstract_uuid, 0x11, 16); /* another interface: not kept */
+    other.conn_note = &note;
+    iiss_calls_on_dce_call(calls, &other);
+    for (uint64_t i = 1; i <= 2; i++) {
+        iiss_dce_call c = bound_call(i, IISS_OPNUM_KILL, &req, NULL);
+        c.request.sealed = true;
+        c.request.stub = NULL;
+        c.conn_note = &note;
+        iiss_calls_on_dce_call(calls, &c);
+    }
+    iiss_calls_flush(calls);
+    assert_int_equal(s.count, 2);
+    assert_int_equal(s.rec[0].note_count, 1);
+    assert_int_equal(s.rec[0].notes[0].kind, IISS_AN_NOT_DECRYPTED);
+    assert_int_equal(s.rec[0].notes[0].frame, 4);
+    assert_string_equal(s.rec[0].notes[0].message, "no credential fits CONTOSO\\webadmin");
+    assert_int_equal(s.rec[1].note_count, 0);
+    iiss_calls_free(calls);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +406,7 @@ int main(void)
         cmocka_unit_test(sealed_fault_and_roles),
         cmocka_unit_test(released_in_request_order),
         cmocka_unit_test(reorder_bound),
+        cmocka_unit_test(connection_note_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
