@@ -14,6 +14,69 @@ const uint8_t iiss_iid_bytes[16] = {0x20, 0x86, 0xFB, 0xE8, 0x8F, 0x58, 0xD2, 0x
 const uint8_t iiss_clsid_bytes[16] = {0x21, 0x86, 0xFB, 0xE8, 0x8F, 0x58, 0xD2, 0x11,
                                       0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE};
 
+/* GUID a-b-c-d0d1-d2..d7 in the little-endian-fields form. */
+#define GUID_LE(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)                                                           \
+    {(uint8_t)(a), (uint8_t)((a) >> 8), (uint8_t)((a) >> 16), (uint8_t)((a) >> 24), (uint8_t)(b),                 \
+     (uint8_t)((b) >> 8), (uint8_t)(c), (uint8_t)((c) >> 8), d0, d1, d2, d3, d4, d5, d6, d7}
+/* The COM well-known form xxxxxxxx-0000-0000-C000-000000000046. */
+#define GUID_COM(a) GUID_LE(a, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46)
+
+const iiss_guid_name iiss_guid_names[] = {
+    {GUID_LE(0xE8FB8620u, 0x588F, 0x11D2, 0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE), "IIsServiceControl"},
+    /* MS-IISS 1.9 calls it the "COM class UUID for IIS ServiceControl Protocol". */
+    {GUID_LE(0xE8FB8621u, 0x588F, 0x11D2, 0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE), "CLSID_IIsServiceControl"},
+    /* MS-DCOM 1.9 */
+    {GUID_COM(0x000001A0u), "IRemoteSCMActivator"},
+    {GUID_LE(0x4D9F4AB8u, 0x7D1C, 0x11CF, 0x86, 0x1E, 0x00, 0x20, 0xAF, 0x6E, 0x7C, 0x57), "IActivation"},
+    {GUID_LE(0x99FCFEC4u, 0x5260, 0x101B, 0xBB, 0xCB, 0x00, 0xAA, 0x00, 0x21, 0x34, 0x7A), "IObjectExporter"},
+    {GUID_COM(0x00000000u), "IUnknown"},
+    {GUID_COM(0x00000131u), "IRemUnknown"},
+    {GUID_COM(0x00000143u), "IRemUnknown2"},
+    {GUID_COM(0x000001A2u), "IActivationPropertiesIn"},
+    {GUID_COM(0x000001A3u), "IActivationPropertiesOut"},
+    {GUID_COM(0x000001C0u), "IContext"},
+    {GUID_COM(0x00000338u), "CLSID_ActivationPropertiesIn"},
+    /* Also CLSID_PropsOutInfo: MS-DCOM 1.9 gives both the same GUID. */
+    {GUID_COM(0x00000339u), "CLSID_ActivationPropertiesOut"},
+    {GUID_COM(0x000001A5u), "CLSID_ActivationContextInfo"},
+    {GUID_COM(0x000001ABu), "CLSID_InstantiationInfo"},
+    {GUID_COM(0x000001ADu), "CLSID_InstanceInfo"},
+    {GUID_COM(0x000001B6u), "CLSID_ScmReplyInfo"},
+    {GUID_COM(0x000001AAu), "CLSID_ScmRequestInfo"},
+    {GUID_COM(0x000001A6u), "CLSID_SecurityInfo"},
+    {GUID_COM(0x000001A4u), "CLSID_ServerLocationInfo"},
+    {GUID_COM(0x000001B9u), "CLSID_SpecialSystemProperties"},
+    {GUID_COM(0x0000033Bu), "CLSID_ContextMarshaler"},
+    {GUID_COM(0x0000031Bu), "CLSID_ErrorObject"},
+    /* Interfaces a client asks for besides the one it wants. */
+    {GUID_COM(0x00000001u), "IClassFactory"},
+    {GUID_LE(0x00020400u, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46), "IDispatch"},
+    {{0}, NULL},
+};
+
+const char *iiss_guid_lookup(const uint8_t guid[16])
+{
+    for (const iiss_guid_name *e = iiss_guid_names; e->name; e++) {
+        if (memcmp(e->guid, guid, 16) == 0)
+            return e->name;
+    }
+    return NULL;
+}
+
+const iiss_value_name iiss_tower_id_names[] = {
+    {0x04, "ncacn_dnet_nsp"},
+    {0x07, "ncacn_ip_tcp"},
+    {0x08, "ncadg_ip_udp"},
+    {0x0C, "ncacn_spx"},
+    {0x0D, "ncacn_nb_ipx"},
+    {0x0F, "ncacn_np"},
+    {0x10, "ncalrpc"},
+    {0x12, "ncacn_nb_nb"},
+    {0x16, "ncacn_at_dsp"},
+    {0x1F, "ncacn_http"},
+    {0, NULL},
+};
+
 /* IUnknown (0-2) and IDispatch (3-6) come first: the interface derives from IDispatch. */
 const iiss_value_name iiss_method_names[] = {
     {0, "QueryInterface"},

@@ -660,3 +660,32 @@ bool iiss_request_looks_like_iiss(const uint8_t *stub, size_t len, uint16_t opnu
     }
     return false;
 }
+
+static iiss_orpc_status orpc_status_of(const ndr_walk *w, const char **why)
+{
+    if (why)
+        *why = w->malformed ? w->malformed_why : w->truncated ? w->truncated_what : NULL;
+    if (w->malformed)
+        return IISS_ORPC_MALFORMED;
+    return w->truncated ? IISS_ORPC_TRUNCATED : IISS_ORPC_OK;
+}
+
+iiss_orpc_status iiss_orpcthis_decode(const uint8_t *stub, size_t len, iiss_ndr layout, bool big_endian,
+                                      iiss_orpcthis *out, const char **why)
+{
+    ndr_walk w;
+    walk_init(&w, stub, len, big_endian);
+    memset(out, 0, sizeof *out);
+    walk_orpcthis(&w, normalize_ndr(layout), out);
+    return orpc_status_of(&w, why);
+}
+
+iiss_orpc_status iiss_orpcthat_decode(const uint8_t *stub, size_t len, iiss_ndr layout, bool big_endian,
+                                      iiss_orpcthat *out, const char **why)
+{
+    ndr_walk w;
+    walk_init(&w, stub, len, big_endian);
+    memset(out, 0, sizeof *out);
+    walk_orpcthat(&w, normalize_ndr(layout), out);
+    return orpc_status_of(&w, why);
+}

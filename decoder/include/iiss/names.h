@@ -51,6 +51,24 @@ const char *iiss_dce_auth_type_name(uint8_t auth_type);
 const char *iiss_dce_auth_level_name(uint8_t auth_level);
 const char *iiss_dce_ptype_name(uint8_t ptype);
 
+/* Named GUIDs, in the little-endian-fields form (as iiss_iid_bytes): this
+ * interface and class, the DCOM activation interfaces and activation
+ * property CLSIDs (MS-DCOM 1.9), and the interfaces a DCOM client commonly
+ * asks for. IIDs carry the interface name ("IIsServiceControl"), CLSIDs the
+ * CLSID_ name. Ends with an entry whose name is NULL. */
+typedef struct iiss_guid_name {
+    uint8_t guid[16];
+    const char *name;
+} iiss_guid_name;
+extern const iiss_guid_name iiss_guid_names[];
+/* The name of a GUID, or NULL. */
+const char *iiss_guid_lookup(const uint8_t guid[16]);
+
+/* Protocol sequence (tower) identifiers of STRINGBINDINGs (C706 Appendix I,
+ * MS-RPCE 2.1): 0x07 "ncacn_ip_tcp" ... A SECURITYBINDING's wAuthnSvc is an
+ * auth_type: iiss_dce_auth_type_names names it. */
+extern const iiss_value_name iiss_tower_id_names[];
+
 /* Returns the name, or NULL when the table has none. */
 const char *iiss_lookup(const iiss_value_name *table, uint32_t value);
 

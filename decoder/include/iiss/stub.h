@@ -124,4 +124,20 @@ bool iiss_response_decode_blob(const uint8_t *stub, size_t len, const iiss_respo
 bool iiss_request_looks_like_iiss(const uint8_t *stub, size_t len, uint16_t opnum, bool big_endian,
                                   iiss_ndr *ndr_out);
 
+/* ORPCTHIS / ORPCTHAT alone at the start of a stub, in one layout, for the
+ * other DCOM methods the library decodes (the activation, iiss/activation.h).
+ * OK: out->span.length is where the next parameter may start; TRUNCATED:
+ * the stub ends inside the header; MALFORMED: these bytes are no ORPC
+ * header (*why says what did not fit, when why is non-NULL). */
+typedef enum iiss_orpc_status {
+    IISS_ORPC_OK = 0,
+    IISS_ORPC_TRUNCATED,
+    IISS_ORPC_MALFORMED,
+} iiss_orpc_status;
+
+iiss_orpc_status iiss_orpcthis_decode(const uint8_t *stub, size_t len, iiss_ndr layout, bool big_endian,
+                                      iiss_orpcthis *out, const char **why);
+iiss_orpc_status iiss_orpcthat_decode(const uint8_t *stub, size_t len, iiss_ndr layout, bool big_endian,
+                                      iiss_orpcthat *out, const char **why);
+
 #endif
