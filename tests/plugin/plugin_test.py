@@ -175,6 +175,8 @@ def golden_check(args, name, text):
         raise Failure("golden %s missing (regenerate with IISS_UPDATE_GOLDEN=1)" % path)
     with open(path, encoding="utf-8") as f:
         want = f.read()
+    if name.endswith(".fields.txt"):
+        want = "".join(line.rstrip("\t") + "\n" for line in want.splitlines())
     if want != text:
         diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "tshark", n=2))
         raise Failure("output differs from golden %s:\n%s" % (name, diff[:6000]))
@@ -387,8 +389,11 @@ def check_fields(env, cap, expected, name):
                               % (frames, sorted(got_kinds), sorted(exp_kinds)))
     if errors:
         raise Failure("\n".join(errors))
-    # The committed golden of the field values (readable aggregator).
-    golden_check(env.args, name + ".fields.txt", out.replace(AGG, "|"))
+    # The committed golden of the field values (readable aggregator). Empty
+    # trailing columns are dropped: an anomaly kind added at the end of the
+    # list (a new column, empty here) leaves the goldens as they are.
+    text = "".join(line.rstrip("\t") + "\n" for line in out.replace(AGG, "|").splitlines())
+    golden_check(env.args, name + ".fields.txt", text)
     print("%s: %d calls, %d frames match the expected decode" % (name, len(calls), len(want)))
 
 

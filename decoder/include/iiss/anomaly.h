@@ -35,15 +35,6 @@ typedef enum iiss_anomaly_kind {
     IISS_AN_BOOL_NOT_0_OR_1,        /* "bool_out_of_range": dwForce / dwForceAppsClosed not 0 or 1 */
     IISS_AN_UNKNOWN_OPNUM,          /* "unknown_opnum" */
     IISS_AN_NULL_REF_POINTER,       /* "null_pointer": a pointer that must not be NULL was NULL */
-    /* DCOM activation (MS-DCOM 2.2.18-2.2.22; offsets relative to the stub) */
-    IISS_AN_OBJREF_INVALID,         /* "objref_invalid": bad signature, flags or length (2.2.18) */
-    IISS_AN_SERIALIZATION_INVALID,  /* "serialization_header_invalid": type serialization header (MS-RPCE 2.2.6) */
-    IISS_AN_ACTPROPS_INCONSISTENT,  /* "activation_properties_inconsistent": BLOB sizes or counts disagree */
-    IISS_AN_ACTPROP_MISSING,        /* "activation_property_missing": a property the method needs is absent */
-    IISS_AN_DUALSTRINGARRAY_INVALID, /* "dualstringarray_invalid": offsets or terminators inconsistent (2.2.19) */
-    IISS_AN_UNEXPECTED_GUID,        /* "unexpected_guid": an identifier other than the one the spec prescribes */
-    IISS_AN_COUNT_OUT_OF_RANGE,     /* "count_out_of_range": a count outside its IDL range */
-    IISS_AN_NDR_INCONSISTENT,       /* "ndr_inconsistent": NDR counts or pointers that contradict each other */
     /* Transport, noticed by iissdump's capture stages about a call (no
      * offset: the frame where they were noticed) */
     IISS_AN_TCP_GAP,                /* "tcp_gap": bytes of the connection were lost around this call */
@@ -55,6 +46,15 @@ typedef enum iiss_anomaly_kind {
     /* Authentication (NTLMSSP), noticed by the DCE/RPC authentication stage */
     IISS_AN_SIGNATURE_INVALID,      /* "signature_invalid": a PDU's verifier (or a mechListMIC) does not verify */
     IISS_AN_NOT_DECRYPTED,          /* "not_decrypted": credentials were given but none fits this connection */
+    /* DCOM activation (MS-DCOM 2.2.18-2.2.22; offsets relative to the stub) */
+    IISS_AN_OBJREF_INVALID,         /* "objref_invalid": bad signature, flags or length (2.2.18) */
+    IISS_AN_SERIALIZATION_INVALID,  /* "serialization_header_invalid": type serialization header (MS-RPCE 2.2.6) */
+    IISS_AN_ACTPROPS_INCONSISTENT,  /* "activation_properties_inconsistent": BLOB sizes or counts disagree */
+    IISS_AN_ACTPROP_MISSING,        /* "activation_property_missing": a property the method needs is absent */
+    IISS_AN_DUALSTRINGARRAY_INVALID, /* "dualstringarray_invalid": offsets or terminators inconsistent (2.2.19) */
+    IISS_AN_UNEXPECTED_GUID,        /* "unexpected_guid": an identifier other than the one the spec prescribes */
+    IISS_AN_COUNT_OUT_OF_RANGE,     /* "count_out_of_range": a count outside its IDL range */
+    IISS_AN_NDR_INCONSISTENT,       /* "ndr_inconsistent": NDR counts or pointers that contradict each other */
     IISS_AN_KIND_COUNT
 } iiss_anomaly_kind;
 
