@@ -94,7 +94,10 @@ static void run_file(run_state *rs, size_t index)
     int linktype = iiss_capture_file_linktype(cf);
     result.linktype = linktype;
     result.bytes_total = iiss_capture_file_size(cf);
-    if (!iiss_net_linktype_supported(linktype)) {
+    /* A pcapng file may mix link types: the file is refused only when its
+     * first interface (or a classic pcap's only one) is unusable; packets
+     * of other interfaces are decoded by their own link type. */
+    if (linktype >= 0 && !iiss_net_linktype_supported(linktype)) {
         const char *name = iiss_capture_linktype_name(linktype);
         snprintf(err, sizeof err, "unsupported link type %d (%s)", linktype, name ? name : "unknown");
         result.status = IISS_PIPELINE_FILE_UNSUPPORTED_LINK;
@@ -114,7 +117,7 @@ static void run_file(run_state *rs, size_t index)
     iiss_tcp_segment seg;
     iiss_capture_status st;
     while ((st = iiss_capture_file_next(cf, &pkt)) == IISS_CAPTURE_PACKET) {
-        if (iiss_net_decode(linktype, pkt.data, pkt.caplen, pkt.wirelen, &seg, &rs->stats->net) == IISS_NET_TCP) {
+        if (iiss_net_decode(pkt.linktype, pkt.data, pkt.caplen, pkt.wirelen, &seg, &rs->stats->net) == IISS_NET_TCP) {
             iiss_packet_meta meta = {.frame = pkt.frame, .ts_sec = pkt.ts_sec, .ts_nsec = pkt.ts_nsec};
             iiss_tcp_reassembler_add(rs->tcp, &seg, &meta);
         }

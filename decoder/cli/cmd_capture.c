@@ -101,7 +101,10 @@ static void on_file_end(void *user, const iiss_pipeline_file_result *r)
         return;
     clear_progress(run);
     const char *why = r->message && r->message[0] ? r->message : iiss_pipeline_file_status_name(r->status);
-    if (r->status == IISS_PIPELINE_FILE_TRUNCATED || r->status == IISS_PIPELINE_FILE_READ_ERROR)
+    bool stopped = r->status == IISS_PIPELINE_FILE_TRUNCATED || r->status == IISS_PIPELINE_FILE_READ_ERROR;
+    if (stopped && r->frames == 0)
+        fprintf(stderr, "iissdump: %s: %s (no record could be read from it: nothing was decoded)\n", r->path, why);
+    else if (stopped)
         fprintf(stderr, "iissdump: %s: %s (calls before that point were decoded)\n", r->path, why);
     else
         fprintf(stderr, "iissdump: %s: %s\n", r->path, why);

@@ -18,7 +18,10 @@
 
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "capture_file.h"
+#include "pcapng_reader.h"
 #include "pipeline.h"
 
 /* One TCP stream of a sample, as tshark sees it. */
@@ -225,6 +228,148 @@ static void write_pcapng(buf *o, bool big_endian, bool nano, const pkt *p, size_
             w8(o, 0);
         w32(o, block_len);
     }
+}
+
+/* ---- pcapng blocks, one at a time ---- */
+
+static void patch32(buf *o, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        o->b[at + (size_t)i] = (uint8_t)(o->big_endian ? v >> (24 - 8 * i) : v >> (8 * i));
+}
+
+static size_t ng_begin(buf *o, uint32_t type)
+{
+    size_t at = o->len;
+    w32(o, type);
+    w32(o, 0); /* total length, patched by ng_end */
+    return at;
+}
+
+static void ng_end(buf *o, size_t at)
+{
+    while ((o->len - at) % 4)
+        w8(o, 0);
+    uint32_t total = (uint32_t)(o->len - at + 4);
+    patch32(o, at + 4, total);
+    w32(o, total);
+}
+
+static void ng_shb(buf *o, bool big_endian, uint16_t major)
+{
+    o->big_endian = big_endian;
+    size_t at = ng_begin(o, 0x0A0D0D0A);
+    w32(o, 0x1A2B3C4D);
+    w16(o, major);
+    w16(o, 0);
+    w32(o, 0xFFFFFFFFu); /* section length unknown */
+    w32(o, 0xFFFFFFFFu);
+    ng_end(o, at);
+}
+
+#define NO_TSRESOL (-1)
+
+/* An IDB with if_tsresol when tsresol >= 0 and if_tsoffset when offset != 0. */
+static void ng_idb(buf *o, uint16_t linktype, uint32_t snaplen, int tsresol, int64_t offset)
+{
+    size_t at = ng_begin(o, 1);
+    w16(o, linktype);
+    w16(o, 0);
+    w32(o, snaplen);
+    if (tsresol >= 0) {
+        w16(o, 9);
+        w16(o, 1);
+        w8(o, (uint8_t)tsresol);
+        w8(o, 0);
+        w8(o, 0);
+        w8(o, 0);
+    }
+    if (offset != 0) {
+        w16(o, 14);
+        w16(o, 8);
+        uint64_t u = (uint64_t)offset;
+        if (o->big_endian) {
+            w32(o, (uint32_t)(u >> 32));
+            w32(o, (uint32_t)u);
+        } else {
+            w32(o, (uint32_t)u);
+            w32(o, (uint32_t)(u >> 32));
+        }
+    }
+    if (tsresol >= 0 || offset != 0) {
+        w16(o, 0); /* opt_endofopt */
+        w16(o, 0);
+    }
+    ng_end(o, at);
+}
+
+static void ng_epb(buf *o, uint32_t iface, uint64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+    size_t at = ng_begin(o, 6);
+    w32(o, iface);
+    w32(o, (uint32_t)(ts >> 32));
+    w32(o, (uint32_t)ts);
+    w32(o, caplen);
+    w32(o, wirelen);
+    wbytes(o, data, caplen);
+    ng_end(o, at);
+}
+
+/* The obsolete Packet Block: a 16-bit interface id and a drops count. */
+static void ng_pb(buf *o, uint16_t iface, uint64_t ts, const uint8_t *data, uint32_t len)
+{
+    size_t at = ng_begin(o, 2);
+    w16(o, iface);
+    w16(o, 0);
+    w32(o, (uint32_t)(ts >> 32));
+    w32(o, (uint32_t)ts);
+    w32(o, len);
+    w32(o, len);
+    wbytes(o, data, len);
+    ng_end(o, at);
+}
+
+static void ng_spb(buf *o, uint32_t wirelen, const uint8_t *data, uint32_t held)
+{
+    size_t at = ng_begin(o, 3);
+    w32(o, wirelen);
+    wbytes(o, data, held);
+    ng_end(o, at);
+}
+
+static void ng_block(buf *o, uint32_t type, const void *body, size_t n)
+{
+    size_t at = ng_begin(o, type);
+    wbytes(o, body, n);
+    ng_end(o, at);
+}
+
+/* The frame of make_frame() behind a Linux cooked (SLL) header instead of
+ * Ethernet, or bare (raw IP). */
+static size_t make_sll_frame(uint8_t *f, uint8_t src, uint8_t dst, uint16_t sport, uint16_t dport, uint8_t flags,
+                             uint32_t seq, uint32_t ack, const char *payload)
+{
+    uint8_t eth[256];
+    size_t len = make_frame(eth, src, dst, sport, dport, flags, seq, ack, payload);
+    memset(f, 0, 16);
+    n16(f, 0);      /* sent to us */
+    n16(f + 2, 1);  /* ARPHRD_ETHER */
+    n16(f + 4, 6);  /* address length */
+    memcpy(f + 6, eth + 6, 6);
+    n16(f + 14, 0x0800);
+    memcpy(f + 16, eth + 14, len - 14);
+    return len + 2;
+}
+
+static size_t make_raw_frame(uint8_t *f, uint8_t src, uint8_t dst, uint16_t sport, uint16_t dport, uint8_t flags,
+                             uint32_t seq, uint32_t ack, const char *payload)
+{
+    uint8_t eth[256];
+    size_t len = make_frame(eth, src, dst, sport, dport, flags, seq, ack, payload);
+    size_t ip_len = 40 + (payload ? strlen(payload) : 0);
+    (void)len;
+    memcpy(f, eth + 14, ip_len);
+    return ip_len;
 }
 
 /* ---- temp files ---- */
@@ -440,6 +585,584 @@ static void test_filter_keeps_frame_numbers(void **state)
     assert_false(iiss_capture_filter_check("host and and", err, sizeof err));
     assert_non_null(strstr(err, "invalid filter"));
     assert_true(iiss_capture_filter_check("tcp port 135", err, sizeof err));
+}
+
+/* ---- pcapng: several link types, resolutions, sections ---- */
+
+typedef struct expected_packet {
+    uint64_t frame;
+    int linktype; /* DLT_ value */
+    uint32_t interface;
+    int64_t sec;
+    uint32_t nsec;
+    uint32_t caplen;
+    bool has_own_time; /* false for the Simple Packet Block */
+} expected_packet;
+
+#define JOURNAL_ENTRY "__REALTIME_TIMESTAMP=1700000003000000\nMESSAGE=entry\n"
+
+/* Section 1 (little-endian): Ethernet (microseconds), SLL (nanoseconds,
+ * if_tsoffset one hour), raw IP (LINKTYPE_RAW, 2^-20 s) in Enhanced and
+ * obsolete Packet blocks, a Simple Packet Block, skipped blocks (NRB, ISB,
+ * an unknown type) and frames without a packet (journal entry, custom
+ * block). Section 2 (big-endian) starts its interfaces anew: one SLL. */
+static size_t write_multi_link(buf *o, expected_packet *want)
+{
+    uint8_t f[256];
+    size_t len, n = 0;
+    o->len = 0;
+    ng_shb(o, false, 1);
+    ng_idb(o, 1, 65535, NO_TSRESOL, 0);
+    ng_idb(o, 113, 65535, 9, 3600);
+    ng_idb(o, 101, 0, 0x80 | 20, 0);
+    len = make_frame(f, 5, 9, 1001, 135, 0x02, 100, 0, NULL);
+    ng_epb(o, 0, 1700000000ull * 1000000u + 250000u, f, (uint32_t)len, (uint32_t)len);
+    want[n++] = (expected_packet){1, 1, 0, 1700000000, 250000000, (uint32_t)len, true};
+    static const uint8_t nrb_end[4] = {0};
+    ng_block(o, 4, nrb_end, sizeof nrb_end);
+    len = make_sll_frame(f, 5, 9, 1002, 135, 0x02, 200, 0, NULL);
+    ng_epb(o, 1, 1700000001ull * 1000000000u + 123456789u, f, (uint32_t)len, (uint32_t)len);
+    want[n++] = (expected_packet){2, 113, 1, 1700003601, 123456789, (uint32_t)len, true};
+    static const uint8_t isb[12] = {0};
+    ng_block(o, 5, isb, sizeof isb);
+    len = make_raw_frame(f, 5, 9, 1003, 135, 0x02, 300, 0, NULL);
+    ng_pb(o, 2, (1700000002ull << 20) | (1u << 19), f, (uint32_t)len);
+    want[n++] = (expected_packet){3, 12 /* DLT_RAW */, 2, 1700000002, 500000000, (uint32_t)len, true};
+    ng_block(o, 9, JOURNAL_ENTRY, strlen(JOURNAL_ENTRY));
+    len = make_frame(f, 5, 9, 1004, 135, 0x02, 400, 0, NULL);
+    ng_spb(o, (uint32_t)len, f, (uint32_t)len);
+    want[n++] = (expected_packet){5, 1, 0, 1700000002, 500000000, (uint32_t)len, false};
+    static const uint8_t unknown[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    ng_block(o, 0x7F000001u, unknown, sizeof unknown);
+    static const uint8_t custom[8] = {0xD9, 0x7E, 0, 0, 'd', 'a', 't', 'a'}; /* PEN 32473, little-endian */
+    ng_block(o, 0x40000BADu, custom, sizeof custom);
+    ng_shb(o, true, 1);
+    ng_idb(o, 113, 65535, NO_TSRESOL, 0);
+    len = make_sll_frame(f, 5, 9, 1005, 135, 0x02, 500, 0, NULL);
+    ng_epb(o, 0, 1700000005ull * 1000000u, f, (uint32_t)len, (uint32_t)len);
+    want[n++] = (expected_packet){7, 113, 0, 1700000005, 0, (uint32_t)len, true};
+    return n;
+}
+#define MULTI_LINK_FRAMES 7
+
+/* tshark's frame numbers, times and captured lengths for the same file.
+ * Returns the number of frames it listed, or -1 without tshark. */
+static int tshark_frames(const char *path, expected_packet *rows, int max_rows)
+{
+    if (system("tshark -v >/dev/null 2>&1") != 0)
+        return -1;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd,
+             "tshark -r '%s' -T fields -e frame.number -e frame.time_epoch -e frame.cap_len 2>/dev/null", path);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[256];
+    int n = 0;
+    while (fgets(line, sizeof line, p) && n < max_rows) {
+        unsigned long long frame, sec, nsec;
+        unsigned caplen;
+        expected_packet e = {0};
+        if (sscanf(line, "%llu\t%llu.%llu\t%u", &frame, &sec, &nsec, &caplen) == 4) {
+            e = (expected_packet){frame, 0, 0, (int64_t)sec, (uint32_t)nsec, caplen, true};
+        } else if (sscanf(line, "%llu\t\t%u", &frame, &caplen) == 2) {
+            e = (expected_packet){frame, 0, 0, 0, 0, caplen, false};
+        } else {
+            continue;
+        }
+        rows[n++] = e;
+    }
+    pclose(p);
+    return n;
+}
+
+static void test_pcapng_multi_link(void **state)
+{
+    (void)state;
+    static buf o;
+    expected_packet want[8];
+    size_t n = write_multi_link(&o, want);
+    const char *path = save("multi.pcapng", o.b, o.len);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    assert_int_equal(iiss_capture_file_linktype(cf), 1);
+    assert_false(iiss_capture_file_compressed(cf));
+    iiss_capture_packet pkt;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_PACKET);
+        assert_int_equal(pkt.frame, want[i].frame);
+        assert_int_equal(pkt.linktype, want[i].linktype);
+        assert_int_equal(pkt.interface, want[i].interface);
+        assert_int_equal(pkt.ts_sec, want[i].sec);
+        assert_int_equal(pkt.ts_nsec, want[i].nsec);
+        assert_int_equal(pkt.caplen, want[i].caplen);
+    }
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_END);
+    assert_int_equal(iiss_capture_file_frames(cf), MULTI_LINK_FRAMES);
+    assert_int_equal(iiss_capture_file_bytes_read(cf), o.len);
+    iiss_capture_file_close(cf);
+
+    /* The same numbering, times and lengths as tshark. */
+    expected_packet rows[16];
+    int rn = tshark_frames(path, rows, 16);
+    if (rn >= 0) {
+        assert_int_equal(rn, MULTI_LINK_FRAMES);
+        for (size_t i = 0; i < n; i++) {
+            const expected_packet *t = &rows[want[i].frame - 1];
+            assert_int_equal(t->frame, want[i].frame);
+            assert_int_equal(t->caplen, want[i].caplen);
+            assert_true(t->has_own_time == want[i].has_own_time);
+            if (t->has_own_time) {
+                assert_int_equal(t->sec, want[i].sec);
+                assert_int_equal(t->nsec, want[i].nsec);
+            }
+        }
+    }
+
+    /* Through the pipeline every packet is decoded by its own link type. */
+    const char *paths[] = {path};
+    iiss_pipeline_stats stats;
+    assert_int_equal(iiss_pipeline_run(paths, 1, NULL, NULL, NULL, &stats), 0);
+    assert_int_equal(stats.frames, MULTI_LINK_FRAMES);
+    assert_int_equal(stats.net.by_result[IISS_NET_TCP], n);
+    assert_int_equal(stats.net.by_result[IISS_NET_UNSUPPORTED_LINK], 0);
+    assert_int_equal(stats.tcp.streams, n);
+}
+
+/* Each if_tsresol form gives exact nanoseconds, rounded down like tshark. */
+static void test_pcapng_timestamp_resolutions(void **state)
+{
+    (void)state;
+    static const struct {
+        int tsresol;
+        uint64_t units;
+        int64_t offset;
+        int64_t sec;
+        uint32_t nsec;
+    } cases[] = {
+        {0, 1700000000u, 0, 1700000000, 0},                               /* whole seconds */
+        {3, 1700000000123ull, 0, 1700000000, 123000000},                  /* milliseconds */
+        {NO_TSRESOL, 1700000000654321ull, -3600, 1699996400, 654321000}, /* default µs, negative offset */
+        {9, 1700000000999999999ull, 0, 1700000000, 999999999},
+        {12, 1700000ull * 1000000000000ull + 1999ull, 0, 1700000, 1},     /* picoseconds round down */
+        {19, 15000000000000000999ull, 0, 1, 500000000},
+        {0x80 | 0, 1700000000u, 0, 1700000000, 0},
+        {0x80 | 10, (1700000000ull << 10) | 512u, 0, 1700000000, 500000000},
+        {0x80 | 30, (1ull << 30) - 1, 0, 0, 999999999},
+        {0x80 | 63, (1ull << 63) | (1ull << 62), 0, 1, 500000000},
+    };
+    static buf o;
+    uint8_t f[256];
+    size_t len = make_frame(f, 5, 9, 1001, 135, 0x02, 100, 0, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        o.len = 0;
+        ng_shb(&o, i % 2 == 1, 1);
+        ng_idb(&o, 1, 65535, cases[i].tsresol, cases[i].offset);
+        ng_epb(&o, 0, cases[i].units, f, (uint32_t)len, (uint32_t)len);
+        const char *path = save("tsresol.pcapng", o.b, o.len);
+        char err[IISS_CAPTURE_ERROR_MAX];
+        iiss_capture_file *cf;
+        assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+        iiss_capture_packet pkt;
+        assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_PACKET);
+        print_message("tsresol 0x%02x: %lld.%09u\n", (unsigned)cases[i].tsresol & 0xFFu, (long long)pkt.ts_sec,
+                      pkt.ts_nsec);
+        assert_int_equal(pkt.ts_sec, cases[i].sec);
+        assert_int_equal(pkt.ts_nsec, cases[i].nsec);
+        iiss_capture_file_close(cf);
+    }
+    /* Units that do not fit 64 bits are refused, not wrapped. */
+    for (int bad = 0; bad < 2; bad++) {
+        o.len = 0;
+        ng_shb(&o, false, 1);
+        ng_idb(&o, 1, 65535, bad ? 0x80 | 64 : 20, 0);
+        ng_epb(&o, 0, 1, f, (uint32_t)len, (uint32_t)len);
+        const char *path = save("badres.pcapng", o.b, o.len);
+        char err[IISS_CAPTURE_ERROR_MAX];
+        iiss_capture_file *cf;
+        assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPEN_FAILED);
+        assert_non_null(strstr(err, "if_tsresol"));
+    }
+    /* The conversion saturates instead of overflowing. */
+    int64_t sec;
+    uint32_t nsec;
+    iiss_pcapng_timestamp(UINT64_MAX, 1, 5, &sec, &nsec);
+    assert_true(sec == INT64_MAX && nsec == 0);
+    iiss_pcapng_timestamp(0, 1000000, INT64_MIN, &sec, &nsec);
+    assert_true(sec == INT64_MIN);
+    iiss_pcapng_timestamp(10, 1000000, INT64_MIN + 1, &sec, &nsec);
+    assert_true(sec == INT64_MIN + 1 && nsec == 10000);
+    iiss_pcapng_timestamp(UINT64_MAX, 10000000000000000000ull, INT64_MAX, &sec, &nsec);
+    assert_true(sec == INT64_MAX && nsec == 844674407);
+}
+
+/* A pcapng file whose first frames are good and whose next block is
+ * `hostile`: the good frames come out, then a clear stop. */
+static void expect_hostile_block(const buf *prefix, const buf *tail, iiss_capture_status want_status,
+                                 uint64_t want_packets, const char *reason_part)
+{
+    static buf o;
+    o = *prefix;
+    assert_true(o.len + tail->len <= sizeof o.b);
+    memcpy(o.b + o.len, tail->b, tail->len);
+    o.len += tail->len;
+    const char *path = save("hostile.pcapng", o.b, o.len);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    iiss_capture_packet pkt;
+    uint64_t count = 0;
+    iiss_capture_status st;
+    while ((st = iiss_capture_file_next(cf, &pkt)) == IISS_CAPTURE_PACKET)
+        count++;
+    print_message("%s -> %s\n", reason_part, iiss_capture_file_error(cf));
+    assert_int_equal(st, want_status);
+    assert_int_equal(count, want_packets);
+    if (!strstr(iiss_capture_file_error(cf), reason_part))
+        fail_msg("\"%s\" does not say \"%s\"", iiss_capture_file_error(cf), reason_part);
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), want_status); /* sticky */
+    iiss_capture_file_close(cf);
+}
+
+static void test_pcapng_hostile_blocks(void **state)
+{
+    (void)state;
+    uint8_t f[256];
+    uint32_t len = (uint32_t)make_frame(f, 5, 9, 1001, 135, 0x02, 100, 0, NULL);
+    static buf prefix, t;
+    prefix.len = 0;
+    ng_shb(&prefix, false, 1);
+    ng_idb(&prefix, 1, 65535, NO_TSRESOL, 0);
+    ng_epb(&prefix, 0, 1, f, len, len);
+    t.big_endian = false;
+
+#define TAIL_BEGIN() (t.len = 0, t.big_endian = false)
+    TAIL_BEGIN();
+    w32(&t, 6);
+    w32(&t, 8); /* shorter than a block's own header and trailer */
+    w32(&t, 8);
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "impossible length of 8");
+    TAIL_BEGIN();
+    w32(&t, 6);
+    w32(&t, 14); /* not a multiple of 4 */
+    for (int i = 0; i < 3; i++)
+        w32(&t, 0);
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "impossible length of 14");
+    TAIL_BEGIN();
+    w32(&t, 6);
+    w32(&t, 0xFFFFFFFCu); /* 4 GiB: refused before any allocation */
+    w32(&t, 0);
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "more than the 16777216 accepted");
+    TAIL_BEGIN();
+    w32(&t, 6);
+    w32(&t, 16 * 1024 * 1024); /* accepted size, but the file ends long before */
+    w32(&t, 0);
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_TRUNCATED, 1, "stops inside block 4");
+    TAIL_BEGIN();
+    ng_epb(&t, 0, 2, f, len, len);
+    patch32(&t, t.len - 4, 12345); /* trailing length differs */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "trailing length");
+    TAIL_BEGIN();
+    ng_epb(&t, 0, 2, f, len, len);
+    patch32(&t, 20, 0xFFFFFFFFu); /* captured length far beyond the block */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "claims 4294967295 captured bytes");
+    TAIL_BEGIN();
+    ng_epb(&t, 7, 2, f, len, len); /* interface never declared */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "names interface 7");
+    TAIL_BEGIN();
+    ng_epb(&t, 0, 2, f, 24, 24); /* a block too short for its fixed fields */
+    patch32(&t, 4, 24);
+    t.len = 20;
+    w32(&t, 24);
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "too short");
+    TAIL_BEGIN();
+    {
+        size_t at = ng_begin(&t, 1); /* IDB whose option runs past the block */
+        w16(&t, 1);
+        w16(&t, 0);
+        w32(&t, 65535);
+        w16(&t, 2);
+        w16(&t, 400);
+        ng_end(&t, at);
+    }
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "runs past its block");
+    TAIL_BEGIN();
+    ng_spb(&t, 1000, f, len); /* SPB: 1000 bytes on the wire, no snaplen, fewer held */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "claims 1000 captured bytes");
+    TAIL_BEGIN();
+    ng_shb(&t, true, 1);
+    ng_epb(&t, 0, 2, f, len, len); /* a new section forgets the old interfaces */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "declares 0");
+    TAIL_BEGIN();
+    ng_shb(&t, false, 2);
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "version 2.0");
+    TAIL_BEGIN();
+    ng_shb(&t, false, 1);
+    t.b[8] = 0x11; /* byte-order magic spoiled */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_READ_ERROR, 1, "byte-order magic");
+    TAIL_BEGIN();
+    ng_epb(&t, 0, 2, f, len, len);
+    t.len -= 9; /* the file stops inside the next block */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_TRUNCATED, 1, "stops inside block 4");
+    TAIL_BEGIN();
+    w32(&t, 6);
+    w16(&t, 0); /* ... or inside a block header */
+    expect_hostile_block(&prefix, &t, IISS_CAPTURE_TRUNCATED, 1, "inside a block header");
+    TAIL_BEGIN();
+    ng_spb(&t, 1000, f, len); /* with a snapshot length the SPB holds what it should */
+    static buf snap;
+    snap.len = 0;
+    ng_shb(&snap, false, 1);
+    ng_idb(&snap, 1, len, NO_TSRESOL, 0);
+    ng_epb(&snap, 0, 1, f, len, len);
+    expect_hostile_block(&snap, &t, IISS_CAPTURE_END, 2, "");
+#undef TAIL_BEGIN
+
+    /* A section without interfaces opens and ends cleanly; a packet before
+     * any interface does not open. */
+    static buf o;
+    o.len = 0;
+    ng_shb(&o, false, 1);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(save("bare.pcapng", o.b, o.len), NULL, &cf, err, sizeof err),
+                     IISS_CAPTURE_OPENED);
+    assert_int_equal(iiss_capture_file_linktype(cf), -1);
+    iiss_capture_packet pkt;
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_END);
+    assert_int_equal(iiss_capture_file_frames(cf), 0);
+    iiss_capture_file_close(cf);
+    ng_epb(&o, 0, 1, f, len, len);
+    expect_open_failure(save("noidb.pcapng", o.b, o.len), "declares 0");
+}
+
+/* One section may declare IISS_PCAPNG_MAX_INTERFACES interfaces, no more. */
+static void test_pcapng_interface_limit(void **state)
+{
+    (void)state;
+    static buf o;
+    o.len = 0;
+    ng_shb(&o, false, 1);
+    size_t shb_len = o.len;
+    ng_idb(&o, 1, 65535, NO_TSRESOL, 0);
+    size_t idb_len = o.len - shb_len;
+    char path[160];
+    snprintf(path, sizeof path, "%s/many.pcapng", tmpdir);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fwrite(o.b, 1, shb_len, fp);
+    for (uint32_t i = 0; i <= IISS_PCAPNG_MAX_INTERFACES; i++)
+        fwrite(o.b + shb_len, 1, idb_len, fp);
+    fclose(fp);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    iiss_capture_packet pkt;
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_READ_ERROR);
+    assert_non_null(strstr(iiss_capture_file_error(cf), "more than 65536 interfaces"));
+    assert_non_null(strstr(iiss_capture_file_error(cf), "before the first record"));
+    iiss_capture_file_close(cf);
+}
+
+/* The filter is compiled per link type and applied per packet. */
+static void test_pcapng_filter_per_link_type(void **state)
+{
+    (void)state;
+    static buf o;
+    uint8_t f[256];
+    size_t len;
+    o.len = 0;
+    ng_shb(&o, false, 1);
+    ng_idb(&o, 1, 65535, NO_TSRESOL, 0);
+    ng_idb(&o, 113, 65535, NO_TSRESOL, 0);
+    len = make_frame(f, 5, 9, 1001, 135, 0x02, 100, 0, NULL);
+    ng_epb(&o, 0, 1, f, (uint32_t)len, (uint32_t)len);
+    len = make_sll_frame(f, 5, 9, 1002, 135, 0x18, 100, 0, "sll-push");
+    ng_epb(&o, 1, 2, f, (uint32_t)len, (uint32_t)len);
+    len = make_frame(f, 5, 9, 1001, 135, 0x18, 101, 0, "eth-push");
+    ng_epb(&o, 0, 3, f, (uint32_t)len, (uint32_t)len);
+    len = make_sll_frame(f, 5, 9, 1002, 135, 0x10, 109, 0, NULL);
+    ng_epb(&o, 1, 4, f, (uint32_t)len, (uint32_t)len);
+    const char *path = save("filter.pcapng", o.b, o.len);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(path, "tcp[13] & 8 != 0", &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    iiss_capture_packet pkt;
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_PACKET);
+    assert_true(pkt.frame == 2 && pkt.linktype == 113);
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_PACKET);
+    assert_true(pkt.frame == 3 && pkt.linktype == 1);
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_END);
+    assert_int_equal(iiss_capture_file_frames_filtered_out(cf), 2);
+    iiss_capture_file_close(cf);
+
+    /* "ether" means nothing on Linux cooked capture: with the SLL interface
+     * declared before the first packet, the file does not open... */
+    assert_int_equal(iiss_capture_file_open(path, "ether host 02:00:00:00:00:05", &cf, err, sizeof err),
+                     IISS_CAPTURE_FILTER_FAILED);
+    assert_non_null(strstr(err, "LINUX_SLL"));
+    /* ... declared later, reading stops where it is first needed. */
+    o.len = 0;
+    ng_shb(&o, false, 1);
+    ng_idb(&o, 1, 65535, NO_TSRESOL, 0);
+    len = make_frame(f, 5, 9, 1001, 135, 0x02, 100, 0, NULL);
+    ng_epb(&o, 0, 1, f, (uint32_t)len, (uint32_t)len);
+    ng_idb(&o, 113, 65535, NO_TSRESOL, 0);
+    len = make_sll_frame(f, 5, 9, 1002, 135, 0x18, 100, 0, "sll-push");
+    ng_epb(&o, 1, 2, f, (uint32_t)len, (uint32_t)len);
+    path = save("filter-late.pcapng", o.b, o.len);
+    assert_int_equal(iiss_capture_file_open(path, "ether src 02:00:00:00:00:05", &cf, err, sizeof err),
+                     IISS_CAPTURE_OPENED);
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_PACKET);
+    assert_int_equal(pkt.frame, 1);
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_READ_ERROR);
+    assert_non_null(strstr(iiss_capture_file_error(cf), "after record 1: interface 1: invalid filter"));
+    iiss_capture_file_close(cf);
+}
+
+/* ---- gzip ---- */
+
+static const char *save_gzip(const char *name, const void *data, size_t len, int members)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fclose(fp);
+    size_t at = 0;
+    for (int m = 0; m < members; m++) {
+        size_t n = m == members - 1 ? len - at : len / (size_t)members;
+        gzFile gz = gzopen(path, "ab");
+        assert_non_null(gz);
+        if (n)
+            assert_int_equal(gzwrite(gz, (const uint8_t *)data + at, (unsigned)n), (int)n);
+        assert_int_equal(gzclose(gz), Z_OK);
+        at += n;
+    }
+    static char paths[4][160];
+    static int next;
+    char *keep = paths[next++ % 4];
+    memcpy(keep, path, sizeof path);
+    return keep;
+}
+
+static void test_gzip(void **state)
+{
+    (void)state;
+    pkt p[8];
+    size_t n = make_conversation(p);
+    static buf o;
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    /* By magic, whatever the name; one member or several (cat a.gz b.gz). */
+    for (int members = 1; members <= 3; members += 2) {
+        write_pcap(&o, true, true, 1, p, n);
+        read_all_and_check(save_gzip("conv.pcap", o.b, o.len, members), true, n);
+        write_pcapng(&o, false, false, p, n);
+        read_all_and_check(save_gzip("conv.bin", o.b, o.len, members), false, n);
+    }
+    assert_int_equal(iiss_capture_file_open(save_gzip("multi.pcapng.gz", o.b, o.len, 1), NULL, &cf, err,
+                                            sizeof err),
+                     IISS_CAPTURE_OPENED);
+    assert_true(iiss_capture_file_compressed(cf));
+    iiss_capture_file_close(cf);
+    /* A plain file named .gz is read as what it is. */
+    read_all_and_check(save("plain.pcapng.gz", o.b, o.len), false, n);
+
+    /* Standard input. */
+    write_pcapng(&o, true, true, p, n);
+    const char *gz = save_gzip("stdin.gz", o.b, o.len, 1);
+    assert_non_null(freopen(gz, "rb", stdin));
+    assert_int_equal(iiss_capture_file_open("-", NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    iiss_capture_packet pkt;
+    size_t count = 0;
+    while (iiss_capture_file_next(cf, &pkt) == IISS_CAPTURE_PACKET)
+        count++;
+    assert_int_equal(count, n);
+    assert_true(iiss_capture_file_compressed(cf));
+    iiss_capture_file_close(cf);
+
+    /* Cut and corrupt compressed data, for both formats. */
+    for (int ng = 0; ng <= 1; ng++) {
+        if (ng)
+            write_pcapng(&o, false, true, p, n);
+        else
+            write_pcap(&o, false, true, 1, p, n);
+        gz = save_gzip(ng ? "cut.pcapng.gz" : "cut.pcap.gz", o.b, o.len, 1);
+        FILE *fp = fopen(gz, "rb");
+        assert_non_null(fp);
+        static uint8_t z[16384];
+        size_t zlen = fread(z, 1, sizeof z, fp);
+        fclose(fp);
+        assert_true(zlen > 60);
+        const char *cut = save("cut.gz", z, zlen - 30);
+        assert_int_equal(iiss_capture_file_open(cut, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+        count = 0;
+        iiss_capture_status st;
+        while ((st = iiss_capture_file_next(cf, &pkt)) == IISS_CAPTURE_PACKET)
+            count++;
+        print_message("cut gzip: %zu packets, %s\n", count, iiss_capture_file_error(cf));
+        assert_int_equal(st, IISS_CAPTURE_TRUNCATED);
+        assert_true(count < n);
+        assert_non_null(strstr(iiss_capture_file_error(cf), "gzip data stops early"));
+        iiss_capture_file_close(cf);
+
+        /* A spoiled CRC-32 trailer: every packet is read, then the check
+         * fails. Spoiled deflate data fails somewhere, in zlib's words or in
+         * the reader's, never as a clean end. */
+        for (int where = 0; where < 2; where++) {
+            static uint8_t bad[16384];
+            memcpy(bad, z, zlen);
+            size_t at = where == 0 ? zlen - 8 : zlen / 2;
+            bad[at] ^= 0x55;
+            bad[at + 1] ^= 0xAA;
+            iiss_capture_open_status os = iiss_capture_file_open(save("corrupt.gz", bad, zlen), NULL, &cf, err,
+                                                                 sizeof err);
+            count = 0;
+            st = IISS_CAPTURE_READ_ERROR;
+            if (os == IISS_CAPTURE_OPENED) {
+                while ((st = iiss_capture_file_next(cf, &pkt)) == IISS_CAPTURE_PACKET)
+                    count++;
+                snprintf(err, sizeof err, "%s", iiss_capture_file_error(cf));
+                iiss_capture_file_close(cf);
+            }
+            print_message("corrupt gzip at %zu: %zu packets, %s\n", at, count, err);
+            assert_int_equal(st, IISS_CAPTURE_READ_ERROR);
+            if (where == 0) {
+                assert_int_equal(count, n);
+                assert_non_null(strstr(err, "corrupt gzip data: incorrect data check"));
+            }
+        }
+    }
+    /* Gzip of something that is no capture. */
+    expect_open_failure(save_gzip("text.gz", "hello, world\n", 13, 1), "not a pcap or pcapng capture");
+    expect_open_failure(save_gzip("empty.gz", "", 0, 1), "cut short");
+}
+
+/* A file that fails at its first record says so, not "after record 0". */
+static void test_first_record_messages(void **state)
+{
+    (void)state;
+    pkt p[8];
+    size_t n = make_conversation(p);
+    static buf o;
+    write_pcap(&o, false, false, 1, p, n);
+    const char *path = save("cut0.pcap", o.b, 24 + 10);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    iiss_capture_packet pkt;
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_TRUNCATED);
+    assert_non_null(strstr(iiss_capture_file_error(cf), "before its first record was complete"));
+    assert_null(strstr(iiss_capture_file_error(cf), "record 0"));
+    iiss_capture_file_close(cf);
+    write_pcapng(&o, false, false, p, n);
+    path = save("cut0.pcapng", o.b, 28 + 20 + 30);
+    assert_int_equal(iiss_capture_file_open(path, NULL, &cf, err, sizeof err), IISS_CAPTURE_OPENED);
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_TRUNCATED);
+    assert_non_null(strstr(iiss_capture_file_error(cf), "before its first record was complete"));
+    iiss_capture_file_close(cf);
 }
 
 /* ---- pipeline ---- */
@@ -686,6 +1409,44 @@ static void check_sample(const char *path, const struct sample_expectation *rows
     }
 }
 
+/* Three samples of different link types merged into one pcapng by
+ * Wireshark's own tools (what capturing on several interfaces gives):
+ * Linux cooked, Ethernet, and raw IP (the IPv6 sample with its Ethernet and
+ * VLAN headers cut off by editcap). Read plain and gzip-compressed, each
+ * stream must be what tshark reassembles from the same file. Returns the
+ * number of files checked (0 without mergecap). */
+static size_t check_merged_samples(const char *dir)
+{
+    if (system("mergecap -v >/dev/null 2>&1 && editcap -v >/dev/null 2>&1") != 0)
+        return 0;
+    char raw[200], merged[200], cmd[1400];
+    snprintf(raw, sizeof raw, "%s/raw-ipv6.pcapng", tmpdir);
+    snprintf(merged, sizeof merged, "%s/merged.pcapng", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "editcap -L -C 18 -T rawip '%s/ipv6-vlan.pcapng' '%s' && "
+             "mergecap -F pcapng -w '%s' '%s/sll.pcap' '%s/iisreset-remote.pcap' '%s'",
+             dir, raw, merged, dir, dir, raw);
+    if (system(cmd) != 0)
+        fail_msg("could not merge the samples: %s", cmd);
+    FILE *fp = fopen(merged, "rb");
+    assert_non_null(fp);
+    static uint8_t data[1 << 20];
+    size_t len = fread(data, 1, sizeof data, fp);
+    fclose(fp);
+    assert_true(len > 0 && len < sizeof data);
+    const char *gz = save_gzip("merged.pcapng.gz", data, len, 1);
+    const char *files[] = {merged, gz};
+    for (size_t i = 0; i < 2; i++) {
+        struct sample_expectation rows[SAMPLE_MAX_STREAMS];
+        int n = tshark_expectations(files[i], rows, SAMPLE_MAX_STREAMS);
+        if (n <= 0)
+            fail_msg("tshark could not describe %s", files[i]);
+        assert_int_equal(n, 4); /* 1 SLL, 2 Ethernet, 1 raw IPv6 */
+        check_sample(files[i], rows, n);
+    }
+    return 2;
+}
+
 static void test_samples_match_tshark(void **state)
 {
     (void)state;
@@ -717,6 +1478,8 @@ static void test_samples_match_tshark(void **state)
         check_sample(path, rows, n);
         checked++;
     }
+    if (live)
+        checked += check_merged_samples(dir);
     if (checked == 0)
         skip();
 }
@@ -730,6 +1493,13 @@ int main(void)
         cmocka_unit_test(test_truncated_file),
         cmocka_unit_test(test_not_captures),
         cmocka_unit_test(test_filter_keeps_frame_numbers),
+        cmocka_unit_test(test_pcapng_multi_link),
+        cmocka_unit_test(test_pcapng_timestamp_resolutions),
+        cmocka_unit_test(test_pcapng_hostile_blocks),
+        cmocka_unit_test(test_pcapng_interface_limit),
+        cmocka_unit_test(test_pcapng_filter_per_link_type),
+        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_first_record_messages),
         cmocka_unit_test(test_pipeline_over_several_files),
         cmocka_unit_test(test_samples_match_tshark),
     };
