@@ -274,9 +274,14 @@ size_t iiss_capture_input_peek(iiss_capture_input *in, size_t n, const uint8_t *
 {
     if (n > IISS_CAPTURE_INPUT_MAX_PEEK)
         n = IISS_CAPTURE_INPUT_MAX_PEEK;
-    if (in->end - in->start < n && make_room(in, n)) {
-        while (in->end - in->start < n && !in->eof && !in->failed)
-            fill_once(in);
+    /* The buffer grows with the data that arrives, not with what a length
+     * field claims: a block announcing 16 MiB in a short file costs little. */
+    while (in->end - in->start < n && !in->eof && !in->failed) {
+        size_t have = in->end - in->start;
+        size_t want = n - have <= INITIAL_BUFFER ? n : have + INITIAL_BUFFER;
+        if (in->cap - in->start < want && !make_room(in, want))
+            break;
+        fill_once(in);
     }
     size_t have = in->end - in->start;
     *data = in->buf + in->start;

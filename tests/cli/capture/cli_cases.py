@@ -6,13 +6,21 @@ The hostile case writes its own small capture (stdlib only): a bind to
 IIsServiceControl, a Status whose request says alloc_hint 0xFFFFFFFF and
 whose reply claims a conformance of 0xFFFFFFFF over 64 bytes, a PDU whose
 auth_length exceeds its frag_length, a Kill that must still be found after
-it, and a request announcing a 65535-byte fragment that never comes."""
+it, and a request announcing a 65535-byte fragment that never comes.
+
+The merged and gzip cases need Wireshark's command-line tools (mergecap,
+editcap, tshark: Debian's wireshark-common and tshark); without them they
+exit 77, which ctest reports as skipped."""
+import gzip
 import json
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
+
+SKIPPED = 77
 
 IID = bytes.fromhex("2086fbe88f58d2119d6100c04f79c5fe")  # E8FB8620-588F-11D2-9D61-00C04F79C5FE, LE fields
 NDR20 = bytes.fromhex("045d888aeb1cc9119fe808002b104860")
@@ -432,6 +440,134 @@ def case_credential_errors(iissdump, samples, work):
     rc, out, err = run(iissdump, "--nt-hashes", no_hashes, sealed)
     check(rc == 2 and "no NT hash" in err, f"{rc} {err!r}")
 
+def case_cut_first_record(iissdump, samples, work):
+    data = open(os.path.join(samples, "iisreset-remote.pcap"), "rb").read()
+    path = os.path.join(work, "cut0.pcap")
+    with open(path, "wb") as f:
+        f.write(data[:24 + 10])  # the file header and part of the first record header
+    rc, out, err = run(iissdump, path)
+    check(rc == 1 and out == "", f"exit {rc}, output {out!r}")
+    line = one_error_line(err, path)
+    check("calls before that point" not in line and "record 0" not in line, f"misleading message: {line!r}")
+    check("nothing was decoded" in line and "first record" in line, f"message does not say it plainly: {line!r}")
+
+
+class Skip(Exception):
+    pass
+
+
+def need_tools(*names):
+    missing = [n for n in names if not shutil.which(n)]
+    if missing:
+        raise Skip("needs " + ", ".join(missing))
+
+
+def tool(*args):
+    p = subprocess.run(list(args), capture_output=True)
+    check(p.returncode == 0, f"{args[0]} failed: {p.stderr.decode(errors='replace')}")
+    return p.stdout.decode()
+
+
+def merged_inputs(samples, work):
+    """Three samples of different link types (Linux cooked, Ethernet, raw IP:
+    the IPv6 sample with its Ethernet and VLAN headers cut off) and their
+    mergecap'd pcapng, as Wireshark writes a capture on several interfaces."""
+    raw = os.path.join(work, "raw-ipv6.pcapng")
+    tool("editcap", "-L", "-C", "18", "-T", "rawip", os.path.join(samples, "ipv6-vlan.pcapng"), raw)
+    inputs = [os.path.join(samples, "sll.pcap"), os.path.join(samples, "iisreset-remote.pcap"), raw]
+    merged = os.path.join(work, "merged.pcapng")
+    tool("mergecap", "-F", "pcapng", "-w", merged, *inputs)
+    return inputs, merged
+
+
+def renumber(value, frame_map):
+    """The call with every frame number (keys naming a frame) mapped."""
+    if isinstance(value, dict):
+        return {k: (frame_map[v] if "frame" in k and isinstance(v, int) else renumber(v, frame_map))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [renumber(v, frame_map) for v in value]
+    return value
+
+
+def by_frames(calls):
+    return sorted(calls, key=lambda c: (c["frame_request"] or 0, c["frame_response"] or 0))
+
+
+def case_merged(iissdump, samples, work):
+    need_tools("mergecap", "editcap", "tshark")
+    inputs, merged = merged_inputs(samples, work)
+    # tshark's numbering of the merged file: mergecap gives input i interface i
+    # and keeps each input's order, so the k-th frame of interface i is frame
+    # k of input i.
+    rows = [l.split("\t") for l in tool("tshark", "-r", merged, "-T", "fields", "-e", "frame.number",
+                                         "-e", "frame.interface_id").splitlines() if l.strip()]
+    per_iface = {}
+    for number, iface in rows:
+        per_iface.setdefault(int(iface), []).append(int(number))
+    check(sorted(per_iface) == [0, 1, 2], f"interfaces {sorted(per_iface)}")
+    want = []
+    for i, path in enumerate(inputs):
+        rc, out, err = run(iissdump, path, "--json")
+        check(rc == 0 and err == "", f"{path}: exit {rc}, {err!r}")
+        calls = json_calls(out)
+        check(calls, f"{path}: no call")
+        frame_map = {k + 1: n for k, n in enumerate(per_iface[i])}
+        want += [renumber(c, frame_map) for c in calls]
+    rc, out, err = run(iissdump, merged, "--json")
+    check(rc == 0 and err == "", f"merged: exit {rc}, {err!r}")
+    got = json_calls(out)
+    check(len(got) == len(want), f"merged: {len(got)} calls, the inputs have {len(want)}")
+    for g, w in zip(by_frames(got), by_frames(want)):
+        check(g == w, f"merged: call differs from its input's:\n{g}\n{w}")
+    # every request and response frame is a DCE/RPC PDU where tshark sees one
+    pdus = {int(l) for l in tool("tshark", "-r", merged, "-Y", "dcerpc", "-T", "fields",
+                                 "-e", "frame.number").split()}
+    for c in got:
+        for k in ("frame_request", "frame_response"):
+            check(c[k] is None or c[k] in pdus, f"merged: {k} {c[k]} is no DCE/RPC frame to tshark")
+    # and the text timeline has the merged order: by request time across interfaces
+    rc, text, err = run(iissdump, merged)
+    check(rc == 0 and text.count("[frame ") == len(got), f"merged text: exit {rc}")
+
+
+def case_gzip(iissdump, samples, work):
+    need_tools("mergecap", "editcap")
+    _, merged = merged_inputs(samples, work)
+    classic = os.path.join(samples, "iisreset-remote.pcap")
+    for plain in (classic, merged):
+        data = open(plain, "rb").read()
+        rc, want, err = run(iissdump, plain, "--json")
+        check(rc == 0 and want, f"{plain}: exit {rc}")
+        # by magic, whatever the name; as a file and on standard input
+        named = os.path.join(work, os.path.basename(plain) + ".gz")
+        unnamed = os.path.join(work, os.path.basename(plain) + ".capture")
+        for path in (named, unnamed):
+            with open(path, "wb") as f:
+                f.write(gzip.compress(data))
+            rc, out, err = run(iissdump, path, "--json")
+            check(rc == 0 and err == "" and out == want, f"{path}: exit {rc}, {err!r}, same output: {out == want}")
+        rc, out, err = run(iissdump, "-", "--json", stdin=open(named, "rb").read())
+        check(rc == 0 and out == want, f"stdin {named}: exit {rc}, {err!r}")
+        # cut: the calls before the cut, and a warning
+        cut = os.path.join(work, "cut.gz")
+        z = open(named, "rb").read()
+        with open(cut, "wb") as f:
+            f.write(z[: len(z) * 2 // 3])
+        rc, out, err = run(iissdump, cut, "--json")
+        check(rc == 1, f"cut gzip: exit {rc}")
+        line = one_error_line(err, cut)
+        check("gzip data stops early" in line and "calls before that point" in line, f"cut gzip: {line!r}")
+        got = json_calls(out)
+        full = json_calls(want)
+        check(0 < len(got) < len(full), f"cut gzip: {len(got)} of {len(full)} calls")
+        for g, w in zip(got, full):
+            check(g["frame_request"] == w["frame_request"] and g["method"] == w["method"], f"cut gzip: {g} vs {w}")
+    # the expected calls of the classic sample, from the generator, through gzip
+    rc, out, err = run(iissdump, os.path.join(work, "iisreset-remote.pcap.gz"), "--json")
+    check([c["frame_request"] for c in json_calls(out)] ==
+          [c["frame_request"] for c in expected_calls(samples, "iisreset-remote")], "gzip: frames differ")
+
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
@@ -445,6 +581,9 @@ def main():
     os.makedirs(work, exist_ok=True)
     try:
         CASES[case](iissdump, samples, work)
+    except Skip as e:
+        print(f"{case}: skipped: {e}")
+        return SKIPPED
     except Failure as e:
         print(f"{case}: FAILED: {e}")
         return 1
