@@ -402,6 +402,11 @@ int iiss_capture_file_linktype(const iiss_capture_file *cf)
     return cf->ng ? cf->first_dlt : pcap_datalink(cf->pcap);
 }
 
+bool iiss_capture_file_is_pcapng(const iiss_capture_file *cf)
+{
+    return cf->ng != NULL;
+}
+
 bool iiss_capture_file_compressed(const iiss_capture_file *cf)
 {
     return iiss_capture_input_compressed(cf->in);

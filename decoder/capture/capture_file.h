@@ -79,6 +79,10 @@ uint64_t iiss_capture_file_bytes_read(const iiss_capture_file *cf);
 
 void iiss_capture_file_close(iiss_capture_file *cf);
 
+/* True for pcapng (its interfaces may differ in link type), false for
+ * classic pcap. */
+bool iiss_capture_file_is_pcapng(const iiss_capture_file *cf);
+
 /* True once the input turned out to be gzip-compressed. */
 bool iiss_capture_file_compressed(const iiss_capture_file *cf);
 

@@ -81,7 +81,8 @@ static void run_file(run_state *rs, size_t index)
 {
     const char *path = rs->paths[index];
     char err[IISS_CAPTURE_ERROR_MAX];
-    iiss_pipeline_file_result result = {.path = path, .index = index, .linktype = -1, .message = ""};
+    iiss_pipeline_file_result result = {
+        .path = path, .index = index, .linktype = -1, .message = "", .unsupported_linktype = -1};
     iiss_capture_file *cf;
     iiss_capture_open_status os = iiss_capture_file_open(path, rs->opts->filter, &cf, err, sizeof err);
     if (os != IISS_CAPTURE_OPENED) {
@@ -94,10 +95,11 @@ static void run_file(run_state *rs, size_t index)
     int linktype = iiss_capture_file_linktype(cf);
     result.linktype = linktype;
     result.bytes_total = iiss_capture_file_size(cf);
-    /* A pcapng file may mix link types: the file is refused only when its
-     * first interface (or a classic pcap's only one) is unusable; packets
-     * of other interfaces are decoded by their own link type. */
-    if (linktype >= 0 && !iiss_net_linktype_supported(linktype)) {
+    /* A classic pcap has one link type: refused before reading when it is
+     * unusable. A pcapng file may mix them: each packet is decoded by its
+     * own interface's, and the file counts as unusable only when none of
+     * its packets had a usable one (decided at its end). */
+    if (!iiss_capture_file_is_pcapng(cf) && !iiss_net_linktype_supported(linktype)) {
         const char *name = iiss_capture_linktype_name(linktype);
         snprintf(err, sizeof err, "unsupported link type %d (%s)", linktype, name ? name : "unknown");
         result.status = IISS_PIPELINE_FILE_UNSUPPORTED_LINK;
@@ -113,13 +115,19 @@ static void run_file(run_state *rs, size_t index)
                                                           : DEFAULT_PROGRESS_INTERVAL;
     uint64_t next_progress = interval;
     uint32_t since_check = 0;
+    uint64_t packets = 0;
     iiss_capture_packet pkt;
     iiss_tcp_segment seg;
     iiss_capture_status st;
     while ((st = iiss_capture_file_next(cf, &pkt)) == IISS_CAPTURE_PACKET) {
-        if (iiss_net_decode(pkt.linktype, pkt.data, pkt.caplen, pkt.wirelen, &seg, &rs->stats->net) == IISS_NET_TCP) {
+        packets++;
+        iiss_net_result nr = iiss_net_decode(pkt.linktype, pkt.data, pkt.caplen, pkt.wirelen, &seg, &rs->stats->net);
+        if (nr == IISS_NET_TCP) {
             iiss_packet_meta meta = {.frame = pkt.frame, .ts_sec = pkt.ts_sec, .ts_nsec = pkt.ts_nsec};
             iiss_tcp_reassembler_add(rs->tcp, &seg, &meta);
+        } else if (nr == IISS_NET_UNSUPPORTED_LINK) {
+            if (result.unsupported_link_packets++ == 0)
+                result.unsupported_linktype = pkt.linktype;
         }
         if (++since_check >= PROGRESS_CHECK_PACKETS) {
             since_check = 0;
@@ -145,6 +153,12 @@ static void run_file(run_state *rs, size_t index)
     }
     if (result.status != IISS_PIPELINE_FILE_OK) {
         snprintf(err, sizeof err, "%s", iiss_capture_file_error(cf));
+        result.message = err;
+    } else if (packets > 0 && result.unsupported_link_packets == packets) {
+        const char *name = iiss_capture_linktype_name(result.unsupported_linktype);
+        snprintf(err, sizeof err, "unsupported link type %d (%s)", result.unsupported_linktype,
+                 name ? name : "unknown");
+        result.status = IISS_PIPELINE_FILE_UNSUPPORTED_LINK;
         result.message = err;
     }
     result.frames = iiss_capture_file_frames(cf);

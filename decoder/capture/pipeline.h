@@ -43,6 +43,11 @@ typedef struct iiss_pipeline_file_result {
     int linktype;    /* -1 when the file did not open */
     uint64_t frames; /* records read, including filtered-out ones */
     uint64_t bytes_total;
+    /* Packets of pcapng interfaces whose link type is not decoded (a file
+     * whose first interface has one is refused instead), and the first
+     * such link type (-1: none). */
+    uint64_t unsupported_link_packets;
+    int unsupported_linktype;
 } iiss_pipeline_file_result;
 
 typedef struct iiss_pipeline_progress {

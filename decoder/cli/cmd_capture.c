@@ -97,6 +97,13 @@ static void on_file_end(void *user, const iiss_pipeline_file_result *r)
     /* The file's streams are closed: every call of it is finished. */
     iiss_calls_flush(run->call_stage);
     fflush(run->out);
+    if (r->unsupported_link_packets > 0 && r->status != IISS_PIPELINE_FILE_UNSUPPORTED_LINK) {
+        clear_progress(run);
+        const char *name = iiss_capture_linktype_name(r->unsupported_linktype);
+        fprintf(stderr, "iissdump: %s: %" PRIu64 " packet(s) skipped: their interface's link type %d (%s) is not "
+                        "decoded\n",
+                r->path, r->unsupported_link_packets, r->unsupported_linktype, name ? name : "unknown");
+    }
     if (r->status == IISS_PIPELINE_FILE_OK)
         return;
     clear_progress(run);

@@ -1222,8 +1222,13 @@ static void pl_start(void *user, const char *path, size_t index, int linktype)
 
 static void pl_end(void *user, const iiss_pipeline_file_result *r)
 {
-    log_line(user, "end %zu %s frames %llu: %s", r->index, iiss_pipeline_file_status_name(r->status),
-             (unsigned long long)r->frames, r->message);
+    if (r->unsupported_link_packets)
+        log_line(user, "end %zu %s frames %llu: %s skipped %llu of %d", r->index,
+                 iiss_pipeline_file_status_name(r->status), (unsigned long long)r->frames, r->message,
+                 (unsigned long long)r->unsupported_link_packets, r->unsupported_linktype);
+    else
+        log_line(user, "end %zu %s frames %llu: %s", r->index, iiss_pipeline_file_status_name(r->status),
+                 (unsigned long long)r->frames, r->message);
 }
 
 static void pl_progress(void *user, const iiss_pipeline_progress *p)
@@ -1231,6 +1236,38 @@ static void pl_progress(void *user, const iiss_pipeline_progress *p)
     run_log *log = user;
     log->last_progress_read = p->all_bytes_read;
     log->last_progress_total = p->all_bytes_total;
+}
+
+/* A pcapng interface of a link type that is not decoded: its packets are
+ * counted and named in the file's result, the others decoded; a file with
+ * nothing else is refused like a classic pcap of that link type. */
+static void test_pcapng_unsupported_interface(void **state)
+{
+    (void)state;
+    static buf o;
+    uint8_t f[256];
+    size_t len = make_frame(f, 5, 9, 1001, 135, 0x02, 100, 0, NULL);
+    for (int only_wlan = 0; only_wlan <= 1; only_wlan++) {
+        o.len = 0;
+        ng_shb(&o, false, 1);
+        ng_idb(&o, 105, 65535, NO_TSRESOL, 0); /* 802.11, first */
+        ng_idb(&o, 1, 65535, NO_TSRESOL, 0);
+        for (int i = 0; i < 3; i++)
+            ng_epb(&o, only_wlan || i == 1 ? 0 : 1, (uint64_t)i, f, (uint32_t)len, (uint32_t)len);
+        const char *paths[] = {save("wlan.pcapng", o.b, o.len)};
+        static run_log log;
+        memset(&log, 0, sizeof log);
+        iiss_pipeline_callbacks cb = {&log, pl_start, pl_end, NULL};
+        iiss_pipeline_stats stats;
+        assert_int_equal(iiss_pipeline_run(paths, 1, NULL, NULL, &cb, &stats), only_wlan ? 1 : 0);
+        assert_int_equal(stats.net.by_result[IISS_NET_UNSUPPORTED_LINK], only_wlan ? 3 : 1);
+        assert_int_equal(stats.net.by_result[IISS_NET_TCP], only_wlan ? 0 : 2);
+        assert_int_equal(log.n, 2);
+        assert_string_equal(log.lines[0], "start 0 linktype 105");
+        assert_string_equal(log.lines[1], only_wlan ? "end 0 unsupported_link frames 3: unsupported link type 105 "
+                                                      "(IEEE802_11) skipped 3 of 105"
+                                                    : "end 0 ok frames 3:  skipped 1 of 105");
+    }
 }
 
 static void test_pipeline_over_several_files(void **state)
@@ -1494,6 +1531,7 @@ int main(void)
         cmocka_unit_test(test_not_captures),
         cmocka_unit_test(test_filter_keeps_frame_numbers),
         cmocka_unit_test(test_pcapng_multi_link),
+        cmocka_unit_test(test_pcapng_unsupported_interface),
         cmocka_unit_test(test_pcapng_timestamp_resolutions),
         cmocka_unit_test(test_pcapng_hostile_blocks),
         cmocka_unit_test(test_pcapng_interface_limit),

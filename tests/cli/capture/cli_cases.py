@@ -530,6 +530,25 @@ def case_merged(iissdump, samples, work):
     rc, text, err = run(iissdump, merged)
     check(rc == 0 and text.count("[frame ") == len(got), f"merged text: exit {rc}")
 
+    # an interface of a link type iissdump does not decode (the SLL sample
+    # relabelled 802.11): the other interface's calls, and its packets named
+    wlan = os.path.join(work, "wlan.pcap")
+    tool("editcap", "-T", "ieee-802-11", inputs[0], wlan)
+    for order in ((inputs[1], wlan), (wlan, inputs[1])):
+        mixed = os.path.join(work, "mixed.pcapng")
+        tool("mergecap", "-F", "pcapng", "-w", mixed, *order)
+        rc, out, err = run(iissdump, mixed, "--json")
+        check(rc == 0, f"mixed {order}: exit {rc}, {err!r}")
+        line = one_error_line(err, mixed)
+        check("15 packet(s) skipped" in line and "105 (IEEE802_11)" in line, f"mixed: {line!r}")
+        check([c["method"] for c in json_calls(out)] ==
+              [c["method"] for c in expected_calls(samples, "iisreset-remote")], f"mixed {order}: calls differ")
+    only = os.path.join(work, "wlan.pcapng")
+    tool("editcap", "-F", "pcapng", wlan, only)
+    rc, out, err = run(iissdump, only)
+    check(rc == 1 and out == "", f"802.11 only: exit {rc}")
+    check("unsupported link type 105" in one_error_line(err, only), f"802.11 only: {err!r}")
+
 
 def case_gzip(iissdump, samples, work):
     need_tools("mergecap", "editcap")
