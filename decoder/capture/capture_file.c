@@ -245,21 +245,17 @@ static iiss_capture_open_status open_pcapng(iiss_capture_file *cf, const char *f
 
 /* ---- open, next, close ---- */
 
-iiss_capture_open_status iiss_capture_file_open(const char *path, const char *filter, iiss_capture_file **out,
-                                                char *err, size_t err_len)
+/* Picks the format of an opened input; `in` is the capture file's. */
+static iiss_capture_open_status open_input(iiss_capture_input *in, const char *filter, iiss_capture_file **out,
+                                           char *err, size_t err_len)
 {
-    *out = NULL;
-    if (err && err_len > 0)
-        err[0] = '\0';
     iiss_capture_file *cf = calloc(1, sizeof *cf);
     if (!cf) {
+        iiss_capture_input_close(in);
         set_error(err, err_len, "%s", "out of memory");
         return IISS_CAPTURE_OPEN_FAILED;
     }
-    if (!iiss_capture_input_open(path, &cf->in, err, err_len)) {
-        free(cf);
-        return IISS_CAPTURE_OPEN_FAILED;
-    }
+    cf->in = in;
     const uint8_t *magic;
     size_t have = iiss_capture_input_peek(cf->in, 4, &magic);
     bool pcapng = have == 4 && magic[0] == 0x0A && magic[1] == 0x0D && magic[2] == 0x0D && magic[3] == 0x0A;
@@ -271,6 +267,30 @@ iiss_capture_open_status iiss_capture_file_open(const char *path, const char *fi
     }
     *out = cf;
     return IISS_CAPTURE_OPENED;
+}
+
+iiss_capture_open_status iiss_capture_file_open(const char *path, const char *filter, iiss_capture_file **out,
+                                                char *err, size_t err_len)
+{
+    *out = NULL;
+    if (err && err_len > 0)
+        err[0] = '\0';
+    iiss_capture_input *in;
+    if (!iiss_capture_input_open(path, &in, err, err_len))
+        return IISS_CAPTURE_OPEN_FAILED;
+    return open_input(in, filter, out, err, err_len);
+}
+
+iiss_capture_open_status iiss_capture_file_open_stream(FILE *fp, uint64_t size, const char *filter,
+                                                       iiss_capture_file **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    if (err && err_len > 0)
+        err[0] = '\0';
+    iiss_capture_input *in;
+    if (!iiss_capture_input_open_stream(fp, size, &in, err, err_len))
+        return IISS_CAPTURE_OPEN_FAILED;
+    return open_input(in, filter, out, err, err_len);
 }
 
 /* Keeps the first failure: later calls repeat it instead of reading past a
@@ -323,9 +343,18 @@ static iiss_capture_status next_pcap(iiss_capture_file *cf, iiss_capture_packet 
         out->frame = cf->frames;
         out->linktype = pcap_datalink(cf->pcap);
         out->interface = 0;
-        out->ts_sec = (int64_t)hdr->ts.tv_sec;
-        /* With nanosecond precision requested, tv_usec holds nanoseconds. */
-        out->ts_nsec = (uint32_t)hdr->ts.tv_usec;
+        /* With nanosecond precision requested, tv_usec holds nanoseconds;
+         * libpcap passes a hostile fraction of a second or more as it is,
+         * so the whole seconds in it are carried over. */
+        int64_t frac = (int64_t)hdr->ts.tv_usec;
+        int64_t carry = frac / 1000000000;
+        frac %= 1000000000;
+        if (frac < 0) {
+            frac += 1000000000;
+            carry--;
+        }
+        out->ts_sec = (int64_t)hdr->ts.tv_sec + carry;
+        out->ts_nsec = (uint32_t)frac;
         out->caplen = hdr->caplen;
         out->wirelen = hdr->len >= hdr->caplen ? hdr->len : hdr->caplen;
         out->data = data;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct iiss_capture_file iiss_capture_file;
 
@@ -54,6 +55,12 @@ typedef enum iiss_capture_open_status {
  * (the caller prints "path: reason"). */
 iiss_capture_open_status iiss_capture_file_open(const char *path, const char *filter, iiss_capture_file **out,
                                                 char *err, size_t err_len);
+
+/* The same over an open stream (an in-memory capture through fmemopen, a
+ * socket) of `size` bytes (0: unknown). The stream is the capture file's
+ * from here on, closed with it or on failure (except stdin). */
+iiss_capture_open_status iiss_capture_file_open_stream(FILE *fp, uint64_t size, const char *filter,
+                                                       iiss_capture_file **out, char *err, size_t err_len);
 
 /* Reads records until one passes the filter. After TRUNCATED or READ_ERROR,
  * iiss_capture_file_error() says why; further calls return the same status.

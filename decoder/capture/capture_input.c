@@ -22,6 +22,7 @@
 struct iiss_capture_input {
     int fd;
     bool owns_fd;
+    FILE *stream; /* instead of fd when opened on a stream */
     bool compressed;
     bool eof;    /* the stored input is exhausted (and, for gzip, fully inflated) */
     bool failed; /* a read error or bad compressed data */
@@ -57,6 +58,15 @@ static void fail(iiss_capture_input *in, bool cut, const char *fmt, const char *
 /* One read(2) into `dst`: >0 bytes, 0 at the end, -1 on an error (noted). */
 static ssize_t read_raw(iiss_capture_input *in, uint8_t *dst, size_t n)
 {
+    if (in->stream) {
+        size_t got = fread(dst, 1, n, in->stream);
+        if (got == 0 && ferror(in->stream)) {
+            fail(in, false, "read error: %s", strerror(errno));
+            return -1;
+        }
+        in->raw_read += got;
+        return (ssize_t)got;
+    }
     for (;;) {
         ssize_t r = read(in->fd, dst, n);
         if (r >= 0) {
@@ -210,6 +220,37 @@ static bool detect(iiss_capture_input *in, char *err, size_t err_len)
     return true;
 }
 
+/* Sets up the input over `fd` or `stream` (each closed here on failure,
+ * unless it is standard input) and reads its first bytes. */
+static bool start(int fd, bool owns_fd, FILE *stream, uint64_t size, iiss_capture_input **out, char *err,
+                  size_t err_len)
+{
+    iiss_capture_input *in = calloc(1, sizeof *in);
+    uint8_t *buf = malloc(INITIAL_BUFFER);
+    if (!in || !buf) {
+        free(in);
+        free(buf);
+        if (owns_fd)
+            close(fd);
+        if (stream && stream != stdin)
+            fclose(stream);
+        set_error(err, err_len, "out of memory");
+        return false;
+    }
+    in->fd = fd;
+    in->owns_fd = owns_fd;
+    in->stream = stream;
+    in->buf = buf;
+    in->cap = INITIAL_BUFFER;
+    in->size = size;
+    if (!detect(in, err, err_len)) {
+        iiss_capture_input_close(in);
+        return false;
+    }
+    *out = in;
+    return true;
+}
+
 bool iiss_capture_input_open(const char *path, iiss_capture_input **out, char *err, size_t err_len)
 {
     *out = NULL;
@@ -247,27 +288,14 @@ bool iiss_capture_input_open(const char *path, iiss_capture_input **out, char *e
             return false;
         }
     }
-    iiss_capture_input *in = calloc(1, sizeof *in);
-    uint8_t *buf = malloc(INITIAL_BUFFER);
-    if (!in || !buf) {
-        free(in);
-        free(buf);
-        if (!is_stdin)
-            close(fd);
-        set_error(err, err_len, "out of memory");
-        return false;
-    }
-    in->fd = fd;
-    in->owns_fd = !is_stdin;
-    in->buf = buf;
-    in->cap = INITIAL_BUFFER;
-    in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    if (!detect(in, err, err_len)) {
-        iiss_capture_input_close(in);
-        return false;
-    }
-    *out = in;
-    return true;
+    return start(fd, !is_stdin, NULL, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0, out, err, err_len);
+}
+
+bool iiss_capture_input_open_stream(FILE *fp, uint64_t size, iiss_capture_input **out, char *err,
+                                    size_t err_len)
+{
+    *out = NULL;
+    return start(-1, false, fp, size, out, err, err_len);
 }
 
 size_t iiss_capture_input_peek(iiss_capture_input *in, size_t n, const uint8_t **data)
@@ -355,6 +383,8 @@ void iiss_capture_input_close(iiss_capture_input *in)
         inflateEnd(&in->z);
     if (in->owns_fd)
         close(in->fd);
+    if (in->stream && in->stream != stdin)
+        fclose(in->stream);
     free(in->raw);
     free(in->buf);
     free(in);

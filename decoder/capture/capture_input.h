@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct iiss_capture_input iiss_capture_input;
 
@@ -21,6 +22,12 @@ typedef struct iiss_capture_input iiss_capture_input;
  * with a reason in `err` (no path in it) when it is missing, unreadable, a
  * directory or an empty regular file. */
 bool iiss_capture_input_open(const char *path, iiss_capture_input **out, char *err, size_t err_len);
+
+/* The same over an open stream (an in-memory capture through fmemopen, a
+ * socket) of `size` bytes (0: unknown), read with fread. The stream is the
+ * input's from here on, closed with it or on failure (except stdin). */
+bool iiss_capture_input_open_stream(FILE *fp, uint64_t size, iiss_capture_input **out, char *err,
+                                    size_t err_len);
 
 /* Makes up to `n` next bytes contiguous at *data without consuming them.
  * Returns how many are there: fewer than `n` only at the end of the input

@@ -447,6 +447,27 @@ static void test_pcap_byte_orders_and_resolutions(void **state)
     }
 }
 
+/* A classic pcap record whose fraction holds a second or more (hostile):
+ * the whole seconds are carried, nanoseconds stay below 10^9. */
+static void test_pcap_fraction_overflow(void **state)
+{
+    (void)state;
+    pkt p[8];
+    make_conversation(p);
+    p[0].frac = 2500000; /* 2.5 s in microseconds */
+    static buf o;
+    write_pcap(&o, false, false, 1, p, 1);
+    char err[IISS_CAPTURE_ERROR_MAX];
+    iiss_capture_file *cf;
+    assert_int_equal(iiss_capture_file_open(save("frac.pcap", o.b, o.len), NULL, &cf, err, sizeof err),
+                     IISS_CAPTURE_OPENED);
+    iiss_capture_packet pkt;
+    assert_int_equal(iiss_capture_file_next(cf, &pkt), IISS_CAPTURE_PACKET);
+    assert_int_equal(pkt.ts_sec, 1700000002);
+    assert_int_equal(pkt.ts_nsec, 500000000);
+    iiss_capture_file_close(cf);
+}
+
 static void test_pcapng_byte_orders_and_resolutions(void **state)
 {
     (void)state;
@@ -1140,6 +1161,49 @@ static void test_gzip(void **state)
     expect_open_failure(save_gzip("empty.gz", "", 0, 1), "cut short");
 }
 
+/* An open stream (here an in-memory capture) reads like a file, gzip too. */
+static void test_open_stream(void **state)
+{
+    (void)state;
+    static buf o;
+    expected_packet want[8];
+    size_t n = write_multi_link(&o, want);
+    const char *gz = save_gzip("stream.gz", o.b, o.len, 1);
+    static uint8_t z[16384];
+    FILE *zf = fopen(gz, "rb");
+    assert_non_null(zf);
+    size_t zlen = fread(z, 1, sizeof z, zf);
+    fclose(zf);
+    for (int compressed = 0; compressed <= 1; compressed++) {
+        FILE *mem = compressed ? fmemopen(z, zlen, "rb") : fmemopen(o.b, o.len, "rb");
+        assert_non_null(mem);
+        char err[IISS_CAPTURE_ERROR_MAX];
+        iiss_capture_file *cf;
+        assert_int_equal(iiss_capture_file_open_stream(mem, compressed ? zlen : o.len, NULL, &cf, err, sizeof err),
+                         IISS_CAPTURE_OPENED);
+        iiss_capture_packet pkt;
+        size_t count = 0;
+        while (iiss_capture_file_next(cf, &pkt) == IISS_CAPTURE_PACKET) {
+            assert_true(count < n);
+            assert_int_equal(pkt.frame, want[count].frame);
+            assert_int_equal(pkt.ts_nsec, want[count].nsec);
+            count++;
+        }
+        assert_int_equal(count, n);
+        assert_true(iiss_capture_file_compressed(cf) == (compressed == 1));
+        assert_int_equal(iiss_capture_file_bytes_read(cf), compressed ? zlen : o.len);
+        iiss_capture_file_close(cf); /* closes `mem` */
+    }
+    FILE *empty = fmemopen(o.b, 0, "rb");
+    if (empty) { /* glibc before 2.22 refuses a zero-sized buffer */
+        char err[IISS_CAPTURE_ERROR_MAX];
+        iiss_capture_file *cf;
+        assert_int_equal(iiss_capture_file_open_stream(empty, 0, NULL, &cf, err, sizeof err),
+                         IISS_CAPTURE_OPEN_FAILED);
+        assert_non_null(strstr(err, "empty input"));
+    }
+}
+
 /* A file that fails at its first record says so, not "after record 0". */
 static void test_first_record_messages(void **state)
 {
@@ -1525,6 +1589,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pcap_byte_orders_and_resolutions),
+        cmocka_unit_test(test_pcap_fraction_overflow),
         cmocka_unit_test(test_pcapng_byte_orders_and_resolutions),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_truncated_file),
@@ -1537,6 +1602,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_interface_limit),
         cmocka_unit_test(test_pcapng_filter_per_link_type),
         cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_open_stream),
         cmocka_unit_test(test_first_record_messages),
         cmocka_unit_test(test_pipeline_over_several_files),
         cmocka_unit_test(test_samples_match_tshark),
