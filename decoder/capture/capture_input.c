@@ -1,4 +1,5 @@
-/* Buffered capture input over read(2), inflated through zlib when gzip. */
+/* Buffered capture input over read(2) (or fread for a caller's stream),
+ * inflated through zlib when gzip. */
 #define _POSIX_C_SOURCE 200809L /* fstat, read, O_CLOEXEC */
 
 #include "capture_input.h"
@@ -28,7 +29,7 @@ struct iiss_capture_input {
     bool failed; /* a read error or bad compressed data */
     bool cut;    /* compressed data that stops inside a member */
     uint64_t size;
-    uint64_t raw_read; /* bytes read from fd */
+    uint64_t raw_read; /* bytes read from fd or stream, as stored */
     uint64_t delivered;
     /* Decoded bytes: [start, end) are not consumed yet. */
     uint8_t *buf;
@@ -55,7 +56,7 @@ static void fail(iiss_capture_input *in, bool cut, const char *fmt, const char *
     snprintf(in->error, sizeof in->error, fmt, detail ? detail : "");
 }
 
-/* One read(2) into `dst`: >0 bytes, 0 at the end, -1 on an error (noted). */
+/* One read into `dst`: >0 bytes, 0 at the end, -1 on an error (noted). */
 static ssize_t read_raw(iiss_capture_input *in, uint8_t *dst, size_t n)
 {
     if (in->stream) {
@@ -132,7 +133,8 @@ static bool next_member(iiss_capture_input *in)
 }
 
 /* Adds at least one decoded byte after `end` unless the input is at its end
- * or failed. Never waits for more than one read(2). */
+ * or failed. Reads only as often as it takes to get one decoded byte, so a
+ * pipe is never waited on for a full buffer. */
 static void fill_once(iiss_capture_input *in)
 {
     if (in->eof || in->failed)
