@@ -440,6 +440,7 @@ def case_credential_errors(iissdump, samples, work):
     rc, out, err = run(iissdump, "--nt-hashes", no_hashes, sealed)
     check(rc == 2 and "no NT hash" in err, f"{rc} {err!r}")
 
+
 def case_cut_first_record(iissdump, samples, work):
     data = open(os.path.join(samples, "iisreset-remote.pcap"), "rb").read()
     path = os.path.join(work, "cut0.pcap")
