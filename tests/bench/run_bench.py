@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "plugin"))
@@ -110,6 +111,7 @@ class Bench:
         self.tshark_runs = int(os.environ.get("TSHARK_RUNS", "1"))
         self.env = None
         self.skipped_tshark = None
+        self.tshark_version = ""
         self.stage_dir = None
         if os.environ.get("TSHARK", "1") == "0":
             self.skipped_tshark = "TSHARK=0"
@@ -349,7 +351,8 @@ def main():
         print("\n== %s" % info["shape"])
         print("\n".join(report(info, markdown=False)))
     if args.readme and os.environ.get("BENCH_UPDATE_README") == "1":
-        tshark = bench.skipped_tshark and "tshark skipped" or bench.tshark_version.split(" (")[0]
+        version = re.search(r"\d+\.\d+\.\d+", bench.tshark_version or "")
+        tshark = bench.skipped_tshark and "tshark skipped" or "tshark " + (version.group(0) if version else "?")
         block = ["Measured %s UTC on %s; best of %d runs (tshark %d), output to /dev/null, page cache warm; %s." % (
             started.strftime("%Y-%m-%d"), where, bench.runs, bench.tshark_runs, tshark), ""]
         if started_load > 0.5 * (os.cpu_count() or 1):
@@ -358,6 +361,9 @@ def main():
                       "noisy; the CPU columns are steadier." % (started_load, os.cpu_count() or 0), ""]
         for info in infos:
             block += report(info, markdown=True) + [""]
+        # prose and list items wrapped like the rest of README; tables stay whole
+        block = [l if l.startswith("|") or not l else
+                 textwrap.fill(l, 105, subsequent_indent="  " if l.startswith("- ") else "") for l in block]
         update_readme(args.readme, "\n".join(block).rstrip() + "\n")
     return 0
 
