@@ -4,7 +4,8 @@
     many_captures.py IISSDUMP SAMPLES_DIR README.md
 
 Every ```sh block of README's "## Many captures" section runs with `sh -eu`
-in a fresh folder holding captures/ (a copy of every sample capture), with
+in a fresh folder holding captures/ (a copy of every sample capture, and a
+gzip'd copy of iisreset-remote.pcap, which must be found too), with
 IISSDUMP first on PATH. The --sshlogin block runs with its `hosts=` line set to
 one stand-in "remote" machine and this one (`:`): the stand-in (PARALLEL_SSH)
 is a script that plays ssh by running the command in another folder, so the
@@ -29,6 +30,7 @@ only in content, or not at all, and are compared as lines, duplicates kept.
 Blocks needing GNU parallel (or rsync, for --transferfile) are reported
 skipped when it is missing; the xargs block always runs.
 """
+import gzip
 import json
 import os
 import shutil
@@ -80,11 +82,15 @@ def recipe_blocks(readme):
     return blocks
 
 
+# iissdump reads gzip'd captures too; the recipes must find them
+GZIPPED_COPY = "iisreset-remote.pcap"
+
+
 def sample_captures(samples_dir):
     names = sorted(n for n in os.listdir(samples_dir) if n.endswith((".pcap", ".pcapng")))
-    if len(names) < 2:
-        raise Failure("fewer than two sample captures in %s" % samples_dir)
-    return names
+    if len(names) < 2 or GZIPPED_COPY not in names:
+        raise Failure("fewer than two sample captures, or no %s, in %s" % (GZIPPED_COPY, samples_dir))
+    return names + [GZIPPED_COPY + ".gz"]
 
 
 def reference(iissdump, workdir, names):
@@ -114,7 +120,12 @@ def check_block(number, block, iissdump, samples_dir, names):
     try:
         os.makedirs(os.path.join(work, "captures"))
         for n in names:
-            shutil.copy(os.path.join(samples_dir, n), os.path.join(work, "captures", n))
+            if n == GZIPPED_COPY + ".gz":
+                with open(os.path.join(samples_dir, GZIPPED_COPY), "rb") as f:
+                    with gzip.open(os.path.join(work, "captures", n), "wb") as g:
+                        g.write(f.read())
+            else:
+                shutil.copy(os.path.join(samples_dir, n), os.path.join(work, "captures", n))
         script = block
         remote_home = os.path.join(work, "remote-home")
         remote_log = os.path.join(work, "remote.log")
