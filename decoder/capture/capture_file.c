@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "capture_input.h"
 #include "pcapng_reader.h"
@@ -482,4 +483,20 @@ void iiss_capture_file_close(iiss_capture_file *cf)
     iiss_pcapng_reader_free(cf->ng);
     iiss_capture_input_close(cf->in);
     free(cf);
+}
+
+uint64_t iiss_capture_files_size(const char *const *paths, size_t count, bool *all_known)
+{
+    uint64_t total = 0;
+    *all_known = true;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(paths[i], "-") == 0) {
+            *all_known = false;
+            continue;
+        }
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size;
+    }
+    return total;
 }

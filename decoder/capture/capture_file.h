@@ -93,6 +93,11 @@ bool iiss_capture_file_is_pcapng(const iiss_capture_file *cf);
 /* True once the input turned out to be gzip-compressed. */
 bool iiss_capture_file_compressed(const iiss_capture_file *cf);
 
+/* Sum of the sizes of the regular files among `paths`, for progress:
+ * missing and other files count 0 bytes; *all_known is false when one of
+ * them is standard input ("-"), whose size is never known. */
+uint64_t iiss_capture_files_size(const char *const *paths, size_t count, bool *all_known);
+
 /* libpcap's name for a DLT_ value ("EN10MB"), or NULL. */
 const char *iiss_capture_linktype_name(int linktype);
 

@@ -98,11 +98,12 @@ typedef struct iiss_dce_call {
 
 typedef void (*iiss_dce_call_fn)(void *user, const iiss_dce_call *call);
 
+/* Resolved values (iiss_dce_new applies the defaults). */
 typedef struct iiss_dce_calls_config {
     size_t max_call_stub;        /* reassembled stub cap per call side */
     size_t max_pending_per_conn; /* outstanding calls per connection (at least 1) */
     size_t max_pending_total;    /* outstanding calls in all (at least 1) */
-    int64_t pending_timeout_sec; /* capture time after which a response is no longer awaited; 0: never */
+    int64_t pending_timeout_sec; /* capture time after which a response is no longer awaited; <= 0: never */
 } iiss_dce_calls_config;
 
 /* Per connection kept small: every TCP stream gets this state, and DCOM

@@ -48,8 +48,18 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
         dce->cfg = *cfg;
     else
         iiss_dce_config_default(&dce->cfg);
+    iiss_dce_config defaults;
+    iiss_dce_config_default(&defaults);
+    if (dce->cfg.max_call_stub == 0)
+        dce->cfg.max_call_stub = defaults.max_call_stub;
+    if (dce->cfg.max_pending_per_conn == 0)
+        dce->cfg.max_pending_per_conn = defaults.max_pending_per_conn;
+    if (dce->cfg.max_pending_total == 0)
+        dce->cfg.max_pending_total = defaults.max_pending_total;
+    if (dce->cfg.pending_timeout_sec == 0)
+        dce->cfg.pending_timeout_sec = defaults.pending_timeout_sec;
     if (dce->cfg.max_buffered_total == 0)
-        dce->cfg.max_buffered_total = IISS_DCE_DEFAULT_MAX_BUFFERED_TOTAL;
+        dce->cfg.max_buffered_total = defaults.max_buffered_total;
     dce->budget.limit = dce->cfg.max_buffered_total;
     dce->budget.stats = &dce->stats;
     dce->framing.budget = &dce->budget;
@@ -80,9 +90,9 @@ void iiss_dce_free(iiss_dce *dce)
     free(dce);
 }
 
-const iiss_dce_stats *iiss_dce_get_stats(const iiss_dce *dce)
+void iiss_dce_get_stats(const iiss_dce *dce, iiss_dce_stats *out)
 {
-    return &dce->stats;
+    *out = dce->stats;
 }
 
 iiss_stream_sink iiss_dce_sink(iiss_dce *dce)

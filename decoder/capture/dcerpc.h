@@ -29,11 +29,12 @@
 #define IISS_DCE_DEFAULT_PENDING_TIMEOUT_SEC 600
 #define IISS_DCE_DEFAULT_MAX_BUFFERED_TOTAL (32u * 1024u * 1024u)
 
+/* Zero fields take the defaults above. */
 typedef struct iiss_dce_config {
     size_t max_call_stub;         /* reassembled stub cap per call side */
     size_t max_pending_per_conn;  /* outstanding calls per connection */
     size_t max_pending_total;     /* outstanding calls in all */
-    int64_t pending_timeout_sec;  /* capture time after which a response is no longer awaited */
+    int64_t pending_timeout_sec;  /* capture time after which a response is no longer awaited; < 0: never */
     size_t max_buffered_total;    /* partial PDUs and stubs held over all connections */
     iiss_dce_auth_config auth;
 } iiss_dce_config;
@@ -48,7 +49,7 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
 void iiss_dce_free(iiss_dce *dce);
 /* The sink the TCP stage delivers into. */
 iiss_stream_sink iiss_dce_sink(iiss_dce *dce);
-const iiss_dce_stats *iiss_dce_get_stats(const iiss_dce *dce);
+void iiss_dce_get_stats(const iiss_dce *dce, iiss_dce_stats *out);
 
 /* The sink's functions, callable directly (tests feed hand-built streams). */
 void iiss_dce_on_data(void *dce, iiss_tcp_stream *stream, iiss_direction dir, const uint8_t *data, size_t len,

@@ -12,8 +12,6 @@
 
 #include "iiss/names.h"
 
-#define DEFAULT_MAX_REORDER 256u
-
 /* Finished records wait in `held` (sorted by seq) until every older call is
  * finished too, so the output follows the order of the requests even when
  * responses come back in another order across connections. */
@@ -39,6 +37,12 @@ struct iiss_calls {
  * memory stays bounded however many connections a capture holds. */
 #define NOTED_STREAMS_MAX 65536u
 
+void iiss_calls_config_default(iiss_calls_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_reorder = IISS_CALLS_DEFAULT_MAX_REORDER;
+}
+
 iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user)
 {
     iiss_calls *calls = calloc(1, sizeof *calls);
@@ -46,19 +50,17 @@ iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record,
         return NULL;
     if (cfg)
         calls->cfg = *cfg;
-    else
-        calls->cfg.infer = true;
     if (calls->cfg.max_reorder == 0)
-        calls->cfg.max_reorder = DEFAULT_MAX_REORDER;
+        calls->cfg.max_reorder = IISS_CALLS_DEFAULT_MAX_REORDER;
     calls->on_record = on_record;
     calls->user = user;
     calls->noted_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     return calls;
 }
 
-const iiss_calls_stats *iiss_calls_get_stats(const iiss_calls *calls)
+void iiss_calls_get_stats(const iiss_calls *calls, iiss_calls_stats *out)
 {
-    return &calls->stats;
+    *out = calls->stats;
 }
 
 static void release_head(iiss_calls *calls)
@@ -153,7 +155,7 @@ static bool select_call(iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *
         return true;
     }
     /* Unknown context: only a readable request can vouch for itself. */
-    if (!calls->cfg.infer || !stub_readable(&call->request))
+    if (calls->cfg.no_infer || !stub_readable(&call->request))
         return false;
     if (call->opnum < IISS_OPNUM_STOP || call->opnum > IISS_OPNUM_KILL)
         return false;
@@ -304,6 +306,8 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
             h->next = *pp;
             *pp = h;
             calls->held_count++;
+        } else {
+            calls->stats.records_dropped++;
         }
     }
     release_ready(calls, call->oldest_pending_seq);

@@ -63,10 +63,15 @@ typedef struct iiss_call_record {
 
 typedef void (*iiss_call_fn)(void *user, const iiss_call_record *rec);
 
+#define IISS_CALLS_DEFAULT_MAX_REORDER 256u
+
+/* Zero fields take the defaults. */
 typedef struct iiss_calls_config {
-    bool infer;          /* decode unknown contexts that look like this interface */
-    size_t max_reorder;  /* finished calls held back waiting for an older one (0: default 1024) */
+    bool no_infer;      /* keep only calls on a context bound to this interface */
+    size_t max_reorder; /* finished calls held back waiting for an older one (default 256) */
 } iiss_calls_config;
+
+void iiss_calls_config_default(iiss_calls_config *cfg);
 
 typedef struct iiss_calls_stats {
     uint64_t dce_calls;   /* calls seen from the DCE/RPC stage */
@@ -74,16 +79,18 @@ typedef struct iiss_calls_stats {
     uint64_t inferred;
     uint64_t sealed;
     uint64_t out_of_order; /* released before an older call to respect max_reorder */
+    uint64_t records_dropped; /* IIS calls lost for lack of memory */
 } iiss_calls_stats;
 
 typedef struct iiss_calls iiss_calls;
 
+/* cfg NULL: defaults (inference on). NULL when out of memory. */
 iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user);
 /* An iiss_dce_call_fn: pass with the iiss_calls as user. */
 void iiss_calls_on_dce_call(void *calls, const iiss_dce_call *call);
 /* Releases every held record (end of input, after the streams closed). */
 void iiss_calls_flush(iiss_calls *calls);
-const iiss_calls_stats *iiss_calls_get_stats(const iiss_calls *calls);
+void iiss_calls_get_stats(const iiss_calls *calls, iiss_calls_stats *out);
 /* Flushes, then frees. */
 void iiss_calls_free(iiss_calls *calls);
 

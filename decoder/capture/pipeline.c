@@ -1,10 +1,12 @@
-/* Driver of the transport stages: capture_file → netlayer → tcp_reassembly
- * into the caller's sink, one file after another. */
+/* The capture chain wired once: capture_file → netlayer → tcp_reassembly →
+ * dcerpc → iiss_calls (or a caller's stream sink), fed by files or packet
+ * by packet. */
 #define _DEFAULT_SOURCE /* stat under -std=c11 */
 
 #include "pipeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -12,11 +14,113 @@
 /* ftell is cheap but not free: look at the position every so many packets. */
 #define PROGRESS_CHECK_PACKETS 1024u
 
-void iiss_pipeline_options_default(iiss_pipeline_options *opts)
+struct iiss_pipeline {
+    iiss_pipeline_config cfg;
+    iiss_calls *calls; /* NULL in a streams-only chain */
+    iiss_dce *dce;
+    iiss_tcp_reassembler *tcp;
+    iiss_pipeline_stats stats; /* files, frames, bytes and net; the stages keep theirs */
+};
+
+void iiss_pipeline_config_default(iiss_pipeline_config *cfg)
 {
-    memset(opts, 0, sizeof *opts);
-    iiss_tcp_options_default(&opts->tcp);
-    opts->progress_interval_bytes = DEFAULT_PROGRESS_INTERVAL;
+    memset(cfg, 0, sizeof *cfg);
+    iiss_tcp_config_default(&cfg->tcp);
+    iiss_dce_config_default(&cfg->dce);
+    iiss_calls_config_default(&cfg->calls);
+    cfg->progress_interval_bytes = DEFAULT_PROGRESS_INTERVAL;
+}
+
+static iiss_pipeline *pipeline_alloc(const iiss_pipeline_config *cfg)
+{
+    iiss_pipeline *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    if (cfg)
+        pl->cfg = *cfg;
+    if (pl->cfg.progress_interval_bytes == 0)
+        pl->cfg.progress_interval_bytes = DEFAULT_PROGRESS_INTERVAL;
+    return pl;
+}
+
+iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn on_record, void *user)
+{
+    iiss_pipeline *pl = pipeline_alloc(cfg);
+    if (!pl)
+        return NULL;
+    pl->calls = iiss_calls_new(&pl->cfg.calls, on_record, user);
+    pl->dce = pl->calls ? iiss_dce_new(&pl->cfg.dce, iiss_calls_on_dce_call, pl->calls) : NULL;
+    if (pl->dce) {
+        iiss_stream_sink sink = iiss_dce_sink(pl->dce);
+        pl->tcp = iiss_tcp_reassembler_new(&pl->cfg.tcp, &sink);
+    }
+    if (!pl->tcp) {
+        iiss_pipeline_free(pl);
+        return NULL;
+    }
+    return pl;
+}
+
+iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const iiss_stream_sink *sink)
+{
+    iiss_pipeline *pl = pipeline_alloc(cfg);
+    if (!pl)
+        return NULL;
+    iiss_stream_sink no_sink = {0};
+    pl->tcp = iiss_tcp_reassembler_new(&pl->cfg.tcp, sink ? sink : &no_sink);
+    if (!pl->tcp) {
+        free(pl);
+        return NULL;
+    }
+    return pl;
+}
+
+iiss_net_result iiss_pipeline_feed(iiss_pipeline *pl, int linktype, const iiss_packet_meta *meta,
+                                   const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    iiss_tcp_segment seg;
+    iiss_net_result nr = iiss_net_decode(linktype, data, caplen, wirelen, &seg, &pl->stats.net);
+    if (nr == IISS_NET_TCP)
+        iiss_tcp_reassembler_add(pl->tcp, &seg, meta);
+    return nr;
+}
+
+void iiss_pipeline_end_input(iiss_pipeline *pl)
+{
+    /* The streams close first: every call of the input is then finished. */
+    iiss_tcp_reassembler_flush(pl->tcp);
+    if (pl->calls)
+        iiss_calls_flush(pl->calls);
+}
+
+iiss_stream_sink iiss_pipeline_stream_sink(iiss_pipeline *pl)
+{
+    iiss_stream_sink none = {0};
+    return pl->dce ? iiss_dce_sink(pl->dce) : none;
+}
+
+void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out)
+{
+    *out = pl->stats;
+    iiss_tcp_reassembler_get_stats(pl->tcp, &out->tcp);
+    if (pl->dce)
+        iiss_dce_get_stats(pl->dce, &out->dce);
+    if (pl->calls)
+        iiss_calls_get_stats(pl->calls, &out->calls);
+}
+
+void iiss_pipeline_free(iiss_pipeline *pl)
+{
+    if (!pl)
+        return;
+    /* The TCP stage closes its streams into the DCE/RPC stage, which emits
+     * into the call stage: freed in that order. */
+    if (pl->tcp)
+        iiss_pipeline_end_input(pl);
+    iiss_tcp_reassembler_free(pl->tcp);
+    iiss_dce_free(pl->dce);
+    iiss_calls_free(pl->calls);
+    free(pl);
 }
 
 const char *iiss_pipeline_file_status_name(iiss_pipeline_file_status s)
@@ -41,9 +145,8 @@ const char *iiss_pipeline_file_status_name(iiss_pipeline_file_status s)
 typedef struct run_state {
     const char *const *paths;
     size_t count;
-    const iiss_pipeline_options *opts;
+    iiss_pipeline *pl;
     const iiss_pipeline_callbacks *cb;
-    iiss_tcp_reassembler *tcp;
     iiss_pipeline_stats *stats;
     uint64_t done_bytes;      /* bytes of the files already finished */
     uint64_t all_bytes_total; /* 0 when some size is unknown */
@@ -76,7 +179,7 @@ static void end_file(run_state *rs, iiss_pipeline_file_result *result)
         rs->cb->on_file_end(rs->cb->user, result);
 }
 
-/* Reads one file through to the sink; its streams are closed at the end. */
+/* Reads one file through the chain, ended as an input. */
 static void run_file(run_state *rs, size_t index)
 {
     const char *path = rs->paths[index];
@@ -84,7 +187,7 @@ static void run_file(run_state *rs, size_t index)
     iiss_pipeline_file_result result = {
         .path = path, .index = index, .linktype = -1, .message = "", .unsupported_linktype = -1};
     iiss_capture_file *cf;
-    iiss_capture_open_status os = iiss_capture_file_open(path, rs->opts->filter, &cf, err, sizeof err);
+    iiss_capture_open_status os = iiss_capture_file_open(path, rs->pl->cfg.filter, &cf, err, sizeof err);
     if (os != IISS_CAPTURE_OPENED) {
         result.status =
             os == IISS_CAPTURE_FILTER_FAILED ? IISS_PIPELINE_FILE_FILTER_FAILED : IISS_PIPELINE_FILE_OPEN_FAILED;
@@ -111,24 +214,18 @@ static void run_file(run_state *rs, size_t index)
     if (rs->cb && rs->cb->on_file_start)
         rs->cb->on_file_start(rs->cb->user, path, index, linktype);
 
-    uint64_t interval = rs->opts->progress_interval_bytes ? rs->opts->progress_interval_bytes
-                                                          : DEFAULT_PROGRESS_INTERVAL;
+    uint64_t interval = rs->pl->cfg.progress_interval_bytes;
     uint64_t next_progress = interval;
     uint32_t since_check = 0;
     uint64_t packets = 0;
     iiss_capture_packet pkt;
-    iiss_tcp_segment seg;
     iiss_capture_status st;
     while ((st = iiss_capture_file_next(cf, &pkt)) == IISS_CAPTURE_PACKET) {
         packets++;
-        iiss_net_result nr = iiss_net_decode(pkt.linktype, pkt.data, pkt.caplen, pkt.wirelen, &seg, &rs->stats->net);
-        if (nr == IISS_NET_TCP) {
-            iiss_packet_meta meta = {.frame = pkt.frame, .ts_sec = pkt.ts_sec, .ts_nsec = pkt.ts_nsec};
-            iiss_tcp_reassembler_add(rs->tcp, &seg, &meta);
-        } else if (nr == IISS_NET_UNSUPPORTED_LINK) {
-            if (result.unsupported_link_packets++ == 0)
-                result.unsupported_linktype = pkt.linktype;
-        }
+        iiss_packet_meta meta = {.frame = pkt.frame, .ts_sec = pkt.ts_sec, .ts_nsec = pkt.ts_nsec};
+        iiss_net_result nr = iiss_pipeline_feed(rs->pl, pkt.linktype, &meta, pkt.data, pkt.caplen, pkt.wirelen);
+        if (nr == IISS_NET_UNSUPPORTED_LINK && result.unsupported_link_packets++ == 0)
+            result.unsupported_linktype = pkt.linktype;
         if (++since_check >= PROGRESS_CHECK_PACKETS) {
             since_check = 0;
             if (rs->cb && rs->cb->on_progress && iiss_capture_file_bytes_read(cf) >= next_progress) {
@@ -137,7 +234,7 @@ static void run_file(run_state *rs, size_t index)
             }
         }
     }
-    iiss_tcp_reassembler_flush(rs->tcp);
+    iiss_pipeline_end_input(rs->pl);
     report_progress(rs, index, cf);
 
     switch (st) {
@@ -171,49 +268,21 @@ static void run_file(run_state *rs, size_t index)
     end_file(rs, &result);
 }
 
-/* Sum of the regular files' sizes, 0 when one is unknown (stdin, missing
- * files count as 0 bytes). Only for progress. */
-static uint64_t total_size(const char *const *paths, size_t count)
+size_t iiss_pipeline_run_files(iiss_pipeline *pl, const char *const *paths, size_t count,
+                               const iiss_pipeline_callbacks *cb)
 {
-    uint64_t total = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (strcmp(paths[i], "-") == 0)
-            return 0;
-        struct stat st;
-        if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
-            total += (uint64_t)st.st_size;
-    }
-    return total;
-}
-
-int iiss_pipeline_run(const char *const *paths, size_t count, const iiss_pipeline_options *opts,
-                      const iiss_stream_sink *sink, const iiss_pipeline_callbacks *cb, iiss_pipeline_stats *stats)
-{
-    iiss_pipeline_options defaults;
-    if (!opts) {
-        iiss_pipeline_options_default(&defaults);
-        opts = &defaults;
-    }
-    iiss_pipeline_stats local_stats;
-    if (!stats)
-        stats = &local_stats;
-    memset(stats, 0, sizeof *stats);
-    iiss_stream_sink no_sink = {0};
-    iiss_tcp_reassembler *tcp = iiss_tcp_reassembler_new(&opts->tcp, sink ? sink : &no_sink);
-    if (!tcp)
-        return -1;
+    size_t failed_before = pl->stats.files_failed;
+    bool sizes_known = false;
+    uint64_t total = (cb && cb->on_progress) ? iiss_capture_files_size(paths, count, &sizes_known) : 0;
     run_state rs = {
         .paths = paths,
         .count = count,
-        .opts = opts,
+        .pl = pl,
         .cb = cb,
-        .tcp = tcp,
-        .stats = stats,
-        .all_bytes_total = (cb && cb->on_progress) ? total_size(paths, count) : 0,
+        .stats = &pl->stats,
+        .all_bytes_total = sizes_known ? total : 0,
     };
     for (size_t i = 0; i < count; i++)
         run_file(&rs, i);
-    iiss_tcp_reassembler_stats(tcp, &stats->tcp);
-    iiss_tcp_reassembler_free(tcp);
-    return (int)(stats->files_failed > (size_t)0x7FFFFFFF ? 0x7FFFFFFF : stats->files_failed);
+    return pl->stats.files_failed - failed_before;
 }

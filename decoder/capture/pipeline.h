@@ -1,10 +1,15 @@
-/* The transport half of iissdump: capture files → link/IP → TCP reassembly,
- * fed into a caller's iiss_stream_sink. Knows nothing of DCE/RPC.
+/* The capture chain, wired once: packets → link/IP (netlayer) → TCP
+ * reassembly → DCE/RPC → IIS calls → the caller's record callback. Fed
+ * either capture files (iiss_pipeline_run_files) or packets one by one
+ * (iiss_pipeline_feed: a live capture, a test, a fuzz target), each input
+ * ended by iiss_pipeline_end_input. A chain made with
+ * iiss_pipeline_new_streams stops after TCP and hands the streams to a sink.
  *
  * Files are read in the order given, each in one pass. Frame numbers restart
  * at 1 for each file (as tshark numbers a single file) and no stream carries
- * over from one file to the next: every stream is flushed and closed at the
- * end of its file. Stream ids stay unique over the whole run. */
+ * over from one file to the next: at the end of each file every stream is
+ * flushed and closed and every call record of it released, before
+ * on_file_end. Stream ids stay unique over the whole run. */
 #ifndef IISS_PIPELINE_H
 #define IISS_PIPELINE_H
 
@@ -13,16 +18,21 @@
 #include <stdint.h>
 
 #include "capture_file.h"
+#include "dcerpc.h"
+#include "iiss_calls.h"
 #include "netlayer.h"
 #include "tcp_reassembly.h"
 #include "tcp_stream.h"
 
-typedef struct iiss_pipeline_options {
-    const char *filter;   /* BPF expression or NULL */
-    iiss_tcp_options tcp; /* zero fields take the defaults */
+/* Zero fields (and a NULL config) take the defaults. */
+typedef struct iiss_pipeline_config {
+    const char *filter; /* BPF expression applied to files, or NULL */
+    iiss_tcp_config tcp;
+    iiss_dce_config dce;
+    iiss_calls_config calls;
     /* Bytes read between two progress callbacks (0: 4 MiB). */
     uint64_t progress_interval_bytes;
-} iiss_pipeline_options;
+} iiss_pipeline_config;
 
 typedef enum iiss_pipeline_file_status {
     IISS_PIPELINE_FILE_OK = 0,
@@ -73,23 +83,54 @@ typedef struct iiss_pipeline_callbacks {
     void (*on_progress)(void *user, const iiss_pipeline_progress *progress);
 } iiss_pipeline_callbacks;
 
+/* Every stage's counters since the chain was made (dce and calls stay zero
+ * in a streams-only chain). */
 typedef struct iiss_pipeline_stats {
     size_t files_ok;
     size_t files_failed; /* any status other than OK */
-    uint64_t frames;     /* records read over all files */
+    uint64_t frames;     /* records read over all files, and packets fed */
     uint64_t frames_filtered_out;
     uint64_t bytes_read;
     iiss_net_stats net;
     iiss_tcp_stats tcp;
+    iiss_dce_stats dce;
+    iiss_calls_stats calls;
 } iiss_pipeline_stats;
 
-void iiss_pipeline_options_default(iiss_pipeline_options *opts);
+void iiss_pipeline_config_default(iiss_pipeline_config *cfg);
 
-/* Runs the files through to `sink`. `opts`, `cb` and `stats` may be NULL.
- * Returns the number of files that could not be read fully (0: all good;
- * the CLI exits 1 otherwise), or -1 when out of memory. */
-int iiss_pipeline_run(const char *const *paths, size_t count, const iiss_pipeline_options *opts,
-                      const iiss_stream_sink *sink, const iiss_pipeline_callbacks *cb, iiss_pipeline_stats *stats);
+typedef struct iiss_pipeline iiss_pipeline;
+
+/* The whole chain, handing each IIS call record to on_record (in request
+ * order; the record is valid during the call). NULL when out of memory. */
+iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn on_record, void *user);
+/* The transport half only: TCP streams into `sink` (copied). */
+iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const iiss_stream_sink *sink);
+
+/* One packet of link type `linktype` (a DLT_ value): `caplen` bytes at
+ * `data` of a frame `wirelen` long on the wire. meta->frame is the caller's
+ * numbering (1-based, per input). Returns what the link/IP stage made of it
+ * (IISS_NET_UNSUPPORTED_LINK for a link type it does not decode). */
+iiss_net_result iiss_pipeline_feed(iiss_pipeline *pl, int linktype, const iiss_packet_meta *meta,
+                                   const uint8_t *data, size_t caplen, size_t wirelen);
+/* End of one input: every stream is flushed and closed and every held call
+ * record released. The chain stays usable. */
+void iiss_pipeline_end_input(iiss_pipeline *pl);
+
+/* Runs the files through the chain, ending each as an input. `cb` may be
+ * NULL. Returns the number of files that could not be read fully (0: all
+ * good; the CLI exits 1 otherwise). */
+size_t iiss_pipeline_run_files(iiss_pipeline *pl, const char *const *paths, size_t count,
+                               const iiss_pipeline_callbacks *cb);
+
+/* The application half's sink (DCE/RPC onward), for streams built by hand
+ * (tests, fuzz scripts); close them through it before iiss_pipeline_free.
+ * A streams-only chain has none (all callbacks NULL). */
+iiss_stream_sink iiss_pipeline_stream_sink(iiss_pipeline *pl);
+
+void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out);
+/* Ends the input, then frees. NULL is fine. */
+void iiss_pipeline_free(iiss_pipeline *pl);
 
 const char *iiss_pipeline_file_status_name(iiss_pipeline_file_status s);
 

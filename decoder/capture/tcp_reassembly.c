@@ -34,7 +34,7 @@
  * (the largest scaled TCP window is just under 1 GiB). */
 #define SEQ_WINDOW (1u << 30)
 
-void iiss_tcp_options_default(iiss_tcp_options *opts)
+void iiss_tcp_config_default(iiss_tcp_config *opts)
 {
     opts->max_buffered_per_direction = DEFAULT_MAX_BUFFERED_PER_DIRECTION;
     opts->max_buffered_total = DEFAULT_MAX_BUFFERED_TOTAL;
@@ -113,7 +113,7 @@ typedef struct flow_list {
 } flow_list;
 
 struct iiss_tcp_reassembler {
-    iiss_tcp_options opts;
+    iiss_tcp_config opts;
     iiss_stream_sink sink;
     GHashTable *flows; /* flow_key* → tcp_flow* (the key lives in the flow) */
     /* Open and closed flows in separate activity lists: closed ones retire
@@ -866,12 +866,12 @@ void iiss_tcp_reassembler_add(iiss_tcp_reassembler *ra, const iiss_tcp_segment *
 
 /* ---- whole reassembler ---- */
 
-iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_options *opts, const iiss_stream_sink *sink)
+iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_config *opts, const iiss_stream_sink *sink)
 {
     iiss_tcp_reassembler *ra = calloc(1, sizeof *ra);
     if (!ra)
         return NULL;
-    iiss_tcp_options_default(&ra->opts);
+    iiss_tcp_config_default(&ra->opts);
     if (opts) {
         if (opts->max_buffered_per_direction)
             ra->opts.max_buffered_per_direction = opts->max_buffered_per_direction;
@@ -918,7 +918,7 @@ void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra)
             retire_flow(ra, ra->lists[l].head);
 }
 
-void iiss_tcp_reassembler_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out)
+void iiss_tcp_reassembler_get_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out)
 {
     *out = ra->stats;
 }

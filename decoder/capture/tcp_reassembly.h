@@ -53,14 +53,14 @@
 #include "netlayer.h"
 #include "tcp_stream.h"
 
-typedef struct iiss_tcp_options {
+typedef struct iiss_tcp_config {
     uint64_t max_buffered_per_direction; /* out-of-order bytes held per direction; default 4 MiB */
     uint64_t max_buffered_total;         /* out-of-order bytes held over all flows; default 64 MiB */
     uint32_t idle_timeout_sec;           /* capture time without packets before a flow is retired; default 600 */
     uint32_t max_flows;                  /* flows tracked at once (open or lingering closed); default 100000 */
-} iiss_tcp_options;
+} iiss_tcp_config;
 
-void iiss_tcp_options_default(iiss_tcp_options *opts);
+void iiss_tcp_config_default(iiss_tcp_config *opts);
 
 typedef struct iiss_tcp_stats {
     uint64_t segments;          /* TCP segments seen */
@@ -91,7 +91,7 @@ typedef struct iiss_tcp_reassembler iiss_tcp_reassembler;
 
 /* `opts` may be NULL for the defaults; zero fields take their default too.
  * The sink is copied. Returns NULL only when out of memory. */
-iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_options *opts, const iiss_stream_sink *sink);
+iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_config *opts, const iiss_stream_sink *sink);
 
 /* Feeds one segment. The sink is called from inside, with data pointing into
  * the segment or into the reassembler's buffers: valid only during the call. */
@@ -102,7 +102,7 @@ void iiss_tcp_reassembler_add(iiss_tcp_reassembler *ra, const iiss_tcp_segment *
  * ids keep counting. */
 void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra);
 
-void iiss_tcp_reassembler_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out);
+void iiss_tcp_reassembler_get_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out);
 
 /* Flushes, then frees. NULL is fine. */
 void iiss_tcp_reassembler_free(iiss_tcp_reassembler *ra);

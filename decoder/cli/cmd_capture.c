@@ -1,6 +1,6 @@
-/* `iissdump [options] CAPTURE...`: parses the options and wires the stages,
- * capture files → TCP streams (pipeline) → DCE/RPC → IIS calls → timeline
- * printer. Everything else lives in the stages. */
+/* `iissdump [options] CAPTURE...`: parses the options, runs the files
+ * through the library's capture chain (pipeline.h) and prints each IIS call
+ * record with the timeline printers. Everything else lives in the stages. */
 #define _POSIX_C_SOURCE 200809L /* isatty, stat */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,8 +13,6 @@
 #include <glib.h>
 
 #include "credential_options.h"
-#include "dcerpc.h"
-#include "iiss_calls.h"
 #include "iissdump.h"
 #include "output_json.h"
 #include "pipeline.h"
@@ -44,7 +42,6 @@ typedef struct capture_run {
     yajl_gen json_gen;            /* --json: one JSON Lines document per call */
     iissdump_endpoint_names endpoints;
     uint64_t calls;
-    iiss_calls *call_stage;
     iissdump_timeline_stats stats;
 } capture_run;
 
@@ -94,8 +91,7 @@ static void on_progress(void *user, const iiss_pipeline_progress *p)
 static void on_file_end(void *user, const iiss_pipeline_file_result *r)
 {
     capture_run *run = user;
-    /* The file's streams are closed: every call of it is finished. */
-    iiss_calls_flush(run->call_stage);
+    /* Every call of the file has been printed. */
     fflush(run->out);
     if (r->unsupported_link_packets > 0 && r->status != IISS_PIPELINE_FILE_UNSUPPORTED_LINK) {
         clear_progress(run);
@@ -246,27 +242,26 @@ int iissdump_capture_main(int argc, char **argv)
     if (progress && no_progress)
         return usage_error(octx, &o, "%s", "--progress and --no-progress exclude each other");
 
-    iiss_pipeline_options popts;
-    iiss_pipeline_options_default(&popts);
-    popts.filter = o.filter;
-    iiss_dce_config dcfg;
-    iiss_dce_config_default(&dcfg);
+    iiss_pipeline_config pcfg;
+    iiss_pipeline_config_default(&pcfg);
+    pcfg.filter = o.filter;
+    pcfg.calls.no_infer = no_infer;
     uint64_t size;
     if (o.max_flow) {
         if (!parse_size(o.max_flow, &size) || size == 0)
             return usage_error(octx, &o, "bad --max-flow-bytes '%s'", o.max_flow);
-        popts.tcp.max_buffered_per_direction = size;
+        pcfg.tcp.max_buffered_per_direction = size;
     }
     if (o.max_total) {
         if (!parse_size(o.max_total, &size) || size == 0)
             return usage_error(octx, &o, "bad --max-total-bytes '%s'", o.max_total);
-        popts.tcp.max_buffered_total = size;
-        dcfg.max_buffered_total = size > SIZE_MAX ? SIZE_MAX : (size_t)size;
+        pcfg.tcp.max_buffered_total = size;
+        pcfg.dce.max_buffered_total = size > SIZE_MAX ? SIZE_MAX : (size_t)size;
     }
     if (o.max_stub) {
         if (!parse_size(o.max_stub, &size) || size == 0 || size > SIZE_MAX)
             return usage_error(octx, &o, "bad --max-stub-bytes '%s'", o.max_stub);
-        dcfg.max_call_stub = (size_t)size;
+        pcfg.dce.max_call_stub = (size_t)size;
     }
     if (o.filter) {
         char why[512];
@@ -281,7 +276,7 @@ int iissdump_capture_main(int argc, char **argv)
             return usage_error(octx, &o, "%s", why);
         /* The secrets are hashed: their text is no longer needed. */
         iissdump_credential_options_wipe(&copts);
-        dcfg.auth.credentials = o.credentials;
+        pcfg.dce.auth.credentials = o.credentials;
     }
     g_option_context_free(octx);
 
@@ -299,40 +294,30 @@ int iissdump_capture_main(int argc, char **argv)
             run.show_progress = TRUE;
         } else {
             /* Only for large regular files: a pipe's size is unknown. */
-            uint64_t total = 0;
-            for (size_t i = 0; i < count; i++) {
-                struct stat st;
-                if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
-                    total += (uint64_t)st.st_size;
-            }
-            run.show_progress = total >= PROGRESS_MIN_BYTES;
+            bool all_known;
+            run.show_progress =
+                iiss_capture_files_size((const char *const *)files, count, &all_known) >= PROGRESS_MIN_BYTES;
         }
     }
 
-    iiss_calls_config ccfg = {.infer = !no_infer};
-    iiss_calls *calls = iiss_calls_new(&ccfg, on_record, &run);
-    iiss_dce *dce = calls ? iiss_dce_new(&dcfg, iiss_calls_on_dce_call, calls) : NULL;
+    iiss_pipeline *pl = iiss_pipeline_new(&pcfg, on_record, &run);
     run.json_gen = json ? iissdump_json_new(false) : NULL;
-    if (!dce || (json && !run.json_gen)) {
+    if (!pl || (json && !run.json_gen)) {
         fprintf(stderr, "iissdump: out of memory\n");
         if (run.json_gen)
             yajl_gen_free(run.json_gen);
-        iiss_dce_free(dce);
-        iiss_calls_free(calls);
+        iiss_pipeline_free(pl);
         if (stats)
             iissdump_stats_clear(&run.stats);
         option_strings_free(&o);
         return IISSDUMP_EXIT_PARTIAL;
     }
-    run.call_stage = calls;
-    iiss_stream_sink sink = iiss_dce_sink(dce);
     iiss_pipeline_callbacks cb = {
         .user = &run,
         .on_file_end = on_file_end,
         .on_progress = run.show_progress ? on_progress : NULL,
     };
-    int failed = iiss_pipeline_run((const char *const *)files, count, &popts, &sink, &cb, NULL);
-    iiss_calls_flush(calls);
+    size_t failed = iiss_pipeline_run_files(pl, (const char *const *)files, count, &cb);
     clear_progress(&run);
 
     if (stats) {
@@ -345,23 +330,22 @@ int iissdump_capture_main(int argc, char **argv)
         iissdump_stats_clear(&run.stats);
     }
     fflush(run.out);
-    uint64_t early = iiss_calls_get_stats(calls)->out_of_order;
-    if (early > 0)
+    iiss_pipeline_stats pstats;
+    iiss_pipeline_get_stats(pl, &pstats);
+    if (pstats.calls.out_of_order > 0)
         fprintf(stderr,
                 "iissdump: %" PRIu64 " call(s) printed ahead of an older one still waiting for its response "
                 "(output order is by request otherwise)\n",
-                early);
-    iiss_dce_free(dce);
-    iiss_calls_free(calls);
+                pstats.calls.out_of_order);
+    if (pstats.calls.records_dropped > 0)
+        fprintf(stderr, "iissdump: out of memory: %" PRIu64 " call(s) could not be kept and are missing\n",
+                pstats.calls.records_dropped);
+    iiss_pipeline_free(pl);
     iissdump_buf_free(&run.text);
     iissdump_table_scratch_free(&run.table);
     iissdump_endpoint_names_free(&run.endpoints);
     if (run.json_gen)
         yajl_gen_free(run.json_gen);
     option_strings_free(&o);
-    if (failed < 0) {
-        fprintf(stderr, "iissdump: out of memory\n");
-        return IISSDUMP_EXIT_PARTIAL;
-    }
-    return failed > 0 ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
+    return failed > 0 || pstats.calls.records_dropped > 0 ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
 }

@@ -36,6 +36,19 @@ struct sample_expectation {
 };
 #include "data/samples_expected.h"
 
+/* The transport half of the chain over files, into `sink`. */
+static size_t run_streams(const char *const *paths, size_t count, const iiss_stream_sink *sink,
+                          const iiss_pipeline_callbacks *cb, iiss_pipeline_stats *stats)
+{
+    iiss_pipeline *pl = iiss_pipeline_new_streams(NULL, sink);
+    assert_non_null(pl);
+    size_t failed = iiss_pipeline_run_files(pl, paths, count, cb);
+    iiss_pipeline_get_stats(pl, stats);
+    iiss_pipeline_free(pl);
+    return failed;
+}
+
+
 /* ---- byte writer ---- */
 
 typedef struct buf {
@@ -744,7 +757,7 @@ static void test_pcapng_multi_link(void **state)
     /* Through the pipeline every packet is decoded by its own link type. */
     const char *paths[] = {path};
     iiss_pipeline_stats stats;
-    assert_int_equal(iiss_pipeline_run(paths, 1, NULL, NULL, NULL, &stats), 0);
+    assert_int_equal(run_streams(paths, 1, NULL, NULL, &stats), 0);
     assert_int_equal(stats.frames, MULTI_LINK_FRAMES);
     assert_int_equal(stats.net.by_result[IISS_NET_TCP], n);
     assert_int_equal(stats.net.by_result[IISS_NET_UNSUPPORTED_LINK], 0);
@@ -1323,7 +1336,7 @@ static void test_pcapng_unsupported_interface(void **state)
         memset(&log, 0, sizeof log);
         iiss_pipeline_callbacks cb = {&log, pl_start, pl_end, NULL};
         iiss_pipeline_stats stats;
-        assert_int_equal(iiss_pipeline_run(paths, 1, NULL, NULL, &cb, &stats), only_wlan ? 1 : 0);
+        assert_int_equal(run_streams(paths, 1, NULL, &cb, &stats), only_wlan ? 1 : 0);
         assert_int_equal(stats.net.by_result[IISS_NET_UNSUPPORTED_LINK], only_wlan ? 3 : 1);
         assert_int_equal(stats.net.by_result[IISS_NET_TCP], only_wlan ? 0 : 2);
         assert_int_equal(log.n, 2);
@@ -1356,7 +1369,7 @@ static void test_pipeline_over_several_files(void **state)
     iiss_stream_sink sink = {&log, pl_data, pl_gap, pl_close};
     iiss_pipeline_callbacks cb = {&log, pl_start, pl_end, pl_progress};
     iiss_pipeline_stats stats;
-    assert_int_equal(iiss_pipeline_run(paths, 4, NULL, &sink, &cb, &stats), 2);
+    assert_int_equal(run_streams(paths, 4, &sink, &cb, &stats), 2);
     const char *expected[] = {
         "start 0 linktype 1",
         "close 0 10.0.0.5:49712 -> 10.0.0.9:135",
@@ -1492,7 +1505,7 @@ static void check_sample(const char *path, const struct sample_expectation *rows
     iiss_stream_sink sink = {&c, sc_data, sc_gap, sc_close};
     const char *paths[] = {path};
     iiss_pipeline_stats stats;
-    assert_int_equal(iiss_pipeline_run(paths, 1, NULL, &sink, NULL, &stats), 0);
+    assert_int_equal(run_streams(paths, 1, &sink, NULL, &stats), 0);
     print_message("%s: %llu frames, %llu streams, %llu bytes cut\n", path, (unsigned long long)stats.frames,
                   (unsigned long long)c.streams, (unsigned long long)c.gap_bytes);
     assert_int_equal(stats.frames, rows[0].frames);

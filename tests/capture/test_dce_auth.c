@@ -132,7 +132,7 @@ static void harness_open(harness *h, const char *password)
         assert_int_equal(iiss_credentials_add_password(h->creds, "not this one"), IISS_CREDENTIAL_OK);
         assert_int_equal(iiss_credentials_add_password(h->creds, password), IISS_CREDENTIAL_OK);
     }
-    iiss_calls_config ccfg = {.infer = true};
+    iiss_calls_config ccfg = {0}; /* zero: the defaults, inference on */
     h->calls = iiss_calls_new(&ccfg, on_record, &h->r);
     iiss_dce_config cfg;
     iiss_dce_config_default(&cfg);

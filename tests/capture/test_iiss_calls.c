@@ -20,6 +20,13 @@ typedef struct bytes {
     size_t n;
 } bytes;
 
+static iiss_calls_stats calls_stats(const iiss_calls *calls)
+{
+    iiss_calls_stats st;
+    iiss_calls_get_stats(calls, &st);
+    return st;
+}
+
 static void put32(bytes *b, uint32_t v)
 {
     for (int i = 0; i < 4; i++) b->d[b->n++] = (uint8_t)(v >> (8 * i));
@@ -192,7 +199,7 @@ static void inference_and_selection(void **state)
 
     /* unknown context, a request that parses as Stop: inferred */
     sink s = {0};
-    iiss_calls_config cfg = {.infer = true};
+    iiss_calls_config cfg = {0}; /* zero: the defaults, inference on */
     iiss_calls *calls = iiss_calls_new(&cfg, on_record, &s);
     iiss_dce_call c = bound_call(0, IISS_OPNUM_STOP, &req, &resp);
     c.context_known = false;
@@ -239,12 +246,12 @@ static void inference_and_selection(void **state)
     c.context_known = false;
     iiss_calls_on_dce_call(calls, &c);
     assert_int_equal(s.count, 2);
-    assert_int_equal(iiss_calls_get_stats(calls)->inferred, 2);
+    assert_int_equal(calls_stats(calls).inferred, 2);
     iiss_calls_free(calls);
 
     /* --no-infer */
     sink s2 = {0};
-    cfg.infer = false;
+    cfg.no_infer = true;
     calls = iiss_calls_new(&cfg, on_record, &s2);
     c = bound_call(0, IISS_OPNUM_STOP, &req, &resp);
     c.context_known = false;
@@ -345,7 +352,7 @@ static void reorder_bound(void **state)
 {
     (void)state;
     sink s = {0};
-    iiss_calls_config cfg = {.infer = true, .max_reorder = 2};
+    iiss_calls_config cfg = {.max_reorder = 2};
     iiss_calls *calls = iiss_calls_new(&cfg, on_record, &s);
     bytes req = {0}, resp = {0};
     stop_request(&req, 20000, 1);
@@ -357,7 +364,7 @@ static void reorder_bound(void **state)
     }
     assert_int_equal(s.count, 1);
     assert_int_equal(s.rec[0].seq, 1);
-    assert_int_equal(iiss_calls_get_stats(calls)->out_of_order, 1);
+    assert_int_equal(calls_stats(calls).out_of_order, 1);
     iiss_calls_free(calls); /* flushes the rest, in order */
     assert_int_equal(s.count, 3);
     assert_int_equal(s.rec[1].seq, 2);

@@ -97,7 +97,7 @@ typedef struct fixture {
     int64_t now;
 } fixture;
 
-static fixture *fixture_new(const iiss_tcp_options *opts)
+static fixture *fixture_new(const iiss_tcp_config *opts)
 {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
@@ -117,7 +117,7 @@ static void fixture_free(fixture *fx)
 static iiss_tcp_stats stats_of(fixture *fx)
 {
     iiss_tcp_stats st;
-    iiss_tcp_reassembler_stats(fx->ra, &st);
+    iiss_tcp_reassembler_get_stats(fx->ra, &st);
     return st;
 }
 
@@ -514,7 +514,7 @@ static void test_snaplen_missing_bytes_are_a_gap(void **state)
 static void test_cap_per_direction(void **state)
 {
     (void)state;
-    iiss_tcp_options opts = {.max_buffered_per_direction = 600};
+    iiss_tcp_config opts = {.max_buffered_per_direction = 600};
     fixture *fx = fixture_new(&opts);
     handshake(fx, CISN, SISN);
     char chunk[101];
@@ -562,7 +562,7 @@ static void test_cap_on_held_ranges(void **state)
 static void test_cap_total(void **state)
 {
     (void)state;
-    iiss_tcp_options opts = {.max_buffered_total = 500};
+    iiss_tcp_config opts = {.max_buffered_total = 500};
     fixture *fx = fixture_new(&opts);
     char chunk[201];
     memset(chunk, 'y', 200);
@@ -662,7 +662,7 @@ static void test_rst_closes(void **state)
 static void test_idle_and_flow_bound(void **state)
 {
     (void)state;
-    iiss_tcp_options opts = {.idle_timeout_sec = 60, .max_flows = 2};
+    iiss_tcp_config opts = {.idle_timeout_sec = 60, .max_flows = 2};
     fixture *fx = fixture_new(&opts);
     send_seg(fx, C, PA, 1, 0, "one", 0); /* stream 0 */
     fx->now += 61;
@@ -704,7 +704,7 @@ static void test_idle_and_flow_bound(void **state)
 static void test_closed_flows_linger_briefly(void **state)
 {
     (void)state;
-    iiss_tcp_options opts = {.max_flows = 2};
+    iiss_tcp_config opts = {.max_flows = 2};
     fixture *fx = fixture_new(&opts);
     handshake(fx, CISN, SISN);
     send_seg(fx, C, PA, CISN + 1, SISN + 1, "bye", 0);
@@ -857,7 +857,7 @@ static void run_model(int rounds, bool pressure)
         model_sink *m = calloc(1, sizeof *m);
         assert_non_null(m);
         iiss_stream_sink sink = {m, model_data, model_gap, NULL};
-        iiss_tcp_options opts = {.max_buffered_per_direction = pressure ? 700 : 0};
+        iiss_tcp_config opts = {.max_buffered_per_direction = pressure ? 700 : 0};
         iiss_tcp_reassembler *ra = iiss_tcp_reassembler_new(&opts, &sink);
         iiss_tcp_segment seg = {0};
         seg.src = *client_ep();
@@ -915,7 +915,7 @@ static void run_model(int rounds, bool pressure)
             if (m->got[i] != expect[i] && !(pressure && m->got[i] == MODEL_LOST))
                 fail_msg("round %d: position %zu is %#x, model says %#x", round, i, m->got[i], expect[i]);
         iiss_tcp_stats st;
-        iiss_tcp_reassembler_stats(ra, &st);
+        iiss_tcp_reassembler_get_stats(ra, &st);
         assert_int_equal(st.buffered_bytes, 0);
         given_up += st.caps_per_direction + st.holes_acked;
         conflicts += st.overlap_conflicts;

@@ -1,9 +1,9 @@
 /* Fuzzes the capture half of iissdump. The first byte picks the entry:
- *   even: the rest is a capture file (pcap/pcapng) run through the whole
- *         pipeline (libpcap reader, link/IP, TCP reassembly, DCE/RPC, IIS
- *         calls), written to a scratch file since the pipeline reads paths;
+ *   even: the rest is a capture file (pcap/pcapng), read from memory by the
+ *         capture file stage and fed packet by packet to the whole chain
+ *         (link/IP, TCP reassembly, DCE/RPC, IIS calls);
  *   odd:  the rest is a script of TCP stream events fed straight to the
- *         DCE/RPC stage: each event starts with a byte h, bit 7 = direction
+ *         chain's DCE/RPC stage: each event starts with a byte h, bit 7 = direction
  *         (server to client when set); (h & 0x7F) == 0x7F is a gap, == 0x7E
  *         closes the stream and opens a new one, otherwise (h & 0x7F) * 8 + 1
  *         bytes (or what is left) are delivered.
@@ -16,11 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "credentials.h"
-#include "dcerpc.h"
-#include "iiss_calls.h"
 #include "pipeline.h"
 
 static volatile size_t sink_bytes; /* keeps the reads below from being optimised away */
@@ -65,8 +62,6 @@ static void on_record(void *user, const iiss_call_record *rec)
         touch(rec->notes[i].message);
 }
 
-static char scratch_path[64];
-
 /* The sealed samples' passwords (samples/README.md). */
 static const iiss_credentials *fixed_credentials(void)
 {
@@ -85,44 +80,46 @@ static const iiss_credentials *fixed_credentials(void)
 
 static void run_pipeline(const uint8_t *data, size_t size)
 {
-    const char *path = scratch_path;
-    if (!scratch_path[0]) {
-        snprintf(scratch_path, sizeof scratch_path, "/tmp/fuzz_capture.%ld.pcap", (long)getpid());
-    }
-    FILE *f = fopen(path, "wb");
+    if (size == 0)
+        return;
+    FILE *f = fmemopen((void *)data, size, "rb");
     if (!f)
         return;
-    fwrite(data, 1, size, f);
-    fclose(f);
-
-    iiss_calls *calls = iiss_calls_new(NULL, on_record, NULL);
-    iiss_dce_config cfg;
-    iiss_dce_config_default(&cfg);
-    cfg.max_call_stub = 1 << 20;
-    cfg.auth.credentials = fixed_credentials();
-    iiss_dce *dce = iiss_dce_new(&cfg, iiss_calls_on_dce_call, calls);
-    iiss_stream_sink sink = iiss_dce_sink(dce);
-    const char *paths[1] = {path};
-    iiss_pipeline_options opts;
-    iiss_pipeline_options_default(&opts);
-    opts.tcp.max_buffered_per_direction = 256 * 1024;
-    opts.tcp.max_buffered_total = 1024 * 1024;
-    iiss_pipeline_run(paths, 1, &opts, &sink, NULL, NULL);
-    unlink(path); /* libFuzzer may leave by _exit: never keep the file between runs */
-    iiss_calls_flush(calls);
-    iiss_dce_free(dce);
-    iiss_calls_free(calls);
+    iiss_capture_file *cf;
+    char err[IISS_CAPTURE_ERROR_MAX];
+    if (iiss_capture_file_open_stream(f, size, NULL, &cf, err, sizeof err) != IISS_CAPTURE_OPENED)
+        return;
+    iiss_pipeline_config cfg;
+    iiss_pipeline_config_default(&cfg);
+    cfg.dce.max_call_stub = 1 << 20;
+    cfg.tcp.max_buffered_per_direction = 256 * 1024;
+    cfg.tcp.max_buffered_total = 1024 * 1024;
+    cfg.dce.auth.credentials = fixed_credentials();
+    iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
+    if (pl) {
+        int linktype = iiss_capture_file_linktype(cf);
+        iiss_capture_packet pkt;
+        while (iiss_capture_file_next(cf, &pkt) == IISS_CAPTURE_PACKET) {
+            iiss_packet_meta meta = {.frame = pkt.frame, .ts_sec = pkt.ts_sec, .ts_nsec = pkt.ts_nsec};
+            iiss_pipeline_feed(pl, linktype, &meta, pkt.data, pkt.caplen, pkt.wirelen);
+        }
+        iiss_pipeline_end_input(pl);
+        iiss_pipeline_free(pl);
+    }
+    iiss_capture_file_close(cf);
 }
 
 static void run_stream_script(const uint8_t *data, size_t size)
 {
-    iiss_calls *calls = iiss_calls_new(NULL, on_record, NULL);
-    iiss_dce_config cfg;
-    iiss_dce_config_default(&cfg);
-    cfg.max_call_stub = 4096; /* small, so the cap is reached too */
-    cfg.max_pending_per_conn = 4;
-    cfg.auth.credentials = fixed_credentials();
-    iiss_dce *dce = iiss_dce_new(&cfg, iiss_calls_on_dce_call, calls);
+    iiss_pipeline_config cfg;
+    iiss_pipeline_config_default(&cfg);
+    cfg.dce.max_call_stub = 4096; /* small, so the cap is reached too */
+    cfg.dce.max_pending_per_conn = 4;
+    cfg.dce.auth.credentials = fixed_credentials();
+    iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
+    if (!pl)
+        return;
+    iiss_stream_sink sink = iiss_pipeline_stream_sink(pl);
     iiss_tcp_stream stream = {.id = 1, .client = {.family = 4, .port = 49712}, .server = {.family = 4, .port = 135}};
     iiss_packet_meta meta = {.frame = 0, .ts_sec = 1715679000};
     size_t at = 0;
@@ -132,24 +129,22 @@ static void run_stream_script(const uint8_t *data, size_t size)
         meta.frame++;
         meta.ts_sec += h & 3;
         if ((h & 0x7F) == 0x7F) {
-            iiss_dce_on_gap(dce, &stream, dir, h, &meta);
+            sink.on_gap(sink.user, &stream, dir, h, &meta);
             continue;
         }
         if ((h & 0x7F) == 0x7E) {
-            iiss_dce_on_close(dce, &stream);
+            sink.on_close(sink.user, &stream);
             stream.id++;
             continue;
         }
         size_t n = (size_t)(h & 0x7F) * 8 + 1;
         if (n > size - at)
             n = size - at;
-        iiss_dce_on_data(dce, &stream, dir, data + at, n, &meta);
+        sink.on_data(sink.user, &stream, dir, data + at, n, &meta);
         at += n;
     }
-    iiss_dce_on_close(dce, &stream);
-    iiss_calls_flush(calls);
-    iiss_dce_free(dce);
-    iiss_calls_free(calls);
+    sink.on_close(sink.user, &stream);
+    iiss_pipeline_free(pl);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
