@@ -47,8 +47,10 @@ bool iiss_dce_buf_append(iiss_dce_budget *budget, iiss_dce_buf *b, const uint8_t
             }
         }
         uint8_t *p = realloc(b->data, cap);
-        if (!p)
+        if (!p) {
+            budget->stats->alloc_failures++;
             return false;
+        }
         b->data = p;
         b->cap = cap;
         budget->buffered += grow;

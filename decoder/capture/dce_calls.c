@@ -325,8 +325,10 @@ static iiss_dce_slot *slot_new(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
         calls->free_slots = slot->conn_next;
     } else {
         slot = calloc(1, sizeof *slot);
-        if (!slot)
+        if (!slot) {
+            calls->stats->alloc_failures++;
             return NULL;
+        }
     }
     iiss_dce_buf req_stub = slot->req_stub, resp_stub = slot->resp_stub;
     memset(slot, 0, sizeof *slot);

@@ -17,6 +17,7 @@ typedef struct iiss_dce_stats {
     uint64_t pdus_dropped;    /* not buffered: the memory budget was spent */
     uint64_t budget_refusals; /* buffer growths refused by the budget */
     uint64_t buffered_peak;   /* most bytes held in buffers at once */
+    uint64_t alloc_failures;  /* allocations that failed: a connection's state, a call, a buffer or an identity lost */
 } iiss_dce_stats;
 
 #endif

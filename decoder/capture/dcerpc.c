@@ -203,8 +203,10 @@ static dce_conn *conn_get(iiss_dce *dce, iiss_tcp_stream *stream)
 {
     if (!stream->app) {
         dce_conn *conn = malloc(sizeof *conn);
-        if (!conn)
+        if (!conn) {
+            dce->stats.alloc_failures++; /* the connection goes unread */
             return NULL;
+        }
         conn->dce = dce;
         conn->current_dir = IISS_DIR_CLIENT_TO_SERVER;
         iiss_dce_framer_init(&conn->dir[0]);

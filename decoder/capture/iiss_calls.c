@@ -181,7 +181,7 @@ static void add_note(iiss_call_record *rec, iiss_anomaly_kind kind, uint64_t fra
 
 /* Stubs are decoded when whole, or when cut short at their end (the
  * library then reports stub_truncated); a stub with a hole is not. */
-static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
+static void decode_stubs(iiss_calls *calls, iiss_call_record *rec, const iiss_dce_call *call)
 {
     const iiss_dce_half *req = &call->request;
     const iiss_dce_half *resp = &call->response;
@@ -208,8 +208,14 @@ static void decode_stubs(iiss_call_record *rec, const iiss_dce_call *call)
                          &rec->response);
     /* A cut-short stub leaves the buffer's length unknown: the strings and
      * counts in what remains would only mislead. */
-    if (rec->response.has_buffer && rec->response.complete)
+    if (rec->response.has_buffer && rec->response.complete) {
         rec->has_blob = iiss_response_decode_blob(resp->stub, resp->stub_len, &rec->response, &rec->blob);
+        if (!rec->has_blob) {
+            /* the buffer lies inside the stub here: only memory was lacking */
+            iiss_status_blob_free(&rec->blob);
+            calls->stats.blobs_dropped++;
+        }
+    }
 }
 
 /* The connection's authentication note, on its first IIS call only. */
@@ -292,7 +298,7 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
             memset(&h->rec, 0, offsetof(iiss_call_record, request));
             fill_record(&h->rec, call, ndr, inferred);
             add_conn_note(calls, &h->rec, call);
-            decode_stubs(&h->rec, call);
+            decode_stubs(calls, &h->rec, call);
             if (inferred)
                 calls->stats.inferred++;
             else

@@ -80,6 +80,7 @@ typedef struct iiss_calls_stats {
     uint64_t sealed;
     uint64_t out_of_order; /* released before an older call to respect max_reorder */
     uint64_t records_dropped; /* IIS calls lost for lack of memory */
+    uint64_t blobs_dropped;   /* STATUS_BLOBs left undecoded for lack of memory */
 } iiss_calls_stats;
 
 typedef struct iiss_calls iiss_calls;

@@ -7,7 +7,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "iiss/reader.h"
+#include "iiss/utf16.h"
 
 static const uint8_t ntlmssp_signature[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
 
@@ -16,71 +19,28 @@ static const uint8_t ntlmssp_signature[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 
 /* AV_PAIR ids that name the server. */
 enum { AV_EOL = 0, AV_NB_COMPUTER_NAME = 1, AV_DNS_COMPUTER_NAME = 3 };
 
-/* Appends one code point as UTF-8 if it fits entirely (never cuts a
- * sequence, so the output stays valid UTF-8). */
-static void put_utf8(char *out, size_t cap, size_t *used, uint32_t cp)
-{
-    uint8_t tmp[4];
-    size_t n;
-    if (cp < 0x80) {
-        tmp[0] = (uint8_t)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        tmp[0] = (uint8_t)(0xC0 | (cp >> 6));
-        tmp[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        tmp[0] = (uint8_t)(0xE0 | (cp >> 12));
-        tmp[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        tmp[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        tmp[0] = (uint8_t)(0xF0 | (cp >> 18));
-        tmp[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-        tmp[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        tmp[3] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    if (*used + n >= cap)
-        return;
-    memcpy(out + *used, tmp, n);
-    *used += n;
-}
-
-/* UTF-16LE (unpaired surrogates become U+FFFD) or, without the UNICODE
- * flag, 8-bit OEM text taken as Latin-1. Stops at a NUL. */
+/* UTF-16LE (lone surrogates become U+FFFD) or, without the UNICODE flag,
+ * 8-bit OEM text taken as Latin-1. Stops at a NUL; truncated to fit whole
+ * characters. */
 static void copy_name(const uint8_t *bytes, size_t len, bool unicode, char *out, size_t cap)
 {
+    if (unicode) {
+        iiss_utf16le_to_utf8(bytes, len, out, cap, NULL, NULL);
+        return;
+    }
     size_t used = 0;
     iiss_reader rd;
     iiss_rd_init(&rd, bytes, len, false);
-    if (unicode) {
-        while (iiss_rd_has(&rd, 2)) {
-            uint32_t unit = iiss_rd_u16le(&rd);
-            if (unit == 0)
-                break;
-            uint32_t cp = unit;
-            if (unit >= 0xD800 && unit <= 0xDBFF) {
-                size_t save = rd.pos;
-                uint32_t low = iiss_rd_has(&rd, 2) ? iiss_rd_u16le(&rd) : 0;
-                if (low >= 0xDC00 && low <= 0xDFFF) {
-                    cp = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                } else {
-                    cp = 0xFFFD;
-                    iiss_rd_seek(&rd, save);
-                }
-            } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
-                cp = 0xFFFD;
-            }
-            put_utf8(out, cap, &used, cp);
-        }
-    } else {
-        while (iiss_rd_has(&rd, 1)) {
-            uint8_t c = iiss_rd_u8(&rd);
-            if (c == 0)
-                break;
-            put_utf8(out, cap, &used, c);
-        }
+    while (iiss_rd_has(&rd, 1)) {
+        uint8_t c = iiss_rd_u8(&rd);
+        if (c == 0)
+            break;
+        char tmp[6];
+        size_t n = (size_t)g_unichar_to_utf8(c, tmp); /* Latin-1 is U+0000..U+00FF */
+        if (used + n >= cap)
+            break;
+        memcpy(out + used, tmp, n);
+        used += n;
     }
     out[used] = '\0';
 }

@@ -109,6 +109,12 @@ void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out)
         iiss_calls_get_stats(pl->calls, &out->calls);
 }
 
+uint64_t iiss_pipeline_alloc_failures(const iiss_pipeline_stats *stats)
+{
+    return stats->tcp.alloc_failures + stats->dce.alloc_failures + stats->calls.records_dropped +
+           stats->calls.blobs_dropped;
+}
+
 void iiss_pipeline_free(iiss_pipeline *pl)
 {
     if (!pl)

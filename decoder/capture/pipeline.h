@@ -9,7 +9,14 @@
  * at 1 for each file (as tshark numbers a single file) and no stream carries
  * over from one file to the next: at the end of each file every stream is
  * flushed and closed and every call record of it released, before
- * on_file_end. Stream ids stay unique over the whole run. */
+ * on_file_end. Stream ids stay unique over the whole run.
+ *
+ * Out of memory, one policy for every stage: nothing aborts; what the failed
+ * allocation was for (a flow, a held segment, a connection's DCE/RPC state,
+ * a call, a buffer growth, an identity, a call record, a STATUS_BLOB's
+ * decoding) is lost and counted (tcp.alloc_failures, dce.alloc_failures,
+ * calls.records_dropped and blobs_dropped: see iiss_pipeline_alloc_failures), so a front end can say its output is
+ * incomplete (iissdump does, and exits 1). */
 #ifndef IISS_PIPELINE_H
 #define IISS_PIPELINE_H
 
@@ -129,6 +136,8 @@ size_t iiss_pipeline_run_files(iiss_pipeline *pl, const char *const *paths, size
 iiss_stream_sink iiss_pipeline_stream_sink(iiss_pipeline *pl);
 
 void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out);
+/* Every allocation failure the stages counted (0: the output is whole). */
+uint64_t iiss_pipeline_alloc_failures(const iiss_pipeline_stats *stats);
 /* Ends the input, then frees. NULL is fine. */
 void iiss_pipeline_free(iiss_pipeline *pl);
 

@@ -201,8 +201,10 @@ static void learn_server(iiss_tcp_reassembler *ra, const iiss_endpoint *server)
     if (g_hash_table_size(ra->known_servers) >= MAX_KNOWN_SERVERS || g_hash_table_contains(ra->known_servers, &key))
         return;
     endpoint_key *stored = malloc(sizeof *stored);
-    if (!stored)
+    if (!stored) {
+        ra->stats.alloc_failures++;
         return;
+    }
     *stored = key;
     g_hash_table_add(ra->known_servers, stored);
 }
@@ -453,8 +455,10 @@ static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **lin
     if (len == 0)
         return true;
     ooo_range *r = malloc(sizeof *r + (lost ? 0 : len));
-    if (!r)
+    if (!r) {
+        ra->stats.alloc_failures++;
         return false;
+    }
     r->meta = *meta;
     r->seq = seq;
     r->len = len;
@@ -632,8 +636,10 @@ static tcp_flow *create_flow(iiss_tcp_reassembler *ra, const flow_key *key)
         retire_flow(ra, victim);
     }
     tcp_flow *f = calloc(1, sizeof *f);
-    if (!f)
+    if (!f) {
+        ra->stats.alloc_failures++;
         return NULL;
+    }
     f->key = *key;
     f->state = FLOW_CLOSED;
     g_hash_table_insert(ra->flows, &f->key, f);
@@ -901,6 +907,8 @@ void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra)
         return;
     size_t n = (size_t)ra->stats.flows_now;
     tcp_flow **order = n ? malloc(n * sizeof *order) : NULL;
+    if (n && !order)
+        ra->stats.alloc_failures++; /* the streams still close, in list order */
     if (order) {
         /* Close in stream order so the sink's output does not depend on
          * hash or activity order. */

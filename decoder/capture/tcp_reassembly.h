@@ -85,6 +85,7 @@ typedef struct iiss_tcp_stats {
     uint64_t buffered_peak;     /* most ever held at once */
     uint64_t flows_now;
     uint64_t flows_peak;
+    uint64_t alloc_failures;    /* allocations that failed: a flow, a held segment or a note lost */
 } iiss_tcp_stats;
 
 typedef struct iiss_tcp_reassembler iiss_tcp_reassembler;

@@ -219,7 +219,7 @@ int iissdump_capture_main(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.files, NULL, "CAPTURE..."},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *octx = g_option_context_new("CAPTURE... - timeline of IIS ServiceControl calls");
+    GOptionContext *octx = g_option_context_new("- timeline of IIS ServiceControl calls");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_option_context_set_description(
         octx, "CAPTURE is a pcap or pcapng file, '-' for standard input.\n"
@@ -325,7 +325,7 @@ int iissdump_capture_main(int argc, char **argv)
             iissdump_timeline_json_stats(run.json_gen, &run.stats);
             iissdump_json_write(run.json_gen, run.out);
         } else {
-            iissdump_timeline_text_stats(run.out, &run.stats);
+            iissdump_timeline_text_stats(run.out, &run.stats, !quiet && run.calls > 0);
         }
         iissdump_stats_clear(&run.stats);
     }
@@ -337,9 +337,11 @@ int iissdump_capture_main(int argc, char **argv)
                 "iissdump: %" PRIu64 " call(s) printed ahead of an older one still waiting for its response "
                 "(output order is by request otherwise)\n",
                 pstats.calls.out_of_order);
-    if (pstats.calls.records_dropped > 0)
-        fprintf(stderr, "iissdump: out of memory: %" PRIu64 " call(s) could not be kept and are missing\n",
-                pstats.calls.records_dropped);
+    uint64_t lost = iiss_pipeline_alloc_failures(&pstats);
+    if (lost > 0)
+        fprintf(stderr, "iissdump: out of memory %" PRIu64 " time(s): the output misses what those allocations were "
+                        "for (%" PRIu64 " call(s) dropped)\n",
+                lost, pstats.calls.records_dropped);
     iiss_pipeline_free(pl);
     iissdump_buf_free(&run.text);
     iissdump_table_scratch_free(&run.table);
@@ -347,5 +349,5 @@ int iissdump_capture_main(int argc, char **argv)
     if (run.json_gen)
         yajl_gen_free(run.json_gen);
     option_strings_free(&o);
-    return failed > 0 || pstats.calls.records_dropped > 0 ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
+    return failed > 0 || lost > 0 ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
 }

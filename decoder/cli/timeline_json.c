@@ -154,6 +154,19 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_map_close(g);
 }
 
+/* The layout the ORPC headers were marshaled in: NDR20 also in an NDR64
+ * call, as MS-DCOM 2.2.13 prescribes, or NDR64. The request's ORPCTHIS,
+ * else the response's ORPCTHAT; null when neither was read. */
+static void add_orpc_layout(yajl_gen g, const iiss_call_record *rec)
+{
+    if (rec->request_decoded && rec->request.orpcthis.parsed)
+        add_string(g, "orpc_layout", iiss_ndr_name(rec->request.orpcthis.layout));
+    else if (rec->response_decoded && rec->response.orpcthat.parsed)
+        add_string(g, "orpc_layout", iiss_ndr_name(rec->response.orpcthat.layout));
+    else
+        add_null(g, "orpc_layout");
+}
+
 /* Milliseconds with the microsecond precision the timestamps have, written
  * as a number with exactly three decimals. */
 static void add_rtt_ms(yajl_gen g, const iiss_call_record *rec)
@@ -227,6 +240,7 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
     add_anomalies(g, rec);
     add_string(g, "interface", rec->inferred ? "inferred" : "bound");
     add_string(g, "ndr", iiss_ndr_name(rec->ndr));
+    add_orpc_layout(g, rec);
     /* Sealed on the wire, whether or not a credential unsealed it. */
     key(g, "sealed");
     yajl_gen_bool(g, rec->sealed || rec->decrypted);

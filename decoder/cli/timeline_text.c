@@ -229,9 +229,11 @@ static void print_table(FILE *out, const char *title, const iissdump_count_table
         fprintf(out, "  (none)\n");
 }
 
-void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stats)
+void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stats, bool after_calls)
 {
-    fprintf(out, "\n%" G_GUINT64_FORMAT " call%s\n", stats->calls, stats->calls == 1 ? "" : "s");
+    if (after_calls)
+        fputc('\n', out); /* apart from the timeline above */
+    fprintf(out, "%" G_GUINT64_FORMAT " call%s\n", stats->calls, stats->calls == 1 ? "" : "s");
     print_table(out, "by method", &stats->by_method);
     print_table(out, "by result", &stats->by_result);
     print_table(out, "by server", &stats->by_server);

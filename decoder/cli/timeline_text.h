@@ -58,6 +58,7 @@ void iissdump_stats_clear(iissdump_timeline_stats *stats);
 /* Appends the call's line, its services table and its anomalies to out. */
 void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
                                  iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
-void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stats);
+/* after_calls: call lines were printed above, so a blank line separates. */
+void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stats, bool after_calls);
 
 #endif

@@ -31,7 +31,6 @@ static const kind_info kind_table[IISS_AN_KIND_COUNT] = {
     [IISS_AN_STUB_TRUNCATED] = {"stub_truncated", "Stub ends before its last parameter", true},
     [IISS_AN_STUB_TRAILING_BYTES] = {"stub_trailing_bytes", "Bytes after the last parameter", false},
     [IISS_AN_ORPC_MALFORMED] = {"orpc_malformed", "ORPCTHIS/ORPCTHAT parses in no known layout", true},
-    [IISS_AN_ORPC_NDR20_IN_NDR64] = {"orpc_ndr20_in_ndr64", "ORPCTHIS/ORPCTHAT in NDR20 layout in an NDR64 context", false},
     [IISS_AN_CONFORMANCE_MISMATCH] = {"conformance_mismatch", "pbBuffer conformance differs from the request's dwBufferSize", false},
     [IISS_AN_REQUIRED_SIZE_SMALLER] = {"required_size_inconsistent", "Required size not larger than the buffer given", false},
     [IISS_AN_BOOL_NOT_0_OR_1] = {"bool_out_of_range", "Boolean parameter neither 0 nor 1", false},

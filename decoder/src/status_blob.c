@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "iiss/reader.h"
+#include "iiss/utf16.h"
 
 #define NO_NUL UINT32_MAX
 
@@ -139,61 +140,31 @@ static char *text_base(const blob_ctx *ctx)
     return (char *)(ctx->out->services + ctx->out->service_count);
 }
 
-/* Lenient UTF-16LE → UTF-8 of the code units in [pos, end), appended to
- * the text area with its NUL: lone surrogates become U+FFFD. ASCII is
- * copied a byte per code unit; room for 3 bytes per unit is only made once
- * other text shows up. Returns false when out of memory; *bad gets the
- * number of replacements, *first_bad the byte position of the first one. */
+/* The code units in [pos, end) (no NUL among them) as UTF-8, appended to
+ * the text area with its NUL, through the library's lenient converter. An
+ * ASCII string, the usual one, gets one byte per unit of room; other text
+ * 3 bytes per unit. Returns false when out of memory; *bad gets the number
+ * of replacements, *first_bad the byte position of the first. */
 static bool convert_utf16(blob_ctx *ctx, size_t pos, size_t end, unsigned *bad, size_t *first_bad)
 {
-    *bad = 0;
-    if (!reserve_text(ctx, (end - pos) / 2 + 1))
-        return false;
-    char *text = text_base(ctx);
-    size_t at = ctx->text_len;
-    bool wide = false; /* room made for 3 bytes per remaining unit */
-    size_t p = pos;
-    while (p + 2 <= end) {
+    size_t units = (end - pos) / 2;
+    size_t per_unit = 1;
+    for (size_t p = pos; p + 2 <= end; p += 2) {
         uint16_t u = 0;
         iiss_peek_u16le(ctx->buf, ctx->len, p, &u);
-        if (u < 0x80) {
-            text[at++] = (char)u;
-            p += 2;
-            continue;
+        if (u >= 0x80) {
+            per_unit = 3;
+            break;
         }
-        if (!wide) {
-            ctx->text_len = at;
-            if (!reserve_text(ctx, 3 * ((end - p) / 2) + 1))
-                return false;
-            text = text_base(ctx);
-            wide = true;
-        }
-        gunichar cp;
-        size_t used = 2;
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            uint16_t low = 0;
-            if (p + 4 <= end && iiss_peek_u16le(ctx->buf, ctx->len, p + 2, &low) && low >= 0xDC00 &&
-                low <= 0xDFFF) {
-                cp = 0x10000u + (((gunichar)u - 0xD800u) << 10) + ((gunichar)low - 0xDC00u);
-                used = 4;
-            } else {
-                cp = 0xFFFD;
-            }
-        } else if (u >= 0xDC00 && u <= 0xDFFF) {
-            cp = 0xFFFD;
-        } else {
-            cp = u;
-        }
-        if (cp == 0xFFFD && u != 0xFFFD) {
-            if (*bad == 0)
-                *first_bad = p;
-            (*bad)++;
-        }
-        at += (size_t)g_unichar_to_utf8(cp, text + at);
-        p += used;
     }
-    text[at++] = '\0';
-    ctx->text_len = at;
+    size_t room = per_unit * units + 1;
+    if (!reserve_text(ctx, room))
+        return false;
+    size_t at_bad = 0;
+    size_t n = iiss_utf16le_to_utf8(ctx->buf + pos, end - pos, text_base(ctx) + ctx->text_len, room, bad, &at_bad);
+    if (*bad > 0)
+        *first_bad = pos + at_bad;
+    ctx->text_len += n + 1;
     return true;
 }
 

@@ -2,14 +2,15 @@
  * the DCOM ORPC headers (MS-DCOM 2.2.13).
  *
  * Layout choice: in an NDR64 context a peer may marshal ORPCTHIS/ORPCTHAT
- * like any NDR64 structure (8-byte pointers) or in NDR20 layout, as MS-DCOM
- * 2.2.13 asks. The stub is decoded under both layouts and the one under
- * which the whole stub parses consistently wins (exact length, COM version
- * 5.x, referents that agree with the bytes); NDR64 wins ties. Whatever
- * layout the ORPC header has, the method parameters use the context's
- * transfer syntax, aligned relative to the stub start (an NDR64 conformance
- * after an NDR20 ORPCTHAT is therefore at the next multiple of 8 of the stub
- * offset).
+ * in NDR20 layout, as MS-DCOM 2.2.13 asks, or like any NDR64 structure
+ * (8-byte pointers). Both are accepted and neither is an anomaly: the
+ * layout found is data (orpcthis.layout / orpcthat.layout). The stub is
+ * decoded under both layouts and the one under which the whole stub parses
+ * consistently wins (exact length, COM version 5.x, referents that agree
+ * with the bytes); NDR64 wins ties. Whatever layout the ORPC header has,
+ * the method parameters use the context's transfer syntax, aligned
+ * relative to the stub start (an NDR64 conformance after an NDR20 ORPCTHAT
+ * is therefore at the next multiple of 8 of the stub offset).
  *
  * Nothing here allocates: each attempt decodes into a result struct on the
  * stack and the best one is copied out. */
@@ -356,14 +357,6 @@ static layout_fit note_trailing(const ndr_walk *w, iiss_anomaly_list *anomalies)
     return FIT_TRAILING;
 }
 
-static void note_layout(iiss_ndr context, iiss_ndr layout, const iiss_span *span, const char *header,
-                        iiss_anomaly_list *anomalies)
-{
-    if (context == IISS_NDR64 && layout == IISS_NDR20)
-        iiss_anomaly_add(anomalies, IISS_AN_ORPC_NDR20_IN_NDR64, span->offset, span->length,
-                         "%s in NDR20 layout inside an NDR64 context (MS-DCOM 2.2.13)", header);
-}
-
 static bool is_known_opnum(uint16_t opnum)
 {
     return opnum >= IISS_OPNUM_STOP && opnum <= IISS_OPNUM_KILL;
@@ -409,7 +402,6 @@ static attempt attempt_request(const uint8_t *stub, size_t len, uint16_t opnum, 
     }
     result.consistent = out->orpcthis.version_major == DCOM_VERSION_MAJOR &&
                         (out->orpcthis.flags & ~ORPCTHIS_KNOWN_FLAGS) == 0;
-    note_layout(ndr, layout, &out->orpcthis.span, "ORPCTHIS", &out->anomalies);
 
     switch (opnum) {
     case IISS_OPNUM_STOP:
@@ -465,7 +457,6 @@ static attempt attempt_response(const uint8_t *stub, size_t len, uint16_t opnum,
         result.malformed_why = w.malformed_why;
         return result;
     }
-    note_layout(ndr, layout, &out->orpcthat.span, "ORPCTHAT", &out->anomalies);
 
     if (opnum == IISS_OPNUM_STATUS) {
         /* pbBuffer: a top-level [out, size_is] reference pointer, so no
@@ -519,61 +510,86 @@ static iiss_ndr normalize_ndr(iiss_ndr ndr)
     return ndr == IISS_NDR64 ? IISS_NDR64 : IISS_NDR20;
 }
 
+/* ---- Layout choice, once for requests and responses ------------------ */
+
+typedef struct decode_args {
+    const uint8_t *stub;
+    size_t len;
+    uint16_t opnum;
+    iiss_ndr ndr; /* the context's transfer syntax */
+    bool big_endian;
+    const uint32_t *request_buffer_size; /* responses only */
+} decode_args;
+
+/* One decoding attempt of a request or response under an ORPC layout. */
+typedef attempt (*attempt_fn)(const decode_args *args, iiss_ndr layout, void *out);
+
+static attempt try_request(const decode_args *a, iiss_ndr layout, void *out)
+{
+    return attempt_request(a->stub, a->len, a->opnum, a->ndr, layout, a->big_endian, out);
+}
+
+static attempt try_response(const decode_args *a, iiss_ndr layout, void *out)
+{
+    return attempt_response(a->stub, a->len, a->opnum, a->ndr, layout, a->big_endian, a->request_buffer_size, out);
+}
+
+/* The parts of *out every result (request or response) has. */
+typedef struct result_fields {
+    uint16_t *opnum;
+    iiss_ndr *ndr;
+    iiss_ndr *layout; /* of its ORPC header */
+    iiss_anomaly_list *anomalies;
+} result_fields;
+
+/* Decodes under the context's layout and, in an NDR64 context, under NDR20
+ * as well (into `scratch`, of `size` bytes like *out), keeping the better.
+ * When the ORPC header (named `header`) parses in no layout, *out is reset
+ * to an empty result holding only the orpc_malformed anomaly (and
+ * unknown_opnum): nothing after a header that is no header can be trusted. */
+static void decode_best_layout(const decode_args *args, attempt_fn try, void *out, void *scratch, size_t size,
+                               const char *header, const result_fields *fields)
+{
+    attempt best = try(args, args->ndr, out);
+    if (args->ndr == IISS_NDR64) {
+        attempt other = try(args, IISS_NDR20, scratch);
+        if (attempt_better(&other, &best)) {
+            memcpy(out, scratch, size);
+            best = other;
+        }
+    }
+    if (best.fit != FIT_MALFORMED)
+        return;
+    memset(out, 0, size);
+    *fields->opnum = args->opnum;
+    *fields->ndr = args->ndr;
+    *fields->layout = args->ndr;
+    iiss_anomaly_list_init(fields->anomalies);
+    iiss_anomaly_add(fields->anomalies, IISS_AN_ORPC_MALFORMED, best.malformed_at, 0,
+                     "%s parses in no known layout: %s", header, best.malformed_why);
+    if (!is_known_opnum(args->opnum))
+        note_unknown_opnum(args->opnum, fields->anomalies);
+}
+
 /* ---- Public entry points ---------------------------------------------- */
 
 bool iiss_decode_request(const uint8_t *stub, size_t len, uint16_t opnum, iiss_ndr ndr, bool big_endian,
                          iiss_request *out)
 {
-    ndr = normalize_ndr(ndr);
-    attempt best = attempt_request(stub, len, opnum, ndr, ndr, big_endian, out);
-    if (ndr == IISS_NDR64) {
-        iiss_request alternative;
-        attempt other = attempt_request(stub, len, opnum, ndr, IISS_NDR20, big_endian, &alternative);
-        if (attempt_better(&other, &best)) {
-            *out = alternative;
-            best = other;
-        }
-    }
-    if (best.fit == FIT_MALFORMED) {
-        /* Nothing after a header that is no header can be trusted. */
-        memset(out, 0, sizeof *out);
-        out->opnum = opnum;
-        out->ndr = ndr;
-        out->orpcthis.layout = ndr;
-        iiss_anomaly_list_init(&out->anomalies);
-        iiss_anomaly_add(&out->anomalies, IISS_AN_ORPC_MALFORMED, best.malformed_at, 0,
-                         "ORPCTHIS parses in no known layout: %s", best.malformed_why);
-        if (!is_known_opnum(opnum))
-            note_unknown_opnum(opnum, &out->anomalies);
-    }
+    decode_args args = {stub, len, opnum, normalize_ndr(ndr), big_endian, NULL};
+    iiss_request alternative;
+    result_fields fields = {&out->opnum, &out->ndr, &out->orpcthis.layout, &out->anomalies};
+    decode_best_layout(&args, try_request, out, &alternative, sizeof *out, "ORPCTHIS", &fields);
     return out->complete;
 }
 
 bool iiss_decode_response(const uint8_t *stub, size_t len, uint16_t opnum, iiss_ndr ndr, bool big_endian,
                           const uint32_t *request_buffer_size, iiss_response *out)
 {
-    ndr = normalize_ndr(ndr);
-    attempt best = attempt_response(stub, len, opnum, ndr, ndr, big_endian, request_buffer_size, out);
-    if (ndr == IISS_NDR64) {
-        iiss_response alternative;
-        attempt other =
-            attempt_response(stub, len, opnum, ndr, IISS_NDR20, big_endian, request_buffer_size, &alternative);
-        if (attempt_better(&other, &best)) {
-            *out = alternative;
-            best = other;
-        }
-    }
-    if (best.fit == FIT_MALFORMED) {
-        memset(out, 0, sizeof *out);
-        out->opnum = opnum;
-        out->ndr = ndr;
-        out->orpcthat.layout = ndr;
-        iiss_anomaly_list_init(&out->anomalies);
-        iiss_anomaly_add(&out->anomalies, IISS_AN_ORPC_MALFORMED, best.malformed_at, 0,
-                         "ORPCTHAT parses in no known layout: %s", best.malformed_why);
-        if (!is_known_opnum(opnum))
-            note_unknown_opnum(opnum, &out->anomalies);
-    }
+    decode_args args = {stub, len, opnum, normalize_ndr(ndr), big_endian, request_buffer_size};
+    iiss_response alternative;
+    result_fields fields = {&out->opnum, &out->ndr, &out->orpcthat.layout, &out->anomalies};
+    decode_best_layout(&args, try_response, out, &alternative, sizeof *out, "ORPCTHAT", &fields);
     return out->complete;
 }
 

@@ -29,7 +29,6 @@ typedef enum iiss_anomaly_kind {
     IISS_AN_STUB_TRUNCATED,         /* "stub_truncated" */
     IISS_AN_STUB_TRAILING_BYTES,    /* "stub_trailing_bytes": bytes after the last parameter */
     IISS_AN_ORPC_MALFORMED,         /* "orpc_malformed": ORPCTHIS/ORPCTHAT parses in no known layout */
-    IISS_AN_ORPC_NDR20_IN_NDR64,    /* "orpc_ndr20_in_ndr64": ORPCTHIS/THAT in NDR20 layout inside an NDR64 context (MS-DCOM 2.2.13) */
     IISS_AN_CONFORMANCE_MISMATCH,   /* "conformance_mismatch": pbBuffer's conformance differs from the request's dwBufferSize */
     IISS_AN_REQUIRED_SIZE_SMALLER,  /* "required_size_inconsistent": E_ERROR_INSUFFICIENT_BUFFER but required <= given */
     IISS_AN_BOOL_NOT_0_OR_1,        /* "bool_out_of_range": dwForce / dwForceAppsClosed not 0 or 1 */

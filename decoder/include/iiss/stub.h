@@ -45,7 +45,9 @@ typedef struct iiss_orpc_extensions {
 /* ORPCTHIS (MS-DCOM 2.2.13.3). */
 typedef struct iiss_orpcthis {
     bool parsed;
-    iiss_ndr layout;           /* layout it parsed in (may differ from the context's) */
+    /* Layout it parsed in. In an NDR64 context both are accepted: NDR20 is
+     * what MS-DCOM 2.2.13 prescribes, NDR64 what some peers send. */
+    iiss_ndr layout;
     iiss_span span;
     uint16_t version_major;
     uint16_t version_minor;
@@ -58,7 +60,7 @@ typedef struct iiss_orpcthis {
 /* ORPCTHAT (MS-DCOM 2.2.13.4). */
 typedef struct iiss_orpcthat {
     bool parsed;
-    iiss_ndr layout;
+    iiss_ndr layout;           /* as in iiss_orpcthis */
     iiss_span span;
     uint32_t flags;
     iiss_orpc_extensions extensions;

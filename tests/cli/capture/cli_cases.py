@@ -245,6 +245,54 @@ def case_usage(iissdump, samples, work):
     check(rc == 0 and "--no-infer" in out and "--json" in out, f"--help: {rc}")
 
 
+def case_help(iissdump, samples, work):
+    """The usage line names the CAPTURE operands once."""
+    rc, out, err = run(iissdump, "--help")
+    usage = [l for l in out.splitlines() if "iissdump [OPTION" in l]
+    check(rc == 0 and len(usage) == 1, f"--help: exit {rc}, usage lines {usage!r}")
+    check(usage[0].count("CAPTURE...") == 1, f"usage line {usage[0]!r}")
+
+
+def case_stats_no_calls(iissdump, samples, work):
+    """--stats is set apart by a blank line only from call lines above it."""
+    midstream = os.path.join(samples, "midstream.pcap")
+    rc, out, err = run(iissdump, "--stats", "--no-infer", midstream)
+    check(rc == 0 and out.startswith("0 calls\n"), f"--stats without calls: exit {rc}, {out[:80]!r}")
+    rc, out, err = run(iissdump, "-q", "--stats", os.path.join(samples, "iisreset-remote.pcap"))
+    check(rc == 0 and out.startswith("7 calls\n"), f"-q --stats: exit {rc}, {out[:80]!r}")
+    rc, out, err = run(iissdump, "--stats", os.path.join(samples, "iisreset-remote.pcap"))
+    check(rc == 0 and "\n\n7 calls\n" in out and not out.startswith("\n"), f"--stats after calls: {out[-300:]!r}")
+
+
+def case_orpc_layout(iissdump, samples, work):
+    """The layout of ORPCTHIS/ORPCTHAT is data, never an anomaly: NDR20 in
+    an NDR20 call; in an NDR64 call NDR20 (what MS-DCOM 2.2.13 prescribes,
+    craft_mixed_layout.py's capture) or NDR64 (the ndr64 sample's)."""
+    crafted = os.path.join(work, "mixed-layout.pcap")
+    os.makedirs(work, exist_ok=True)
+    craft = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugin", "craft_mixed_layout.py")
+    subprocess.run([sys.executable, craft, crafted], check=True)
+    for path, ndr, layout, count in ((os.path.join(samples, "iisreset-remote.pcap"), "NDR20", "NDR20", 7),
+                                     (os.path.join(samples, "ndr64.pcap"), "NDR64", "NDR64", None),
+                                     (crafted, "NDR64", "NDR20", 4)):
+        rc, out, err = run(iissdump, "--json", path)
+        calls = json_calls(out)
+        check(rc == 0 and calls, f"{path}: exit {rc}, {len(calls)} calls")
+        if count is not None:
+            check(len(calls) == count, f"{path}: {len(calls)} calls, expected {count}")
+        for c in calls:
+            where = f"{path} frame {c['frame_request']}"
+            check(c["ndr"] == ndr and c["orpc_layout"] == layout,
+                  f"{where}: ndr {c['ndr']}, orpc_layout {c['orpc_layout']}; expected {ndr}, {layout}")
+            kinds = [a["kind"] for a in c["anomalies"]]
+            check(not any("ndr20" in k for k in kinds), f"{where}: layout reported as an anomaly: {kinds}")
+            if path == crafted:
+                check(kinds == [], f"{where}: anomalies {kinds}")
+    rc, out, err = run(iissdump, "--json", os.path.join(samples, "sealed.pcap"))
+    calls = json_calls(out)
+    check(rc == 0 and calls and all(c["orpc_layout"] is None for c in calls), "sealed: orpc_layout not null")
+
+
 def case_stats_json(iissdump, samples, work):
     rc, out, err = run(iissdump, os.path.join(samples, "iisreset-remote.pcap"), "--json", "--stats")
     check(rc == 0, f"exit {rc}")
