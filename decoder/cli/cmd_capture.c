@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "call_stats.h"
 #include "credential_options.h"
 #include "iissdump.h"
 #include "output_json.h"

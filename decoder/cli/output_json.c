@@ -67,22 +67,34 @@ void iissdump_json_int(yajl_gen g, int64_t value)
     yajl_gen_number(g, digits + at, sizeof digits - at);
 }
 
-static void add_string_or_null(yajl_gen g, const char *key, const char *value)
+void iissdump_json_add_string(yajl_gen g, const char *key, const char *value)
+{
+    iissdump_json_key(g, key);
+    iissdump_json_string(g, value);
+}
+
+void iissdump_json_add_string_or_null(yajl_gen g, const char *key, const char *value)
 {
     iissdump_json_key(g, key);
     iissdump_json_string_or_null(g, value);
 }
 
-static void add_int(yajl_gen g, const char *key, int64_t value)
+void iissdump_json_add_int(yajl_gen g, const char *key, int64_t value)
 {
     iissdump_json_key(g, key);
     iissdump_json_int(g, value);
 }
 
-static void add_bool(yajl_gen g, const char *key, bool value)
+void iissdump_json_add_bool(yajl_gen g, const char *key, bool value)
 {
     iissdump_json_key(g, key);
     yajl_gen_bool(g, value);
+}
+
+void iissdump_json_add_null(yajl_gen g, const char *key)
+{
+    iissdump_json_key(g, key);
+    yajl_gen_null(g);
 }
 
 /* {"offset", "length", "terminated"} of a string, or null when its offset
@@ -95,9 +107,9 @@ static void add_span(yajl_gen g, const char *key, const iiss_blob_string *str)
         return;
     }
     yajl_gen_map_open(g);
-    add_int(g, "offset", str->offset);
-    add_int(g, "length", str->length);
-    add_bool(g, "terminated", str->terminated);
+    iissdump_json_add_int(g, "offset", str->offset);
+    iissdump_json_add_int(g, "length", str->length);
+    iissdump_json_add_bool(g, "terminated", str->terminated);
     yajl_gen_map_close(g);
 }
 
@@ -126,25 +138,25 @@ void iissdump_json_service(yajl_gen g, const iiss_service_record *s)
 {
     char buf[NAME_BUF];
     yajl_gen_map_open(g);
-    add_string_or_null(g, "name", s->name.utf8);
-    add_string_or_null(g, "display_name", s->display_name.utf8);
-    add_int(g, "name_offset", s->name_offset);
-    add_int(g, "display_name_offset", s->display_name_offset);
-    add_int(g, "service_type", s->service_type);
+    iissdump_json_add_string_or_null(g, "name", s->name.utf8);
+    iissdump_json_add_string_or_null(g, "display_name", s->display_name.utf8);
+    iissdump_json_add_int(g, "name_offset", s->name_offset);
+    iissdump_json_add_int(g, "display_name_offset", s->display_name_offset);
+    iissdump_json_add_int(g, "service_type", s->service_type);
     /* the formatter (snprintf) only for a type without a name of its own */
     const char *type_name = iiss_lookup(iiss_service_type_names, s->service_type);
-    add_string_or_null(g, "service_type_name",
+    iissdump_json_add_string_or_null(g, "service_type_name",
                        type_name ? type_name : iiss_service_type_format(s->service_type, buf, sizeof buf));
-    add_int(g, "current_state", s->current_state);
-    add_string_or_null(g, "current_state_name", iiss_lookup(iiss_service_state_names, s->current_state));
-    add_int(g, "controls_accepted", s->controls_accepted);
+    iissdump_json_add_int(g, "current_state", s->current_state);
+    iissdump_json_add_string_or_null(g, "current_state_name", iiss_lookup(iiss_service_state_names, s->current_state));
+    iissdump_json_add_int(g, "controls_accepted", s->controls_accepted);
     add_bit_names(g, "controls_accepted_names", iiss_controls_accepted_bits, s->controls_accepted);
-    add_int(g, "win32_exit_code", s->win32_exit_code);
-    add_string_or_null(g, "win32_exit_code_name", iiss_lookup(iiss_win32_error_names, s->win32_exit_code));
-    add_int(g, "service_specific_exit_code", s->service_specific_exit_code);
-    add_int(g, "check_point", s->check_point);
-    add_int(g, "wait_hint", s->wait_hint);
-    add_int(g, "record_offset", s->record_offset);
+    iissdump_json_add_int(g, "win32_exit_code", s->win32_exit_code);
+    iissdump_json_add_string_or_null(g, "win32_exit_code_name", iiss_lookup(iiss_win32_error_names, s->win32_exit_code));
+    iissdump_json_add_int(g, "service_specific_exit_code", s->service_specific_exit_code);
+    iissdump_json_add_int(g, "check_point", s->check_point);
+    iissdump_json_add_int(g, "wait_hint", s->wait_hint);
+    iissdump_json_add_int(g, "record_offset", s->record_offset);
     add_span(g, "name_span", &s->name);
     add_span(g, "display_name_span", &s->display_name);
     yajl_gen_map_close(g);
@@ -155,12 +167,12 @@ void iissdump_json_anomaly_items(yajl_gen g, const iiss_anomaly_list *list, uint
     for (size_t i = 0; i < list->count; i++) {
         const iiss_anomaly *a = &list->items[i];
         yajl_gen_map_open(g);
-        add_string_or_null(g, "kind", iiss_anomaly_kind_name(a->kind));
-        add_int(g, "offset", (int64_t)offset_base + a->offset);
-        add_int(g, "length", a->length);
-        add_string_or_null(g, "message", a->message);
+        iissdump_json_add_string_or_null(g, "kind", iiss_anomaly_kind_name(a->kind));
+        iissdump_json_add_int(g, "offset", (int64_t)offset_base + a->offset);
+        iissdump_json_add_int(g, "length", a->length);
+        iissdump_json_add_string_or_null(g, "message", a->message);
         if (in)
-            add_string_or_null(g, "in", in);
+            iissdump_json_add_string_or_null(g, "in", in);
         yajl_gen_map_close(g);
     }
 }
@@ -168,15 +180,15 @@ void iissdump_json_anomaly_items(yajl_gen g, const iiss_anomaly_list *list, uint
 void iissdump_json_blob(yajl_gen g, const iiss_status_blob *blob)
 {
     yajl_gen_map_open(g);
-    add_int(g, "num_services", blob->num_services);
-    add_bool(g, "count_inferred", blob->count_inferred);
-    add_bool(g, "count_given", blob->count_given);
-    add_string_or_null(g, "offset_unit", iiss_offset_unit_name(blob->offset_unit));
-    add_int(g, "buffer_length", (int64_t)blob->buffer_length);
-    add_int(g, "records_end", blob->records_end);
-    add_int(g, "strings_end", blob->strings_end);
-    add_int(g, "unused_tail_bytes", blob->unused_tail);
-    add_bool(g, "all_zero", blob->all_zero);
+    iissdump_json_add_int(g, "num_services", blob->num_services);
+    iissdump_json_add_bool(g, "count_inferred", blob->count_inferred);
+    iissdump_json_add_bool(g, "count_given", blob->count_given);
+    iissdump_json_add_string_or_null(g, "offset_unit", iiss_offset_unit_name(blob->offset_unit));
+    iissdump_json_add_int(g, "buffer_length", (int64_t)blob->buffer_length);
+    iissdump_json_add_int(g, "records_end", blob->records_end);
+    iissdump_json_add_int(g, "strings_end", blob->strings_end);
+    iissdump_json_add_int(g, "unused_tail_bytes", blob->unused_tail);
+    iissdump_json_add_bool(g, "all_zero", blob->all_zero);
     iissdump_json_key(g, "services");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < blob->service_count; i++)

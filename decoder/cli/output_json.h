@@ -40,4 +40,11 @@ void iissdump_json_string(yajl_gen g, const char *value);
 void iissdump_json_string_or_null(yajl_gen g, const char *value);
 void iissdump_json_int(yajl_gen g, int64_t value);
 
+/* "key": value pairs, inside a map the caller opened. */
+void iissdump_json_add_string(yajl_gen g, const char *key, const char *value);
+void iissdump_json_add_string_or_null(yajl_gen g, const char *key, const char *value); /* NULL: null */
+void iissdump_json_add_int(yajl_gen g, const char *key, int64_t value);
+void iissdump_json_add_bool(yajl_gen g, const char *key, bool value);
+void iissdump_json_add_null(yajl_gen g, const char *key);
+
 #endif

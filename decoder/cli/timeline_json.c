@@ -8,34 +8,10 @@
 #include "iiss/names.h"
 #include "output_json.h"
 
-static void key(yajl_gen g, const char *name)
-{
-    iissdump_json_key(g, name);
-}
-
-static void add_string(yajl_gen g, const char *name, const char *value)
-{
-    key(g, name);
-    iissdump_json_string(g, value);
-}
-
 /* An empty string (an identity field NTLMSSP left empty) is null too. */
-static void add_string_or_null(yajl_gen g, const char *name, const char *value)
+static void add_text_or_null(yajl_gen g, const char *name, const char *value)
 {
-    key(g, name);
-    iissdump_json_string_or_null(g, value && value[0] ? value : NULL);
-}
-
-static void add_int(yajl_gen g, const char *name, int64_t value)
-{
-    key(g, name);
-    iissdump_json_int(g, value);
-}
-
-static void add_null(yajl_gen g, const char *name)
-{
-    key(g, name);
-    yajl_gen_null(g);
+    iissdump_json_add_string_or_null(g, name, value && value[0] ? value : NULL);
 }
 
 /* "0x%08X", without printf: one per JSON line. */
@@ -45,21 +21,21 @@ static void add_hex32(yajl_gen g, const char *name, uint32_t v)
     char text[10] = {'0', 'x'};
     for (int i = 0; i < 8; i++)
         text[2 + i] = hex[(v >> (28 - 4 * i)) & 0xF];
-    key(g, name);
+    iissdump_json_key(g, name);
     yajl_gen_string(g, (const unsigned char *)text, sizeof text);
 }
 
 static void add_dword_or_null(yajl_gen g, const char *name, const iiss_dword_param *p)
 {
     if (p->present)
-        add_int(g, name, p->value);
+        iissdump_json_add_int(g, name, p->value);
     else
-        add_null(g, name);
+        iissdump_json_add_null(g, name);
 }
 
 static void add_params(yajl_gen g, const iiss_call_record *rec)
 {
-    key(g, "params");
+    iissdump_json_key(g, "params");
     if (rec->sealed || !rec->request_decoded) {
         yajl_gen_null(g);
         return;
@@ -93,7 +69,7 @@ static void add_params(yajl_gen g, const iiss_call_record *rec)
  * frame where they were noticed). */
 static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
 {
-    key(g, "anomalies");
+    iissdump_json_key(g, "anomalies");
     yajl_gen_array_open(g);
     if (rec->request_decoded)
         iissdump_json_anomaly_items(g, &rec->request.anomalies, 0, "request");
@@ -104,15 +80,15 @@ static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
     for (size_t i = 0; i < rec->note_count; i++) {
         const iiss_dce_note *n = &rec->notes[i];
         yajl_gen_map_open(g);
-        key(g, "kind");
+        iissdump_json_key(g, "kind");
         iissdump_json_string_or_null(g, iiss_anomaly_kind_name(n->kind));
-        add_null(g, "offset");
-        add_string(g, "message", n->message);
-        add_string(g, "in", "stream");
+        iissdump_json_add_null(g, "offset");
+        iissdump_json_add_string(g, "message", n->message);
+        iissdump_json_add_string(g, "in", "stream");
         if (n->frame)
-            add_int(g, "frame", (int64_t)n->frame);
+            iissdump_json_add_int(g, "frame", (int64_t)n->frame);
         else
-            add_null(g, "frame");
+            iissdump_json_add_null(g, "frame");
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);
@@ -122,14 +98,14 @@ static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
 static void add_name_or_number(yajl_gen g, const char *name, const char *value_name, int64_t value)
 {
     if (value_name)
-        add_string(g, name, value_name);
+        iissdump_json_add_string(g, name, value_name);
     else
-        add_int(g, name, value);
+        iissdump_json_add_int(g, name, value);
 }
 
 static void add_auth(yajl_gen g, const iiss_call_record *rec)
 {
-    key(g, "auth");
+    iissdump_json_key(g, "auth");
     if (!rec->has_auth || rec->auth_type == 0) {
         yajl_gen_null(g);
         return;
@@ -138,19 +114,19 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
     add_name_or_number(g, "type", iiss_dce_auth_type_name(rec->auth_type), rec->auth_type);
     add_name_or_number(g, "level", iiss_dce_auth_level_name(rec->auth_level), rec->auth_level);
     const iiss_ntlm_identity *id = rec->has_identity ? &rec->identity : NULL;
-    add_string_or_null(g, "domain", id ? id->domain : NULL);
-    add_string_or_null(g, "user", id ? id->user : NULL);
-    add_string_or_null(g, "workstation", id ? id->workstation : NULL);
+    add_text_or_null(g, "domain", id ? id->domain : NULL);
+    add_text_or_null(g, "user", id ? id->user : NULL);
+    add_text_or_null(g, "workstation", id ? id->workstation : NULL);
     if (id && id->server_netbios[0])
-        add_string(g, "server_netbios", id->server_netbios);
+        iissdump_json_add_string(g, "server_netbios", id->server_netbios);
     if (id && id->server_dns[0])
-        add_string(g, "server_dns", id->server_dns);
-    key(g, "verified");
+        iissdump_json_add_string(g, "server_dns", id->server_dns);
+    iissdump_json_key(g, "verified");
     if (rec->verified == IISS_DCE_VERIFIED_UNKNOWN)
         yajl_gen_null(g);
     else
         yajl_gen_bool(g, rec->verified == IISS_DCE_VERIFIED_TRUE);
-    add_string_or_null(g, "credential", rec->credential);
+    add_text_or_null(g, "credential", rec->credential);
     yajl_gen_map_close(g);
 }
 
@@ -160,18 +136,18 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
 static void add_orpc_layout(yajl_gen g, const iiss_call_record *rec)
 {
     if (rec->request_decoded && rec->request.orpcthis.parsed)
-        add_string(g, "orpc_layout", iiss_ndr_name(rec->request.orpcthis.layout));
+        iissdump_json_add_string(g, "orpc_layout", iiss_ndr_name(rec->request.orpcthis.layout));
     else if (rec->response_decoded && rec->response.orpcthat.parsed)
-        add_string(g, "orpc_layout", iiss_ndr_name(rec->response.orpcthat.layout));
+        iissdump_json_add_string(g, "orpc_layout", iiss_ndr_name(rec->response.orpcthat.layout));
     else
-        add_null(g, "orpc_layout");
+        iissdump_json_add_null(g, "orpc_layout");
 }
 
 /* Milliseconds with the microsecond precision the timestamps have, written
  * as a number with exactly three decimals. */
 static void add_rtt_ms(yajl_gen g, const iiss_call_record *rec)
 {
-    key(g, "rtt_ms");
+    iissdump_json_key(g, "rtt_ms");
     int64_t rtt_ns;
     if (!iissdump_call_rtt_ns(rec, &rtt_ns)) {
         yajl_gen_null(g);
@@ -189,16 +165,16 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
 {
     char text[IISSDUMP_RESULT_MAX];
     yajl_gen_map_open(g);
-    add_string(g, "time", iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
-    add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
+    iissdump_json_add_string(g, "time", iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
+    iissdump_json_add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
     if (rec->has_response)
-        add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
+        iissdump_json_add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
     else
-        add_null(g, "frame_response");
-    add_string(g, "client", iissdump_endpoint_name(endpoints, &rec->client));
-    add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
-    add_int(g, "opnum", rec->opnum);
-    add_string_or_null(g, "method", rec->method);
+        iissdump_json_add_null(g, "frame_response");
+    iissdump_json_add_string(g, "client", iissdump_endpoint_name(endpoints, &rec->client));
+    iissdump_json_add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
+    iissdump_json_add_int(g, "opnum", rec->opnum);
+    add_text_or_null(g, "method", rec->method);
     add_params(g, rec);
 
     const iiss_response *rs = rec->response_decoded ? &rec->response : NULL;
@@ -206,17 +182,17 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
         add_hex32(g, "hresult", rs->hresult.value);
         /* the formatter (snprintf) only for an HRESULT without a name of its own */
         const char *hresult_name = iiss_lookup(iiss_hresult_names, rs->hresult.value);
-        add_string(g, "hresult_name",
+        iissdump_json_add_string(g, "hresult_name",
                    hresult_name ? hresult_name : iiss_hresult_format(rs->hresult.value, text, sizeof text));
     } else {
-        add_null(g, "hresult");
-        add_null(g, "hresult_name");
+        iissdump_json_add_null(g, "hresult");
+        iissdump_json_add_null(g, "hresult_name");
     }
-    key(g, "fault_status");
+    iissdump_json_key(g, "fault_status");
     if (rec->is_fault) {
         yajl_gen_map_open(g);
-        add_int(g, "code", rec->fault_status);
-        add_string_or_null(g, "name", iiss_lookup(iiss_fault_status_names, rec->fault_status));
+        iissdump_json_add_int(g, "code", rec->fault_status);
+        add_text_or_null(g, "name", iiss_lookup(iiss_fault_status_names, rec->fault_status));
         yajl_gen_map_close(g);
     } else {
         yajl_gen_null(g);
@@ -225,10 +201,10 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
         add_dword_or_null(g, "required_size", &rs->required_size);
         add_dword_or_null(g, "num_services", &rs->num_services);
     } else {
-        add_null(g, "required_size");
-        add_null(g, "num_services");
+        iissdump_json_add_null(g, "required_size");
+        iissdump_json_add_null(g, "num_services");
     }
-    key(g, "services");
+    iissdump_json_key(g, "services");
     if (rec->has_blob) {
         yajl_gen_array_open(g);
         for (size_t i = 0; i < rec->blob.service_count; i++)
@@ -238,39 +214,39 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
         yajl_gen_null(g);
     }
     add_anomalies(g, rec);
-    add_string(g, "interface", rec->inferred ? "inferred" : "bound");
-    add_string(g, "ndr", iiss_ndr_name(rec->ndr));
+    iissdump_json_add_string(g, "interface", rec->inferred ? "inferred" : "bound");
+    iissdump_json_add_string(g, "ndr", iiss_ndr_name(rec->ndr));
     add_orpc_layout(g, rec);
     /* Sealed on the wire, whether or not a credential unsealed it. */
-    key(g, "sealed");
+    iissdump_json_key(g, "sealed");
     yajl_gen_bool(g, rec->sealed || rec->decrypted);
-    key(g, "decrypted");
+    iissdump_json_key(g, "decrypted");
     yajl_gen_bool(g, rec->decrypted);
     add_auth(g, rec);
     if (rec->has_ipid)
-        add_string(g, "ipid", iiss_uuid_format(rec->ipid, text, sizeof text));
+        iissdump_json_add_string(g, "ipid", iiss_uuid_format(rec->ipid, text, sizeof text));
     else
-        add_null(g, "ipid");
+        iissdump_json_add_null(g, "ipid");
     add_rtt_ms(g, rec);
-    add_int(g, "call_id", rec->call_id);
+    iissdump_json_add_int(g, "call_id", rec->call_id);
     yajl_gen_map_close(g);
 }
 
 static void add_counts(yajl_gen g, const char *name, const iissdump_count_table *t)
 {
-    key(g, name);
+    iissdump_json_key(g, name);
     yajl_gen_map_open(g);
     for (guint i = 0; i < t->labels->len; i++)
-        add_int(g, g_ptr_array_index(t->labels, i), (int64_t)g_array_index(t->counts, guint64, i));
+        iissdump_json_add_int(g, g_ptr_array_index(t->labels, i), (int64_t)g_array_index(t->counts, guint64, i));
     yajl_gen_map_close(g);
 }
 
 void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *stats)
 {
     yajl_gen_map_open(g);
-    key(g, "stats");
+    iissdump_json_key(g, "stats");
     yajl_gen_map_open(g);
-    add_int(g, "calls", (int64_t)stats->calls);
+    iissdump_json_add_int(g, "calls", (int64_t)stats->calls);
     add_counts(g, "by_method", &stats->by_method);
     add_counts(g, "by_result", &stats->by_result);
     add_counts(g, "by_server", &stats->by_server);

@@ -6,8 +6,9 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "call_stats.h"
+#include "call_view.h"
 #include "iiss_calls.h"
-#include "timeline_text.h"
 
 /* Each generates one document into g (a one-line generator of
  * iissdump_json_new); iissdump_json_write puts it out. */
