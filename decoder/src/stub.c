@@ -383,6 +383,30 @@ static void check_bool(const iiss_dword_param *param, const char *name, iiss_ano
                          "%s is %u, not 0 or 1", name, param->value);
 }
 
+/* The ORPC header is no header: the attempt ends there, saying why. */
+static bool header_malformed(const ndr_walk *w, attempt *result)
+{
+    if (!w->malformed)
+        return false;
+    result->malformed_at = w->malformed_at;
+    result->malformed_why = w->malformed_why;
+    return true;
+}
+
+/* How well a finished walk explains the stub; *complete when every
+ * parameter of a known method was read. */
+static layout_fit walk_fit(const ndr_walk *w, uint16_t opnum, bool *complete, iiss_anomaly_list *anomalies)
+{
+    if (w->truncated) {
+        note_truncation(w, anomalies);
+        return FIT_TRUNCATED;
+    }
+    if (!is_known_opnum(opnum))
+        return FIT_EXACT; /* unknown parameters: only the ORPC header can be judged */
+    *complete = true;
+    return note_trailing(w, anomalies);
+}
+
 static attempt attempt_request(const uint8_t *stub, size_t len, uint16_t opnum, iiss_ndr ndr, iiss_ndr layout,
                                bool big_endian, iiss_request *out)
 {
@@ -395,11 +419,8 @@ static attempt attempt_request(const uint8_t *stub, size_t len, uint16_t opnum, 
     iiss_anomaly_list_init(&out->anomalies);
 
     walk_orpcthis(&w, layout, &out->orpcthis);
-    if (w.malformed) {
-        result.malformed_at = w.malformed_at;
-        result.malformed_why = w.malformed_why;
+    if (header_malformed(&w, &result))
         return result;
-    }
     result.consistent = out->orpcthis.version_major == DCOM_VERSION_MAJOR &&
                         (out->orpcthis.flags & ~ORPCTHIS_KNOWN_FLAGS) == 0;
 
@@ -427,16 +448,7 @@ static attempt attempt_request(const uint8_t *stub, size_t len, uint16_t opnum, 
         break;
     }
 
-    if (w.truncated) {
-        note_truncation(&w, &out->anomalies);
-        result.fit = FIT_TRUNCATED;
-    } else if (is_known_opnum(opnum)) {
-        out->complete = true;
-        result.fit = note_trailing(&w, &out->anomalies);
-    } else {
-        /* Unknown parameters: only the ORPCTHIS can be judged. */
-        result.fit = FIT_EXACT;
-    }
+    result.fit = walk_fit(&w, opnum, &out->complete, &out->anomalies);
     return result;
 }
 
@@ -452,11 +464,8 @@ static attempt attempt_response(const uint8_t *stub, size_t len, uint16_t opnum,
     iiss_anomaly_list_init(&out->anomalies);
 
     walk_orpcthat(&w, layout, &out->orpcthat);
-    if (w.malformed) {
-        result.malformed_at = w.malformed_at;
-        result.malformed_why = w.malformed_why;
+    if (header_malformed(&w, &result))
         return result;
-    }
 
     if (opnum == IISS_OPNUM_STATUS) {
         /* pbBuffer: a top-level [out, size_is] reference pointer, so no
@@ -493,15 +502,7 @@ static attempt attempt_response(const uint8_t *stub, size_t len, uint16_t opnum,
                              out->required_size.value, (unsigned long long)given);
     }
 
-    if (w.truncated) {
-        note_truncation(&w, &out->anomalies);
-        result.fit = FIT_TRUNCATED;
-    } else if (is_known_opnum(opnum)) {
-        out->complete = true;
-        result.fit = note_trailing(&w, &out->anomalies);
-    } else {
-        result.fit = FIT_EXACT;
-    }
+    result.fit = walk_fit(&w, opnum, &out->complete, &out->anomalies);
     return result;
 }
 
