@@ -25,7 +25,7 @@ enum { AV_EOL = 0, AV_NB_COMPUTER_NAME = 1, AV_DNS_COMPUTER_NAME = 3 };
 static void copy_name(const uint8_t *bytes, size_t len, bool unicode, char *out, size_t cap)
 {
     if (unicode) {
-        iiss_utf16le_to_utf8(bytes, len, out, cap, NULL, NULL);
+        iiss_utf16le_to_utf8(bytes, len, out, cap, NULL);
         return;
     }
     size_t used = 0;

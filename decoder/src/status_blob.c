@@ -142,28 +142,26 @@ static char *text_base(const blob_ctx *ctx)
 
 /* The code units in [pos, end) (no NUL among them) as UTF-8, appended to
  * the text area with its NUL, through the library's lenient converter. An
- * ASCII string, the usual one, gets one byte per unit of room; other text
- * 3 bytes per unit. Returns false when out of memory; *bad gets the number
- * of replacements, *first_bad the byte position of the first. */
+ * ASCII string, the usual one, fits in one byte per unit; other text is
+ * converted again with room for 3 bytes per unit. Returns false when out of
+ * memory; *bad gets the number of replacements, *first_bad the byte
+ * position of the first. */
 static bool convert_utf16(blob_ctx *ctx, size_t pos, size_t end, unsigned *bad, size_t *first_bad)
 {
     size_t units = (end - pos) / 2;
-    size_t per_unit = 1;
-    for (size_t p = pos; p + 2 <= end; p += 2) {
-        uint16_t u = 0;
-        iiss_peek_u16le(ctx->buf, ctx->len, p, &u);
-        if (u >= 0x80) {
-            per_unit = 3;
+    iiss_utf16_outcome outcome;
+    size_t n = 0;
+    for (size_t per_unit = 1; per_unit <= 3; per_unit += 2) {
+        size_t room = per_unit * units + 1;
+        if (!reserve_text(ctx, room))
+            return false;
+        n = iiss_utf16le_to_utf8(ctx->buf + pos, end - pos, text_base(ctx) + ctx->text_len, room, &outcome);
+        if (outcome.whole)
             break;
-        }
     }
-    size_t room = per_unit * units + 1;
-    if (!reserve_text(ctx, room))
-        return false;
-    size_t at_bad = 0;
-    size_t n = iiss_utf16le_to_utf8(ctx->buf + pos, end - pos, text_base(ctx) + ctx->text_len, room, bad, &at_bad);
-    if (*bad > 0)
-        *first_bad = pos + at_bad;
+    *bad = outcome.bad;
+    if (outcome.bad > 0)
+        *first_bad = pos + outcome.first_bad;
     ctx->text_len += n + 1;
     return true;
 }

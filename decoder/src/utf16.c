@@ -2,39 +2,40 @@
 #include "iiss/utf16.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "iiss/reader.h"
 
-size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t cap, unsigned *bad,
-                            size_t *first_bad)
+size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t cap, iiss_utf16_outcome *outcome)
 {
-    unsigned replaced = 0;
-    size_t used = 0;
+    iiss_utf16_outcome local;
+    iiss_utf16_outcome *o = outcome ? outcome : &local;
+    o->whole = false;
+    o->bad = 0;
+    o->first_bad = 0;
     if (cap == 0)
-        goto done;
-    iiss_reader rd;
-    iiss_rd_init(&rd, bytes, len, false);
-    while (iiss_rd_has(&rd, 2)) {
-        size_t at = rd.pos;
-        uint32_t unit = iiss_rd_u16le(&rd);
-        if (unit == 0)
-            break;
-        uint32_t cp = unit;
+        return 0;
+    size_t used = 0;
+    size_t at = 0;
+    uint16_t unit = 0;
+    while (iiss_peek_u16le(bytes, len, at, &unit) && unit != 0) {
         if (unit < 0x80) {
-            /* ASCII, the usual text: no encoding step */
+            /* ASCII, the usual text: a byte per unit, no encoding step */
             if (used + 1 >= cap)
                 break;
             out[used++] = (char)unit;
+            at += 2;
             continue;
         }
+        uint32_t cp = unit;
+        size_t units = 1;
+        uint16_t low = 0;
         if (unit >= 0xD800 && unit <= 0xDBFF) {
-            size_t save = rd.pos;
-            uint32_t low = iiss_rd_has(&rd, 2) ? iiss_rd_u16le(&rd) : 0;
-            if (low >= 0xDC00 && low <= 0xDFFF) {
-                cp = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            if (iiss_peek_u16le(bytes, len, at + 2, &low) && low >= 0xDC00 && low <= 0xDFFF) {
+                cp = 0x10000u + (((uint32_t)unit - 0xD800u) << 10) + ((uint32_t)low - 0xDC00u);
+                units = 2;
             } else {
-                cp = 0xFFFD;
-                iiss_rd_seek(&rd, save); /* the next unit stands on its own */
+                cp = 0xFFFD; /* the next unit stands on its own */
             }
         } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
             cp = 0xFFFD;
@@ -44,16 +45,16 @@ size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t 
         if (used + n >= cap)
             break;
         if (cp == 0xFFFD && unit != 0xFFFD) {
-            if (replaced == 0 && first_bad)
-                *first_bad = at;
-            replaced++;
+            if (o->bad == 0)
+                o->first_bad = at;
+            o->bad++;
         }
-        for (size_t i = 0; i < n; i++)
-            out[used++] = (char)tmp[i];
+        memcpy(out + used, tmp, n);
+        used += n;
+        at += 2 * units;
     }
+    /* stopped at the NUL or the end, not for room */
+    o->whole = !iiss_peek_u16le(bytes, len, at, &unit) || unit == 0;
     out[used] = '\0';
-done:
-    if (bad)
-        *bad = replaced;
     return used;
 }
