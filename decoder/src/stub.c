@@ -119,9 +119,9 @@ static bool walk_field(ndr_walk *w, size_t align, uint64_t width, const char *wh
     return true;
 }
 
-static bool walk_u16(ndr_walk *w, const char *what, uint16_t *value)
+static bool walk_u16(ndr_walk *w, const char *what, uint16_t *value, uint32_t *at)
 {
-    if (!walk_field(w, 2, 2, what, NULL))
+    if (!walk_field(w, 2, 2, what, at))
         return false;
     *value = iiss_rd_u16(&w->rd);
     return true;
@@ -148,9 +148,9 @@ static bool walk_ndr_long(ndr_walk *w, iiss_ndr ndr, const char *what, uint64_t 
 
 /* A GUID is a structure of u32, u16, u16, u8[8]: aligned to 4, kept in
  * wire order. */
-static bool walk_guid(ndr_walk *w, const char *what, uint8_t out[16])
+static bool walk_guid(ndr_walk *w, const char *what, uint8_t out[16], uint32_t *at)
 {
-    if (!walk_field(w, 4, 16, what, NULL))
+    if (!walk_field(w, 4, 16, what, at))
         return false;
     iiss_rd_copy(&w->rd, out, 16);
     return true;
@@ -202,7 +202,7 @@ static void walk_extent(ndr_walk *w, iiss_ndr layout, iiss_orpc_extensions *ext)
     uint32_t size = 0;
     iiss_span data = {0, 0};
     if (!walk_ndr_long(w, layout, "ORPC_EXTENT conformance", &conformance, &conformance_at) ||
-        !walk_guid(w, "ORPC_EXTENT id", id) || !walk_u32(w, "ORPC_EXTENT size", &size, NULL))
+        !walk_guid(w, "ORPC_EXTENT id", id, NULL) || !walk_u32(w, "ORPC_EXTENT size", &size, NULL))
         return;
     /* The IDL says (size+7)&~7; a peer that sends exactly `size` is tolerated,
      * anything else means these bytes are no extent. */
@@ -279,35 +279,53 @@ static void walk_extensions(ndr_walk *w, iiss_ndr layout, iiss_orpc_extensions *
     ext->span.length = walk_pos(w) > start ? walk_pos(w) - start : 0;
 }
 
+/* A fixed field read at `offset`, `width` bytes: where a display shows it. */
+static iiss_span field_span(uint32_t offset, uint32_t width)
+{
+    iiss_span span = {offset, width};
+    return span;
+}
+
 /* ORPCTHIS (2.2.13.3) at the stub start. */
 static void walk_orpcthis(ndr_walk *w, iiss_ndr layout, iiss_orpcthis *t)
 {
     uint64_t extensions_referent = 0;
+    uint32_t at[5] = {0};
     t->layout = layout;
-    if (walk_u16(w, "ORPCTHIS version major", &t->version_major) &&
-        walk_u16(w, "ORPCTHIS version minor", &t->version_minor) &&
-        walk_u32(w, "ORPCTHIS flags", &t->flags, NULL) && walk_u32(w, "ORPCTHIS reserved1", &t->reserved1, NULL) &&
-        walk_guid(w, "ORPCTHIS cid", t->cid) &&
+    if (walk_u16(w, "ORPCTHIS version major", &t->version_major, &at[0]) &&
+        walk_u16(w, "ORPCTHIS version minor", &t->version_minor, &at[1]) &&
+        walk_u32(w, "ORPCTHIS flags", &t->flags, &at[2]) && walk_u32(w, "ORPCTHIS reserved1", &t->reserved1, &at[3]) &&
+        walk_guid(w, "ORPCTHIS cid", t->cid, &at[4]) &&
         walk_ndr_long(w, layout, "ORPCTHIS extensions pointer", &extensions_referent, NULL) &&
         extensions_referent != 0)
         walk_extensions(w, layout, &t->extensions);
     t->span.offset = 0;
     t->span.length = walk_pos(w);
     t->parsed = walk_ok(w);
+    if (t->parsed) {
+        t->at.version_major = field_span(at[0], 2);
+        t->at.version_minor = field_span(at[1], 2);
+        t->at.flags = field_span(at[2], 4);
+        t->at.reserved1 = field_span(at[3], 4);
+        t->at.cid = field_span(at[4], 16);
+    }
 }
 
 /* ORPCTHAT (2.2.13.4) at the stub start. */
 static void walk_orpcthat(ndr_walk *w, iiss_ndr layout, iiss_orpcthat *t)
 {
     uint64_t extensions_referent = 0;
+    uint32_t flags_at = 0;
     t->layout = layout;
-    if (walk_u32(w, "ORPCTHAT flags", &t->flags, NULL) &&
+    if (walk_u32(w, "ORPCTHAT flags", &t->flags, &flags_at) &&
         walk_ndr_long(w, layout, "ORPCTHAT extensions pointer", &extensions_referent, NULL) &&
         extensions_referent != 0)
         walk_extensions(w, layout, &t->extensions);
     t->span.offset = 0;
     t->span.length = walk_pos(w);
     t->parsed = walk_ok(w);
+    if (t->parsed)
+        t->at.flags = field_span(flags_at, 4);
 }
 
 /* ---- Attempts and how they are ranked --------------------------------- */

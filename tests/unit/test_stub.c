@@ -92,6 +92,17 @@ static void assert_orpcthis_plain(const iiss_orpcthis *t, iiss_ndr layout, uint3
     assert_int_equal(t->reserved1, 0);
     assert_memory_equal(t->cid, cid, 16);
     assert_false(t->extensions.present);
+    /* The fixed fields sit at the same places in both layouts (2.2.13.3). */
+    assert_int_equal(t->at.version_major.offset, 0);
+    assert_int_equal(t->at.version_major.length, 2);
+    assert_int_equal(t->at.version_minor.offset, 2);
+    assert_int_equal(t->at.version_minor.length, 2);
+    assert_int_equal(t->at.flags.offset, 4);
+    assert_int_equal(t->at.flags.length, 4);
+    assert_int_equal(t->at.reserved1.offset, 8);
+    assert_int_equal(t->at.reserved1.length, 4);
+    assert_int_equal(t->at.cid.offset, 12);
+    assert_int_equal(t->at.cid.length, 16);
 }
 
 /* Defined with the truncation tests below. */
@@ -497,6 +508,8 @@ static void test_simple_responses_ndr64(void **state)
     assert_true(iiss_decode_response(ndr64_layout, sizeof ndr64_layout, 7, IISS_NDR64, false, NULL, &resp));
     assert_int_equal(resp.orpcthat.layout, IISS_NDR64);
     assert_int_equal(resp.orpcthat.span.length, 16);
+    assert_int_equal(resp.orpcthat.at.flags.offset, 0);
+    assert_int_equal(resp.orpcthat.at.flags.length, 4);
     assert_param(&resp.hresult, 0x80070005u, 16);
     assert_int_equal(resp.anomalies.count, 0);
 

@@ -55,6 +55,9 @@ typedef struct iiss_orpcthis {
     uint32_t reserved1;
     uint8_t cid[16];           /* causality ID, wire order */
     iiss_orpc_extensions extensions;
+    struct {                   /* where each fixed field sits, when parsed */
+        iiss_span version_major, version_minor, flags, reserved1, cid;
+    } at;
 } iiss_orpcthis;
 
 /* ORPCTHAT (MS-DCOM 2.2.13.4). */
@@ -64,6 +67,9 @@ typedef struct iiss_orpcthat {
     iiss_span span;
     uint32_t flags;
     iiss_orpc_extensions extensions;
+    struct {                   /* where each fixed field sits, when parsed */
+        iiss_span flags;
+    } at;
 } iiss_orpcthat;
 
 /* A DWORD parameter: value and where it sits. */
