@@ -22,6 +22,7 @@
 #include <epan/proto_data.h>
 #include <epan/range.h>
 #include <epan/show_exception.h>
+#include <epan/tfs.h>
 #include <epan/unit_strings.h>
 #include <epan/dissectors/packet-dcerpc.h>
 #include <epan/dissectors/packet-dcom.h>
@@ -44,6 +45,8 @@
 #define IISS_E_ERROR_INSUFFICIENT_BUFFER 0x8007007Au
 
 static int proto_iiss = -1;
+/* dcom.hresult, Wireshark's DCOM field (looked up at handoff). */
+static int hf_dcom_hresult = -1;
 
 static int hf_iiss_opnum = -1;
 static int hf_iiss_timeout = -1;
@@ -52,6 +55,7 @@ static int hf_iiss_force_apps_closed = -1;
 static int hf_iiss_buffer_size = -1;
 static int hf_iiss_buffer_max_count = -1;
 static int hf_iiss_buffer = -1;
+static int hf_iiss_buffer_service_count = -1;
 static int hf_iiss_required_size = -1;
 static int hf_iiss_num_services = -1;
 static int hf_iiss_hresult = -1;
@@ -125,6 +129,7 @@ typedef struct iiss_call_view {
     guint16 opnum;
     gboolean ndr64;           /* the context's transfer syntax */
     gboolean big_endian;      /* the DCE/RPC data representation */
+    guint encoding;           /* ENC_BIG_ENDIAN or ENC_LITTLE_ENDIAN, as big_endian says */
     dcerpc_info *di;          /* NULL when inferred */
     guint8 *drep;             /* NULL when inferred */
     iiss_call_state *state;   /* where dwBufferSize is kept, or NULL */
@@ -187,20 +192,27 @@ static void clamp_span(tvbuff_t *tvb, int base, guint32 off, guint32 len, int *o
     *out_len = (int)(end - start);
 }
 
-static proto_item *add_uint_at(proto_tree *tree, int hf, tvbuff_t *tvb, int base, guint32 off, guint32 len,
-                               guint32 value)
+/* A fixed-size value the decoder read from `span`: shown from those bytes
+ * with the encoding it was read with; from the decoder's value only where
+ * the captured bytes end inside it. */
+static proto_item *add_value(proto_tree *tree, int hf, tvbuff_t *tvb, int base, iiss_span span, guint encoding,
+                             guint32 value)
 {
     int o, l;
-    clamp_span(tvb, base, off, len, &o, &l);
+    clamp_span(tvb, base, span.offset, span.length, &o, &l);
+    if (l > 0 && (guint32)l == span.length) {
+        return proto_tree_add_item(tree, hf, tvb, o, l, encoding);
+    }
     return proto_tree_add_uint(tree, hf, tvb, o, l, value);
 }
 
-static proto_item *add_dword_param(proto_tree *tree, int hf, tvbuff_t *tvb, int base, const iiss_dword_param *p)
+static proto_item *add_dword_param(proto_tree *tree, int hf, tvbuff_t *tvb, int base, const iiss_dword_param *p,
+                                   guint encoding)
 {
     if (!p->present) {
         return NULL;
     }
-    return add_uint_at(tree, hf, tvb, base, p->span.offset, p->span.length, p->value);
+    return add_value(tree, hf, tvb, base, p->span, encoding, p->value);
 }
 
 static void add_anomalies(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base,
@@ -251,16 +263,7 @@ static void set_info(packet_info *pinfo, const char *text)
     }
 }
 
-/* ---- ORPCTHIS / ORPCTHAT from the decoder (NDR64 contexts, or when the
- * DCOM helpers cannot be used) ---- */
-
-/* Positions inside ORPCTHIS of the fixed part, the same in NDR20 and NDR64
- * (MS-DCOM 2.2.13.3): COMVERSION, flags, reserved1, cid. */
-#define ORPCTHIS_OFF_VERSION_MAJOR 0u
-#define ORPCTHIS_OFF_VERSION_MINOR 2u
-#define ORPCTHIS_OFF_FLAGS 4u
-#define ORPCTHIS_OFF_RESERVED1 8u
-#define ORPCTHIS_OFF_CID 12u
+/* ---- ORPCTHIS / ORPCTHAT ---- */
 
 static void add_orpc_extensions(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base, gboolean big_endian,
                                 const iiss_orpc_extensions *ext)
@@ -289,53 +292,58 @@ static void add_orpc_extensions(proto_tree *tree, packet_info *pinfo, tvbuff_t *
     }
 }
 
-static void add_orpcthis(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base, gboolean big_endian,
-                         const iiss_orpcthis *t)
+/* ORPCTHIS or ORPCTHAT, described the same way: Wireshark's DCOM helper for
+ * it, and what the decoder parsed (layout, each fixed field's position). */
+typedef int (*iiss_dcom_orpc_helper)(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
+                                     dcerpc_info *di, guint8 *drep);
+
+#define IISS_ORPC_FIELDS_MAX 5
+typedef struct iiss_orpc_view {
+    int hf_header;
+    iiss_dcom_orpc_helper helper;
+    gboolean parsed;
+    iiss_ndr layout;
+    iiss_span span;
+    const iiss_orpc_extensions *extensions;
+    size_t nfields;
+    struct {
+        int hf;
+        iiss_span at;
+    } fields[IISS_ORPC_FIELDS_MAX];
+} iiss_orpc_view;
+
+static iiss_orpc_view orpcthis_view(const iiss_orpcthis *t)
 {
-    int o, l;
-    clamp_span(tvb, base, t->span.offset, t->span.length, &o, &l);
-    proto_item *ti = proto_tree_add_item(tree, hf_iiss_orpcthis, tvb, o, l, ENC_NA);
-    proto_item_append_text(ti, " (%s layout)", iiss_ndr_name(t->layout));
-    proto_tree *ot = proto_item_add_subtree(ti, ett_iiss_orpc);
-    proto_item_set_generated(proto_tree_add_uint(ot, hf_iiss_orpc_layout, tvb, o, l, t->layout));
-    guint32 at = t->span.offset;
-    add_uint_at(ot, hf_iiss_orpcthis_version_major, tvb, base, at + ORPCTHIS_OFF_VERSION_MAJOR, 2, t->version_major);
-    add_uint_at(ot, hf_iiss_orpcthis_version_minor, tvb, base, at + ORPCTHIS_OFF_VERSION_MINOR, 2, t->version_minor);
-    add_uint_at(ot, hf_iiss_orpcthis_flags, tvb, base, at + ORPCTHIS_OFF_FLAGS, 4, t->flags);
-    add_uint_at(ot, hf_iiss_orpcthis_reserved1, tvb, base, at + ORPCTHIS_OFF_RESERVED1, 4, t->reserved1);
-    e_guid_t cid;
-    guid_from_wire(t->cid, big_endian, &cid);
-    clamp_span(tvb, base, at + ORPCTHIS_OFF_CID, 16, &o, &l);
-    proto_tree_add_guid(ot, hf_iiss_orpcthis_cid, tvb, o, l, &cid);
-    add_orpc_extensions(ot, pinfo, tvb, base, big_endian, &t->extensions);
+    iiss_orpc_view o = {hf_iiss_orpcthis, dissect_dcom_this, t->parsed, t->layout, t->span, &t->extensions, 5,
+                        {{hf_iiss_orpcthis_version_major, t->at.version_major},
+                         {hf_iiss_orpcthis_version_minor, t->at.version_minor},
+                         {hf_iiss_orpcthis_flags, t->at.flags},
+                         {hf_iiss_orpcthis_reserved1, t->at.reserved1},
+                         {hf_iiss_orpcthis_cid, t->at.cid}}};
+    return o;
 }
 
-static void add_orpcthat(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base, gboolean big_endian,
-                         const iiss_orpcthat *t)
+static iiss_orpc_view orpcthat_view(const iiss_orpcthat *t)
 {
-    int o, l;
-    clamp_span(tvb, base, t->span.offset, t->span.length, &o, &l);
-    proto_item *ti = proto_tree_add_item(tree, hf_iiss_orpcthat, tvb, o, l, ENC_NA);
-    proto_item_append_text(ti, " (%s layout)", iiss_ndr_name(t->layout));
-    proto_tree *ot = proto_item_add_subtree(ti, ett_iiss_orpc);
-    proto_item_set_generated(proto_tree_add_uint(ot, hf_iiss_orpc_layout, tvb, o, l, t->layout));
-    add_uint_at(ot, hf_iiss_orpcthat_flags, tvb, base, t->span.offset, 4, t->flags);
-    add_orpc_extensions(ot, pinfo, tvb, base, big_endian, &t->extensions);
+    iiss_orpc_view o = {hf_iiss_orpcthat, dissect_dcom_that, t->parsed, t->layout, t->span, &t->extensions, 1,
+                        {{hf_iiss_orpcthat_flags, t->at.flags}}};
+    return o;
 }
 
-/* ORPCTHIS through Wireshark's DCOM helper when the decoder found it in NDR20
- * layout in an NDR20 context (what the helper understands); otherwise the
- * decoder's parse. A helper exception (it parses on its own) is shown and
- * does not stop the rest of the call from being shown. */
-static void show_orpcthis(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v,
-                          const iiss_orpcthis *t)
+/* Through Wireshark's DCOM helper when the decoder found the header in NDR20
+ * layout in an NDR20 context (what the helper understands); otherwise from
+ * the decoder's parse, each field read from the bytes the decoder read it
+ * from. A helper exception (it parses on its own) is shown and does not stop
+ * the rest of the call from being shown. */
+static void show_orpc(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v,
+                      const iiss_orpc_view *h)
 {
-    if (!t->parsed) {
+    if (!h->parsed) {
         return;
     }
-    if (v->di != NULL && !v->ndr64 && t->layout == IISS_NDR20) {
+    if (v->di != NULL && !v->ndr64 && h->layout == IISS_NDR20) {
         TRY {
-            dissect_dcom_this(tvb, offset, pinfo, tree, v->di, v->drep);
+            h->helper(tvb, offset, pinfo, tree, v->di, v->drep);
         }
         CATCH_NONFATAL_ERRORS {
             show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
@@ -343,26 +351,19 @@ static void show_orpcthis(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_t
         ENDTRY;
         return;
     }
-    add_orpcthis(tree, pinfo, tvb, offset, v->big_endian, t);
-}
-
-static void show_orpcthat(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v,
-                          const iiss_orpcthat *t)
-{
-    if (!t->parsed) {
-        return;
-    }
-    if (v->di != NULL && !v->ndr64 && t->layout == IISS_NDR20) {
-        TRY {
-            dissect_dcom_that(tvb, offset, pinfo, tree, v->di, v->drep);
+    int o, l;
+    clamp_span(tvb, offset, h->span.offset, h->span.length, &o, &l);
+    proto_item *ti = proto_tree_add_item(tree, h->hf_header, tvb, o, l, ENC_NA);
+    proto_item_append_text(ti, " (%s layout)", iiss_ndr_name(h->layout));
+    proto_tree *ot = proto_item_add_subtree(ti, ett_iiss_orpc);
+    proto_item_set_generated(proto_tree_add_uint(ot, hf_iiss_orpc_layout, tvb, o, l, h->layout));
+    for (size_t i = 0; i < h->nfields; i++) {
+        clamp_span(tvb, offset, h->fields[i].at.offset, h->fields[i].at.length, &o, &l);
+        if ((guint32)l == h->fields[i].at.length) { /* parsed, hence whole */
+            proto_tree_add_item(ot, h->fields[i].hf, tvb, o, l, v->encoding);
         }
-        CATCH_NONFATAL_ERRORS {
-            show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
-        }
-        ENDTRY;
-        return;
     }
-    add_orpcthat(tree, pinfo, tvb, offset, v->big_endian, t);
+    add_orpc_extensions(ot, pinfo, tvb, offset, v->big_endian, h->extensions);
 }
 
 /* ---- requests ---- */
@@ -376,16 +377,17 @@ static int show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
     iiss_request *req = wmem_new0(pinfo->pool, iiss_request);
     iiss_decode_request(stub, len, opnum, v->ndr64 ? IISS_NDR64 : IISS_NDR20, v->big_endian, req);
 
-    show_orpcthis(tvb, offset, pinfo, tree, v, &req->orpcthis);
+    iiss_orpc_view orpc = orpcthis_view(&req->orpcthis);
+    show_orpc(tvb, offset, pinfo, tree, v, &orpc);
 
     proto_item *ti;
-    add_dword_param(tree, hf_iiss_timeout, tvb, offset, &req->timeout_ms);
-    ti = add_dword_param(tree, hf_iiss_force, tvb, offset, &req->force);
+    add_dword_param(tree, hf_iiss_timeout, tvb, offset, &req->timeout_ms, v->encoding);
+    ti = add_dword_param(tree, hf_iiss_force, tvb, offset, &req->force, v->encoding);
     if (ti != NULL && opnum == IISS_OPNUM_STOP && req->force.value != 0) {
         expert_add_info(pinfo, ti, &ei_iiss_terminates_processes);
     }
-    add_dword_param(tree, hf_iiss_force_apps_closed, tvb, offset, &req->force_apps_closed);
-    add_dword_param(tree, hf_iiss_buffer_size, tvb, offset, &req->buffer_size);
+    add_dword_param(tree, hf_iiss_force_apps_closed, tvb, offset, &req->force_apps_closed, v->encoding);
+    add_dword_param(tree, hf_iiss_buffer_size, tvb, offset, &req->buffer_size, v->encoding);
 
     if (opnum == IISS_OPNUM_KILL) {
         proto_tree_add_expert(tree, pinfo, &ei_iiss_terminates_processes, tvb, offset, 0);
@@ -444,6 +446,13 @@ static const char *label_text(wmem_allocator_t *pool, const char *utf8)
     return copy;
 }
 
+static proto_item *add_record_dword(proto_tree *tree, int hf, tvbuff_t *tvb, int buf_base, guint32 off,
+                                    guint32 value)
+{
+    iiss_span span = {off, 4};
+    return add_value(tree, hf, tvb, buf_base, span, ENC_LITTLE_ENDIAN, value);
+}
+
 static void add_service(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int buf_base, guint index,
                         const iiss_service_record *r)
 {
@@ -457,44 +466,55 @@ static void add_service(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int
     proto_tree *st = proto_item_add_subtree(si, ett_iiss_service);
     guint32 rec = r->record_offset;
 
-    add_uint_at(st, hf_iiss_service_name_offset, tvb, buf_base, rec + IISS_REC_OFF_NAME, 4, r->name_offset);
+    /* The records are little-endian whatever the call's data representation
+     * (MS-IISS 2.2.2). */
+    add_record_dword(st, hf_iiss_service_name_offset, tvb, buf_base, rec + IISS_REC_OFF_NAME, r->name_offset);
     if (r->name.present && r->name.utf8 != NULL) {
         clamp_span(tvb, buf_base, r->name.offset, r->name.length, &o, &l);
         proto_tree_add_string(st, hf_iiss_service_name, tvb, o, l, r->name.utf8);
     }
-    add_uint_at(st, hf_iiss_service_display_name_offset, tvb, buf_base, rec + IISS_REC_OFF_DISPLAY_NAME, 4,
-                r->display_name_offset);
+    add_record_dword(st, hf_iiss_service_display_name_offset, tvb, buf_base, rec + IISS_REC_OFF_DISPLAY_NAME,
+                     r->display_name_offset);
     if (r->display_name.present && r->display_name.utf8 != NULL) {
         clamp_span(tvb, buf_base, r->display_name.offset, r->display_name.length, &o, &l);
         proto_tree_add_string(st, hf_iiss_service_display_name, tvb, o, l, r->display_name.utf8);
     }
 
+    /* A whole service type has a name of its own (the label says it once);
+     * other combinations are named by their bits. */
     clamp_span(tvb, buf_base, rec + IISS_REC_OFF_SERVICE_TYPE, 4, &o, &l);
     if (l == 4) {
-        proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_type, ett_iiss_service_type,
-                                     (int *const *)iiss_service_type_bit_fields, r->service_type);
+        int flags = iiss_lookup(iiss_service_type_names, r->service_type) != NULL ? BMT_NO_APPEND
+                                                                                  : BMT_NO_INT | BMT_NO_TFS;
+        proto_tree_add_bitmask_with_flags(st, tvb, o, hf_iiss_service_type, ett_iiss_service_type,
+                                          (int *const *)iiss_service_type_bit_fields, ENC_LITTLE_ENDIAN, flags);
     }
-    add_uint_at(st, hf_iiss_service_state, tvb, buf_base, rec + IISS_REC_OFF_CURRENT_STATE, 4, r->current_state);
+    add_record_dword(st, hf_iiss_service_state, tvb, buf_base, rec + IISS_REC_OFF_CURRENT_STATE, r->current_state);
     clamp_span(tvb, buf_base, rec + IISS_REC_OFF_CONTROLS_ACCEPTED, 4, &o, &l);
     if (l == 4) {
-        proto_tree_add_bitmask_value(st, tvb, o, hf_iiss_service_controls_accepted, ett_iiss_controls_accepted,
-                                     (int *const *)iiss_controls_accepted_bit_fields, r->controls_accepted);
+        proto_tree_add_bitmask_with_flags(st, tvb, o, hf_iiss_service_controls_accepted, ett_iiss_controls_accepted,
+                                          (int *const *)iiss_controls_accepted_bit_fields, ENC_LITTLE_ENDIAN,
+                                          BMT_NO_INT | BMT_NO_TFS);
     }
-    add_uint_at(st, hf_iiss_service_win32_exit_code, tvb, buf_base, rec + IISS_REC_OFF_WIN32_EXIT_CODE, 4,
-                r->win32_exit_code);
-    add_uint_at(st, hf_iiss_service_specific_exit_code, tvb, buf_base, rec + IISS_REC_OFF_SPECIFIC_EXIT_CODE, 4,
-                r->service_specific_exit_code);
-    add_uint_at(st, hf_iiss_service_checkpoint, tvb, buf_base, rec + IISS_REC_OFF_CHECK_POINT, 4, r->check_point);
-    add_uint_at(st, hf_iiss_service_wait_hint, tvb, buf_base, rec + IISS_REC_OFF_WAIT_HINT, 4, r->wait_hint);
+    add_record_dword(st, hf_iiss_service_win32_exit_code, tvb, buf_base, rec + IISS_REC_OFF_WIN32_EXIT_CODE,
+                     r->win32_exit_code);
+    add_record_dword(st, hf_iiss_service_specific_exit_code, tvb, buf_base, rec + IISS_REC_OFF_SPECIFIC_EXIT_CODE,
+                     r->service_specific_exit_code);
+    add_record_dword(st, hf_iiss_service_checkpoint, tvb, buf_base, rec + IISS_REC_OFF_CHECK_POINT, r->check_point);
+    add_record_dword(st, hf_iiss_service_wait_hint, tvb, buf_base, rec + IISS_REC_OFF_WAIT_HINT, r->wait_hint);
 }
 
 /* pbBuffer: the bytes, then the STATUS_BLOB as the decoder reads it. */
 static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int offset, const guint8 *stub,
-                              size_t len, const iiss_response *resp)
+                              size_t len, const iiss_response *resp, guint encoding)
 {
     int o, l;
     clamp_span(tvb, offset, resp->conformance_span.offset, resp->conformance_span.length, &o, &l);
-    proto_tree_add_uint64(tree, hf_iiss_buffer_max_count, tvb, o, l, resp->conformance);
+    if (l > 0 && (guint32)l == resp->conformance_span.length) {
+        proto_tree_add_item(tree, hf_iiss_buffer_max_count, tvb, o, l, encoding);
+    } else {
+        proto_tree_add_uint64(tree, hf_iiss_buffer_max_count, tvb, o, l, resp->conformance);
+    }
 
     clamp_span(tvb, offset, resp->buffer.offset, resp->buffer.length, &o, &l);
     proto_item *bi = proto_tree_add_item(tree, hf_iiss_buffer, tvb, o, l, ENC_NA);
@@ -517,11 +537,12 @@ static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     if (blob.service_count > 0) {
         proto_item_set_generated(proto_tree_add_uint(bt, hf_iiss_offset_unit, tvb, o, l, blob.offset_unit));
     }
+    /* The count is an item of its own: text appended to a bytes item is
+     * lost on Wireshark 4.4+, whose bytes labels fill the whole label. */
+    proto_item_set_generated(
+        proto_tree_add_uint(bt, hf_iiss_buffer_service_count, tvb, o, l, (guint32)blob.service_count));
     for (size_t i = 0; i < blob.service_count; i++) {
         add_service(bt, pinfo, tvb, buf_base, (guint)i, &blob.services[i]);
-    }
-    if (blob.service_count > 0) {
-        proto_item_append_text(bi, " (%zu service%s)", blob.service_count, blob.service_count == 1 ? "" : "s");
     }
     add_anomalies(bt, pinfo, tvb, buf_base, &blob.anomalies);
     iiss_status_blob_free(&blob);
@@ -542,14 +563,21 @@ static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tr
     iiss_decode_response(stub, len, opnum, v->ndr64 ? IISS_NDR64 : IISS_NDR20, v->big_endian, request_buffer_size,
                          resp);
 
-    show_orpcthat(tvb, offset, pinfo, tree, v, &resp->orpcthat);
+    iiss_orpc_view orpc = orpcthat_view(&resp->orpcthat);
+    show_orpc(tvb, offset, pinfo, tree, v, &orpc);
 
     if (resp->has_buffer) {
-        add_status_buffer(tree, pinfo, tvb, offset, stub, len, resp);
+        add_status_buffer(tree, pinfo, tvb, offset, stub, len, resp, v->encoding);
     }
-    proto_item *req_item = add_dword_param(tree, hf_iiss_required_size, tvb, offset, &resp->required_size);
-    add_dword_param(tree, hf_iiss_num_services, tvb, offset, &resp->num_services);
-    proto_item *hr_item = add_dword_param(tree, hf_iiss_hresult, tvb, offset, &resp->hresult);
+    proto_item *req_item = add_dword_param(tree, hf_iiss_required_size, tvb, offset, &resp->required_size, v->encoding);
+    add_dword_param(tree, hf_iiss_num_services, tvb, offset, &resp->num_services, v->encoding);
+    proto_item *hr_item = add_dword_param(tree, hf_iiss_hresult, tvb, offset, &resp->hresult, v->encoding);
+    /* Also DCOM's own HRESULT field, as every DCOM interface in Wireshark
+     * fills it: -Y dcom.hresult finds IIS replies too. Hidden: iiss.hresult
+     * already shows the same bytes. */
+    if (hr_item != NULL && hf_dcom_hresult > 0) {
+        proto_item_set_hidden(add_dword_param(tree, hf_dcom_hresult, tvb, offset, &resp->hresult, v->encoding));
+    }
 
     char hr_name[128];
     if (resp->hresult.present) {
@@ -595,6 +623,7 @@ static void bound_view(iiss_call_view *v, dcerpc_info *di, guint8 *drep, gboolea
     v->opnum = di->call_data != NULL ? di->call_data->opnum : 0;
     v->ndr64 = context_is_ndr64(di);
     v->big_endian = drep_big_endian(drep);
+    v->encoding = v->big_endian ? ENC_BIG_ENDIAN : ENC_LITTLE_ENDIAN;
     v->di = di;
     v->drep = drep;
     v->state = NULL;
@@ -741,6 +770,7 @@ static void show_inferred(tvbuff_t *stub_tvb, packet_info *pinfo, proto_tree *tr
     v.opnum = mc->opnum;
     v.ndr64 = mc->ndr == IISS_NDR64;
     v.big_endian = p->big_endian;
+    v.encoding = v.big_endian ? ENC_BIG_ENDIAN : ENC_LITTLE_ENDIAN;
     v.di = NULL;
     v.drep = NULL;
     v.state = &mc->state;
@@ -1016,6 +1046,9 @@ void proto_register_iiss(void)
          {"Buffer max count", "iiss.buffer.max_count", FT_UINT64, BASE_DEC, NULL, 0x0,
           "Conformance of pbBuffer (equals the request's dwBufferSize)", HFILL}},
         {&hf_iiss_buffer, {"Buffer", "iiss.buffer", FT_BYTES, BASE_NONE, NULL, 0x0, "pbBuffer (STATUS_BLOB)", HFILL}},
+        {&hf_iiss_buffer_service_count,
+         {"Services decoded", "iiss.buffer.service_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "SERIALIZED_ENUM_SERVICE_STATUS records decoded from the buffer", HFILL}},
         {&hf_iiss_required_size,
          {"Required buffer size", "iiss.required_size", FT_UINT32, BASE_DEC | BASE_UNIT_STRING, &units_byte_bytes,
           0x0, "pdwMDRequiredBufferSize", HFILL}},
@@ -1169,9 +1202,11 @@ void proto_reg_handoff_iiss(void)
     guid_from_wire(iiss_clsid_bytes, FALSE, &clsid);
 
     dcerpc_init_uuid(proto_iiss, ett_iiss, &iid, 0, iiss_procs, hf_iiss_opnum);
-    /* Binds, activations and OBJREFs then read "IIsServiceControl". */
+    /* Binds and OBJREFs then read "IIsServiceControl", activations
+     * "IIsServiceControl class". */
     guids_add_uuid(&iid, IISS_INTERFACE_NAME);
-    guids_add_uuid(&clsid, IISS_INTERFACE_NAME);
+    guids_add_uuid(&clsid, IISS_INTERFACE_NAME " class");
+    hf_dcom_hresult = proto_registrar_get_id_byname("dcom.hresult");
 
     dcerpc_proto = proto_get_id_by_filter_name("dcerpc");
     dcerpc_field_pkt_type = proto_registrar_get_id_byname("dcerpc.pkt_type");

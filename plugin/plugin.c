@@ -1,10 +1,13 @@
 /* Plugin entry points for Wireshark's plugin loader.
  *
- * Wireshark 4.0 and 4.2 look for plugin_version, plugin_want_major/minor and
- * plugin_register; 4.4 adds the optional plugin_describe(). Later releases
- * define WIRESHARK_PLUGIN_REGISTER in <wsutil/plugins.h>: the plugin then
- * describes itself in a struct ws_module instead. Only the 4.0 path is built
- * and tested here (Debian 12). */
+ * Wireshark 4.0 to 4.6 look for plugin_version, plugin_want_major/minor and
+ * plugin_register; 4.4 adds plugin_describe() (what Wireshark's own plugins
+ * in 4.4 and 4.6 export; neither release has registration macros: their
+ * <wsutil/plugins.h> declares only the typedefs). Wireshark's development
+ * branch after 4.6 defines WIRESHARK_PLUGIN_REGISTER in <wsutil/plugins.h>:
+ * the plugin then describes itself in a struct ws_module instead. The 4.0,
+ * 4.4 and 4.6 paths are built and tested (tests/compat); the ws_module path
+ * is not, no Debian release having it yet. */
 #include <epan/packet.h>
 #include <epan/proto.h>
 #include <ws_symbol_export.h>

@@ -2,11 +2,14 @@
 """Tests of the Wireshark plugin `iiss` with tshark, loading iiss.so from the
 build tree without installing it.
 
-tshark run as root ignores the personal plugin folder and
-WIRESHARK_PLUGIN_DIR, so the plugin is staged into a world-readable temporary
-HOME (.local/lib/wireshark/plugins/<major.minor>/epan/iiss.so) together with
-copies of the captures, and tshark runs as nobody (setpriv) when we are root,
-plainly otherwise.
+The plugin is staged into a world-readable temporary folder
+(plugins/<major.minor>/epan/iiss.so) named by WIRESHARK_PLUGIN_DIR, which
+replaces Wireshark's global plugin folder: an iiss.so installed system-wide
+(README's first command) is then never scanned, and the staged copy is the one
+loaded, on 4.0, 4.4 and 4.6 alike. HOME is an empty temporary folder, so no
+personal plugin interferes either. tshark as root ignores
+WIRESHARK_PLUGIN_DIR (and personal plugins), so it runs as nobody (setpriv)
+when we are root, plainly otherwise; the captures are staged beside it.
 
 Subcommands (exit 0 pass, 1 fail, 77 skip):
   load            tshark -G plugins lists iiss, -G fields lists every field
@@ -16,14 +19,19 @@ Subcommands (exit 0 pass, 1 fail, 77 skip):
   sealed          NTLMSSP-sealed capture with and without the password
   fuzz            editcap -E corruption rounds, no crash nor dissector bug
 
-Goldens live in tests/plugin/golden/; regenerate them with
-IISS_UPDATE_GOLDEN=1 (or --update-golden) and review the diff.
+Goldens live in tests/plugin/golden/, the same for every Wireshark version:
+<name>.fields.txt holds every iiss.* field (and dcom.hresult) of every IISS
+frame as tshark -T fields prints it (booleans as 1/0: 4.4 prints True/False);
+<name>.V.txt holds -V -O iiss with only the lines Wireshark formats itself made
+version-neutral (the frame line, bytes items' truncated hex). Regenerate them
+with IISS_UPDATE_GOLDEN=1 (or --update-golden) and review the diff.
 """
 import argparse
 import difflib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -87,7 +95,11 @@ class Env:
         self.root = tempfile.mkdtemp(prefix="iiss-plugin-test-")
         os.chmod(self.root, 0o755)
         self.home = os.path.join(self.root, "home")
-        plugdir = os.path.join(self.home, ".local", "lib", "wireshark", "plugins", args.ws_version, "epan")
+        os.makedirs(self.home)
+        # WIRESHARK_PLUGIN_DIR: Wireshark scans <dir>/<major.minor>/epan
+        # instead of its global folder.
+        self.plugin_dir = os.path.join(self.root, "plugins")
+        plugdir = os.path.join(self.plugin_dir, args.ws_version, "epan")
         os.makedirs(plugdir)
         self.plugin_path = os.path.join(plugdir, "iiss.so")
         shutil.copy(args.plugin, self.plugin_path)
@@ -114,6 +126,7 @@ class Env:
     def run(self, argv, extra_env=None, check=True, tool=None):
         env = {
             "HOME": self.home,
+            "WIRESHARK_PLUGIN_DIR": self.plugin_dir,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "TZ": "UTC",
             "LC_ALL": "C.UTF-8",
@@ -175,8 +188,6 @@ def golden_check(args, name, text):
         raise Failure("golden %s missing (regenerate with IISS_UPDATE_GOLDEN=1)" % path)
     with open(path, encoding="utf-8") as f:
         want = f.read()
-    if name.endswith(".fields.txt"):
-        want = "".join(line.rstrip("\t") + "\n" for line in want.splitlines())
     if want != text:
         diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "tshark", n=2))
         raise Failure("output differs from golden %s:\n%s" % (name, diff[:6000]))
@@ -185,10 +196,14 @@ def golden_check(args, name, text):
 # ---- load ----
 
 def cmd_load(env, args):
-    _, out, _ = env.run(["-G", "plugins"])
+    _, out, _ = env.run(["-G", "folders"])
+    global_plugins = [l.split("\t", 1)[-1].strip() for l in out.splitlines() if l.startswith("Global Plugins:")]
+    if global_plugins != [os.path.join(env.plugin_dir, env.args.ws_version)]:
+        raise Failure("WIRESHARK_PLUGIN_DIR did not replace the global plugin folder:\n" + out)
+    _, out, err = env.run(["-G", "plugins"])
     lines = [l for l in out.splitlines() if l.startswith("iiss.so")]
-    if not lines or env.plugin_path not in lines[0]:
-        raise Failure("tshark -G plugins does not list the staged iiss.so:\n" + out)
+    if len(lines) != 1 or lines[0].split("\t")[-1].strip() != env.plugin_path:
+        raise Failure("tshark -G plugins does not list exactly the staged iiss.so:\n" + out + err)
     print("plugin listed: " + " ".join(lines[0].split()))
     _, out, _ = env.run(["-G", "fields"])
     fields = {}
@@ -389,12 +404,70 @@ def check_fields(env, cap, expected, name):
                               % (frames, sorted(got_kinds), sorted(exp_kinds)))
     if errors:
         raise Failure("\n".join(errors))
-    # The committed golden of the field values (readable aggregator). Empty
-    # trailing columns are dropped: an anomaly kind added at the end of the
-    # list (a new column, empty here) leaves the goldens as they are.
-    text = "".join(line.rstrip("\t") + "\n" for line in out.replace(AGG, "|").splitlines())
-    golden_check(env.args, name + ".fields.txt", text)
+    golden_check(env.args, name + ".fields.txt", all_fields_text(env, cap, expected))
     print("%s: %d calls, %d frames match the expected decode" % (name, len(calls), len(want)))
+
+
+# Fields of other protocols the plugin fills too (filters users know).
+GOLDEN_OTHER_FIELDS = ["dcom.hresult"]
+BOOLEAN_TEXT = {"True": "1", "False": "0"}  # 4.4+ print booleans as True/False, 4.0 as 1/0
+
+
+def field_types(env, prefixes):
+    """name -> FT_ type of every registered field whose name starts with one of prefixes."""
+    _, out, _ = env.run(["-G", "fields"])
+    types = {}
+    for l in out.splitlines():
+        parts = l.split("\t")
+        if parts[0] == "F" and len(parts) > 3 and parts[2].startswith(prefixes):
+            types[parts[2]] = parts[3]
+    return types
+
+
+def all_fields_text(env, cap, expected):
+    """Every iiss.* field (and GOLDEN_OTHER_FIELDS) of every IISS frame, one
+    "name=value" line per field present, occurrences joined by '|'."""
+    types = field_types(env, ("iiss.",) + tuple(GOLDEN_OTHER_FIELDS))
+    names = sorted(n for n in types if n.startswith("iiss.") or n in GOLDEN_OTHER_FIELDS)
+    argv = ["-n", "-r", cap] + tshark_options(expected) + ["-Y", "iiss", "-T", "fields", "-E", "aggregator=" + AGG,
+                                                           "-e", "frame.number"]
+    for n in names:
+        argv += ["-e", n]
+    _, out, _ = env.run(argv)
+    text = []
+    for line in out.splitlines():
+        parts = line.split("\t")
+        text.append("frame %s\n" % parts[0])
+        for n, value in zip(names, parts[1:]):
+            if value == "":
+                continue
+            occ = value.split(AGG)
+            if types[n] == "FT_BOOLEAN":
+                occ = [BOOLEAN_TEXT.get(v, v) for v in occ]
+            text.append("  %s=%s\n" % (n, "|".join(occ)))
+    return "".join(text)
+
+
+# Lines of -V that Wireshark formats itself and that differ between
+# releases: "Frame N: Packet, ..." (4.6), and bytes items, whose hex 4.0 cuts
+# after 36 bytes ("Label: <72 hex digits>…") and 4.4+ after about 120
+# ("Label […]: <hex>"). Every bytes item of 36 bytes or more keeps its label
+# and its first 16 bytes; the plugin's own lines stay as they are.
+FRAME_LINE = re.compile(r"^Frame (\d+): Packet, ")
+CUT_BYTES = re.compile(r"^(\s*)([^\s\[][^:\[]*?)(?: \[\u2026\])?: ([0-9a-f]{72,})\u2026?$")
+
+
+def version_neutral(text):
+    lines = []
+    for line in text.splitlines(True):
+        end = "\n" if line.endswith("\n") else ""
+        body = line[: len(line) - len(end)]
+        body = FRAME_LINE.sub(r"Frame \1: ", body)
+        m = CUT_BYTES.match(body)
+        if m:
+            body = "%s%s: %s\u2026" % (m.group(1), m.group(2), m.group(3)[:32])
+        lines.append(body + end)
+    return "".join(lines)
 
 
 def check_verbose_golden(env, cap, expected, name):
@@ -402,7 +475,7 @@ def check_verbose_golden(env, cap, expected, name):
     _, out, err = env.run(argv)
     if "Dissector bug" in out or "Dissector bug" in err:
         raise Failure("dissector bug reported")
-    golden_check(env.args, name + ".V.txt", out)
+    golden_check(env.args, name + ".V.txt", version_neutral(out))
 
 
 def sealed_with_plaintext(args, expected):
