@@ -8,19 +8,16 @@
  * decoder, then puts each decoded value on the bytes the decoder says it
  * came from. Wireshark's DCOM helpers show ORPCTHIS/ORPCTHAT where they can
  * (NDR20 layout in an NDR20 context); elsewhere the decoder's parse is shown.
+ * Calls without a bind: packet-iiss-midstream.c.
  */
 #include <string.h>
 
 #include <glib.h>
 
 #include <epan/packet.h>
-#include <epan/conversation.h>
 #include <epan/exceptions.h>
 #include <epan/expert.h>
 #include <epan/guid-utils.h>
-#include <epan/prefs.h>
-#include <epan/proto_data.h>
-#include <epan/range.h>
 #include <epan/show_exception.h>
 #include <epan/tfs.h>
 #include <epan/unit_strings.h>
@@ -39,10 +36,6 @@
 /* Wireshark 4.4+ no longer needs subtree indices initialised to -1, 4.0 and
  * 4.2 do; -1 works for all. */
 #define IISS_ETT_INIT (-1)
-
-/* The HRESULT of a too small pbBuffer (MS-IISS 3.1.4.4), named as in the
- * decoder's table: the reply then tells the required size. */
-#define IISS_E_ERROR_INSUFFICIENT_BUFFER 0x8007007Au
 
 static int proto_iiss = -1;
 /* dcom.hresult, Wireshark's DCOM field (looked up at handoff). */
@@ -103,37 +96,11 @@ static expert_field ei_iiss_hresult_failure = EI_INIT;
 static expert_field ei_iiss_insufficient_buffer = EI_INIT;
 static expert_field ei_iiss_terminates_processes = EI_INIT;
 static expert_field ei_iiss_reboot = EI_INIT;
-static expert_field ei_iiss_inferred = EI_INIT;
-
-/* Midstream: TCP ports whose unbound DCE/RPC contexts may be IIS
- * ServiceControl (preference iiss.midstream_ports, empty by default). */
-static range_t *iiss_midstream_ports;
-static dissector_handle_t iiss_midstream_handle;
 
 /* Bit fields of dwServiceType and dwControlsAccepted, registered from the
  * decoder's bit tables (NULL-terminated lists of hf ids for the bitmask). */
 static int **iiss_service_type_bit_fields;
 static int **iiss_controls_accepted_bit_fields;
-
-/* Per-call state kept with the DCE/RPC call (dcerpc_call_value.private_data):
- * the request's dwBufferSize, to check the reply's conformance. */
-typedef struct iiss_call_state {
-    gboolean have_buffer_size;
-    guint32 buffer_size;
-} iiss_call_state;
-
-/* One call as the plugin shows it: bound (the DCE/RPC dissector found the
- * interface through a bind; Wireshark's DCOM helpers are usable) or inferred
- * (midstream, see below; the decoder's parse only). */
-typedef struct iiss_call_view {
-    guint16 opnum;
-    gboolean ndr64;           /* the context's transfer syntax */
-    gboolean big_endian;      /* the DCE/RPC data representation */
-    guint encoding;           /* ENC_BIG_ENDIAN or ENC_LITTLE_ENDIAN, as big_endian says */
-    dcerpc_info *di;          /* NULL when inferred */
-    guint8 *drep;             /* NULL when inferred */
-    iiss_call_state *state;   /* where dwBufferSize is kept, or NULL */
-} iiss_call_view;
 
 /* DWORD booleans (dwForce, dwForceAppsClosed): the spec's TRUE and FALSE. */
 static const value_string iiss_dword_bool_vals[] = {
@@ -158,7 +125,7 @@ static const value_string *vs_from_table(const iiss_value_name *table)
     return vs;
 }
 
-static const char *method_name(guint16 opnum)
+const char *iiss_method_name(guint16 opnum)
 {
     const char *name = iiss_lookup(iiss_method_names, opnum);
     return name != NULL ? name : "Unknown";
@@ -215,13 +182,21 @@ static proto_item *add_dword_param(proto_tree *tree, int hf, tvbuff_t *tvb, int 
     return add_value(tree, hf, tvb, base, p->span, encoding, p->value);
 }
 
+/* The decoder kinds the plugin can meet: not unknown_opnum, since only
+ * opnums 7-11 reach the decoder (the DCE/RPC dissector's sub-dissectors, the
+ * midstream inference). */
+static gboolean plugin_can_raise(iiss_anomaly_kind kind)
+{
+    return kind != IISS_AN_UNKNOWN_OPNUM;
+}
+
 static void add_anomalies(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base,
                           const iiss_anomaly_list *list)
 {
     for (size_t i = 0; i < list->count; i++) {
         const iiss_anomaly *an = &list->items[i];
-        if ((unsigned)an->kind >= IISS_AN_KIND_COUNT) {
-            continue;
+        if ((unsigned)an->kind >= IISS_AN_KIND_COUNT || !plugin_can_raise(an->kind)) {
+            continue; /* cannot happen: see plugin_can_raise */
         }
         int o, l;
         clamp_span(tvb, base, an->offset, an->length, &o, &l);
@@ -241,7 +216,7 @@ static gboolean drep_big_endian(const guint8 *drep)
 }
 
 /* The stub bytes from `offset` on, as captured. */
-static const guint8 *stub_bytes(tvbuff_t *tvb, int offset, size_t *len)
+const guint8 *iiss_stub_bytes(tvbuff_t *tvb, int offset, size_t *len)
 {
     gint avail = tvb_captured_length_remaining(tvb, offset);
     if (avail <= 0) {
@@ -368,11 +343,11 @@ static void show_orpc(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree 
 
 /* ---- requests ---- */
 
-static int show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v)
+int iiss_show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v)
 {
     guint16 opnum = v->opnum;
     size_t len;
-    const guint8 *stub = stub_bytes(tvb, offset, &len);
+    const guint8 *stub = iiss_stub_bytes(tvb, offset, &len);
 
     iiss_request *req = wmem_new0(pinfo->pool, iiss_request);
     iiss_decode_request(stub, len, opnum, v->ndr64 ? IISS_NDR64 : IISS_NDR20, v->big_endian, req);
@@ -404,7 +379,7 @@ static int show_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
 
     /* Info column: "Stop request: timeout 20000 ms, force". */
     wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
-    wmem_strbuf_append_printf(info, "%s request", method_name(opnum));
+    wmem_strbuf_append_printf(info, "%s request", iiss_method_name(opnum));
     const char *sep = ": ";
     if (req->timeout_ms.present) {
         wmem_strbuf_append_printf(info, "%stimeout %u ms", sep, req->timeout_ms.value);
@@ -453,14 +428,14 @@ static proto_item *add_record_dword(proto_tree *tree, int hf, tvbuff_t *tvb, int
     return add_value(tree, hf, tvb, buf_base, span, ENC_LITTLE_ENDIAN, value);
 }
 
-static void add_service(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int buf_base, guint index,
+static void add_service(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int buf_base, guint ordinal,
                         const iiss_service_record *r)
 {
     int o, l;
     clamp_span(tvb, buf_base, r->record_offset, IISS_RECORD_SIZE, &o, &l);
     proto_item *si = proto_tree_add_item(tree, hf_iiss_service, tvb, o, l, ENC_NA);
     char state[64];
-    proto_item_append_text(si, " %u: %s (%s), %s", index + 1, label_text(pinfo->pool, r->name.utf8),
+    proto_item_append_text(si, " %u: %s (%s), %s", ordinal + 1, label_text(pinfo->pool, r->name.utf8),
                            label_text(pinfo->pool, r->display_name.utf8),
                            iiss_state_format(r->current_state, state, sizeof state));
     proto_tree *st = proto_item_add_subtree(si, ett_iiss_service);
@@ -548,11 +523,11 @@ static void add_status_buffer(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     iiss_status_blob_free(&blob);
 }
 
-static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v)
+int iiss_show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, const iiss_call_view *v)
 {
     guint16 opnum = v->opnum;
     size_t len;
-    const guint8 *stub = stub_bytes(tvb, offset, &len);
+    const guint8 *stub = iiss_stub_bytes(tvb, offset, &len);
 
     const guint32 *request_buffer_size = NULL;
     if (v->state != NULL && v->state->have_buffer_size) {
@@ -583,7 +558,7 @@ static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tr
     if (resp->hresult.present) {
         iiss_hresult_format(resp->hresult.value, hr_name, sizeof hr_name);
         if (resp->hresult.value != 0) {
-            expert_add_info_format(pinfo, hr_item, &ei_iiss_hresult_failure, "%s returned %s", method_name(opnum),
+            expert_add_info_format(pinfo, hr_item, &ei_iiss_hresult_failure, "%s returned %s", iiss_method_name(opnum),
                                    hr_name);
         }
         if (resp->hresult.value == IISS_E_ERROR_INSUFFICIENT_BUFFER && req_item != NULL) {
@@ -595,7 +570,7 @@ static int show_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tr
 
     /* Info column: "Status response: 5 services, S_OK". */
     wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
-    wmem_strbuf_append_printf(info, "%s response", method_name(opnum));
+    wmem_strbuf_append_printf(info, "%s response", iiss_method_name(opnum));
     const char *sep = ": ";
     if (resp->num_services.present) {
         wmem_strbuf_append_printf(info, "%s%u service%s", sep, resp->num_services.value,
@@ -641,7 +616,7 @@ static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, p
 {
     iiss_call_view v;
     bound_view(&v, di, drep, TRUE);
-    return show_request(tvb, offset, pinfo, tree, &v);
+    return iiss_show_request(tvb, offset, pinfo, tree, &v);
 }
 
 static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
@@ -649,261 +624,7 @@ static int dissect_iiss_response(tvbuff_t *tvb, int offset, packet_info *pinfo, 
 {
     iiss_call_view v;
     bound_view(&v, di, drep, FALSE);
-    return show_response(tvb, offset, pinfo, tree, &v);
-}
-
-/* ---- midstream: calls whose bind was not captured ----
- *
- * Without the bind the DCE/RPC dissector cannot know the interface and shows
- * the stub as "Stub data"; Decode As (GUI only in 4.0) fixes it per context.
- * For tshark users the preference iiss.midstream_ports names TCP ports: a
- * postdissector then takes each unbound request's stub on those ports that
- * the decoder recognises as an IIsServiceControl request (the same inference
- * iissdump makes: an opnum 7-11 stub that parses exactly, ORPCTHIS 5.x) and
- * shows it, and the matching response (by conversation and call ID). */
-
-/* Wireshark 4.2 made field_info.value a pointer. */
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
-#define IISS_FI_UINT(fi) fvalue_get_uinteger((fi)->value)
-#else
-#define IISS_FI_UINT(fi) fvalue_get_uinteger(&(fi)->value)
-#endif
-
-static int dcerpc_proto = -1;
-static int dcerpc_field_pkt_type = -1;
-static int dcerpc_field_call_id = -1;
-static int dcerpc_field_opnum = -1;
-static int dcerpc_field_byteorder = -1;
-static int dcerpc_field_stub_data = -1;
-
-/* An inferred call, kept from the request to the response. */
-typedef struct iiss_midstream_call {
-    guint16 opnum;
-    iiss_ndr ndr;
-    guint32 req_frame;
-    iiss_call_state state;
-} iiss_midstream_call;
-
-/* (conversation index << 32 | call ID) -> the latest inferred request. */
-static wmem_map_t *iiss_midstream_calls;
-
-/* The fields of one DCE/RPC PDU the postdissector needs. */
-typedef struct iiss_pdu_fields {
-    field_info *pkt_type;
-    field_info *call_id;
-    field_info *opnum;
-    field_info *byteorder;
-    field_info *stub;
-} iiss_pdu_fields;
-
-static void collect_pdu_fields(proto_node *node, gpointer data)
-{
-    iiss_pdu_fields *f = (iiss_pdu_fields *)data;
-    field_info *fi = PNODE_FINFO(node);
-    if (fi != NULL && fi->hfinfo != NULL) {
-        int id = fi->hfinfo->id;
-        if (id == dcerpc_field_pkt_type && f->pkt_type == NULL) {
-            f->pkt_type = fi;
-        } else if (id == dcerpc_field_call_id && f->call_id == NULL) {
-            f->call_id = fi;
-        } else if (id == dcerpc_field_opnum && f->opnum == NULL) {
-            f->opnum = fi;
-        } else if (id == dcerpc_field_byteorder && f->byteorder == NULL) {
-            f->byteorder = fi;
-        } else if (id == dcerpc_field_stub_data && f->stub == NULL) {
-            f->stub = fi;
-        }
-    }
-    proto_tree_children_foreach(node, collect_pdu_fields, data);
-}
-
-typedef struct iiss_dcerpc_nodes {
-    GPtrArray *nodes;
-} iiss_dcerpc_nodes;
-
-static void collect_dcerpc_nodes(proto_node *node, gpointer data)
-{
-    iiss_dcerpc_nodes *d = (iiss_dcerpc_nodes *)data;
-    field_info *fi = PNODE_FINFO(node);
-    if (fi != NULL && fi->hfinfo != NULL && fi->hfinfo->id == dcerpc_proto) {
-        g_ptr_array_add(d->nodes, node);
-        return;
-    }
-    proto_tree_children_foreach(node, collect_dcerpc_nodes, data);
-}
-
-static gboolean midstream_enabled(void)
-{
-    return iiss_midstream_ports != NULL && iiss_midstream_ports->nranges > 0;
-}
-
-static guint64 *midstream_key(wmem_allocator_t *scope, const conversation_t *conv, guint32 call_id)
-{
-    guint64 *key = wmem_new(scope, guint64);
-    *key = ((guint64)conv->conv_index << 32) | call_id;
-    return key;
-}
-
-/* One inferred PDU of a frame, found on the first pass and kept for later
- * passes: tshark's second pass and column-only runs build no DCE/RPC tree to
- * find the stub in again, so a copy of the stub is kept too. */
-typedef struct iiss_midstream_pdu {
-    iiss_midstream_call *call;
-    gboolean request;
-    gboolean big_endian;
-    guint index;         /* which DCE/RPC PDU of the frame */
-    const guint8 *stub;  /* copy of the stub bytes */
-    guint stub_len;
-} iiss_midstream_pdu;
-
-static void show_inferred(tvbuff_t *stub_tvb, packet_info *pinfo, proto_tree *tree, const iiss_midstream_pdu *p)
-{
-    iiss_midstream_call *mc = p->call;
-    proto_item *ti = proto_tree_add_item(tree, proto_iiss, stub_tvb, 0, -1, ENC_NA);
-    proto_item_append_text(ti, ", %s (interface inferred)", method_name(mc->opnum));
-    proto_tree *sub = proto_item_add_subtree(ti, ett_iiss);
-    proto_item_set_generated(proto_tree_add_uint(sub, hf_iiss_opnum, stub_tvb, 0, 0, mc->opnum));
-    expert_add_info(pinfo, ti, &ei_iiss_inferred);
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, "IISS");
-
-    iiss_call_view v;
-    v.opnum = mc->opnum;
-    v.ndr64 = mc->ndr == IISS_NDR64;
-    v.big_endian = p->big_endian;
-    v.encoding = v.big_endian ? ENC_BIG_ENDIAN : ENC_LITTLE_ENDIAN;
-    v.di = NULL;
-    v.drep = NULL;
-    v.state = &mc->state;
-    if (p->request) {
-        show_request(stub_tvb, 0, pinfo, sub, &v);
-    } else {
-        show_response(stub_tvb, 0, pinfo, sub, &v);
-    }
-}
-
-/* First pass: find the unbound request/response stubs of this frame that
- * are IIS ServiceControl calls. */
-static wmem_array_t *midstream_first_pass(packet_info *pinfo, GPtrArray *nodes)
-{
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    if (conv == NULL) {
-        return NULL;
-    }
-    wmem_array_t *found = NULL;
-    for (guint i = 0; i < nodes->len; i++) {
-        iiss_pdu_fields f;
-        memset(&f, 0, sizeof f);
-        proto_tree_children_foreach((proto_node *)g_ptr_array_index(nodes, i), collect_pdu_fields, &f);
-        /* Only stubs the DCE/RPC dissector left undissected ("Stub data"). */
-        if (f.stub == NULL || f.pkt_type == NULL || f.call_id == NULL || f.stub->ds_tvb == NULL) {
-            continue;
-        }
-        guint32 type = IISS_FI_UINT(f.pkt_type);
-        guint32 call_id = IISS_FI_UINT(f.call_id);
-        iiss_midstream_pdu p;
-        memset(&p, 0, sizeof p);
-        p.big_endian = f.byteorder != NULL && IISS_FI_UINT(f.byteorder) == 0;
-        p.index = i;
-        tvbuff_t *stub_tvb = tvb_new_subset_length(f.stub->ds_tvb, f.stub->start, f.stub->length);
-        size_t len;
-        const guint8 *stub = stub_bytes(stub_tvb, 0, &len);
-        if (stub == NULL) {
-            continue;
-        }
-        if (type == PDU_REQ && f.opnum != NULL) {
-            iiss_ndr ndr = IISS_NDR20;
-            guint16 opnum = (guint16)IISS_FI_UINT(f.opnum);
-            if (!iiss_request_looks_like_iiss(stub, len, opnum, p.big_endian, &ndr)) {
-                continue;
-            }
-            p.call = wmem_new0(wmem_file_scope(), iiss_midstream_call);
-            p.call->opnum = opnum;
-            p.call->ndr = ndr;
-            p.call->req_frame = pinfo->num;
-            p.request = TRUE;
-            wmem_map_insert(iiss_midstream_calls, midstream_key(wmem_file_scope(), conv, call_id), p.call);
-        } else if (type == PDU_RESP) {
-            guint64 key = ((guint64)conv->conv_index << 32) | call_id;
-            p.call = (iiss_midstream_call *)wmem_map_lookup(iiss_midstream_calls, &key);
-            if (p.call == NULL || p.call->req_frame >= pinfo->num) {
-                continue;
-            }
-        } else {
-            continue;
-        }
-        p.stub = (const guint8 *)wmem_memdup(wmem_file_scope(), stub, len);
-        p.stub_len = (guint)len;
-        if (found == NULL) {
-            found = wmem_array_new(wmem_file_scope(), sizeof(iiss_midstream_pdu));
-        }
-        wmem_array_append_one(found, p);
-    }
-    return found;
-}
-
-static int dissect_iiss_midstream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
-{
-    if (!midstream_enabled() || pinfo->ptype != PT_TCP) {
-        return 0;
-    }
-    if (!value_is_in_range(iiss_midstream_ports, pinfo->srcport) &&
-        !value_is_in_range(iiss_midstream_ports, pinfo->destport)) {
-        return 0;
-    }
-    /* The DCE/RPC PDUs of the frame, when this pass built them. */
-    iiss_dcerpc_nodes found;
-    found.nodes = g_ptr_array_new();
-    if (tree != NULL) {
-        proto_tree_children_foreach(tree, collect_dcerpc_nodes, &found);
-    }
-    wmem_array_t *pdus = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_iiss, 0);
-    if (!PINFO_FD_VISITED(pinfo) && pdus == NULL && found.nodes->len > 0) {
-        pdus = midstream_first_pass(pinfo, found.nodes);
-        if (pdus != NULL) {
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_iiss, 0, pdus);
-        }
-    }
-    for (guint k = 0; pdus != NULL && k < wmem_array_get_count(pdus); k++) {
-        const iiss_midstream_pdu *p = (const iiss_midstream_pdu *)wmem_array_index(pdus, k);
-        tvbuff_t *stub_tvb = NULL;
-        if (p->index < found.nodes->len) {
-            iiss_pdu_fields f;
-            memset(&f, 0, sizeof f);
-            proto_tree_children_foreach((proto_node *)g_ptr_array_index(found.nodes, p->index),
-                                        collect_pdu_fields, &f);
-            if (f.stub != NULL && f.stub->ds_tvb != NULL && (guint)f.stub->length == p->stub_len) {
-                stub_tvb = tvb_new_subset_length(f.stub->ds_tvb, f.stub->start, f.stub->length);
-            }
-        }
-        if (stub_tvb == NULL) {
-            /* No DCE/RPC tree in this pass: show the kept copy. */
-            stub_tvb = tvb_new_child_real_data(tvb, p->stub, p->stub_len, p->stub_len);
-            add_new_data_source(pinfo, stub_tvb, "IISS stub (inferred call)");
-        }
-        show_inferred(stub_tvb, pinfo, tree, p);
-    }
-    g_ptr_array_free(found.nodes, TRUE);
-    return 0;
-}
-
-/* The postdissector asks for the DCE/RPC fields only while ports are set. */
-static void iiss_prefs_apply(void)
-{
-    if (iiss_midstream_handle == NULL) {
-        return;
-    }
-    GArray *wanted = NULL;
-    if (midstream_enabled() && dcerpc_proto != -1) {
-        const int ids[] = {dcerpc_proto, dcerpc_field_pkt_type, dcerpc_field_call_id, dcerpc_field_opnum,
-                           dcerpc_field_byteorder, dcerpc_field_stub_data};
-        wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-        for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
-            if (ids[i] != -1) {
-                g_array_append_val(wanted, ids[i]);
-            }
-        }
-    }
-    set_postdissector_wanted_hfids(iiss_midstream_handle, wanted);
+    return iiss_show_response(tvb, offset, pinfo, tree, &v);
 }
 
 /* IDispatch methods (opnums 3-6) through Wireshark's helpers, which know
@@ -1001,20 +722,25 @@ static void register_anomaly_experts(expert_module_t *module)
     /* EXPFILL fills Wireshark's private members, whatever the version. */
     static const ei_register_info ei_template = {NULL, {NULL, PI_PROTOCOL, PI_WARN, NULL, EXPFILL}};
     ei_register_info *ei = g_new0(ei_register_info, IISS_AN_KIND_COUNT);
+    int n = 0;
     for (int k = 0; k < IISS_AN_KIND_COUNT; k++) {
-        ei[k] = ei_template;
         ei_iiss_anomaly[k].ei = EI_INIT_EI;
         ei_iiss_anomaly[k].hf = EI_INIT_HF;
+        if (!plugin_can_raise((iiss_anomaly_kind)k)) {
+            continue;
+        }
         gboolean malformed = iiss_anomaly_kind_is_malformed((iiss_anomaly_kind)k);
         const char *name = iiss_anomaly_kind_name((iiss_anomaly_kind)k);
         const char *summary = iiss_anomaly_kind_summary((iiss_anomaly_kind)k);
-        ei[k].ids = &ei_iiss_anomaly[k];
-        ei[k].eiinfo.name = g_strdup_printf("iiss.anomaly.%s", name != NULL ? name : "unknown");
-        ei[k].eiinfo.group = malformed ? PI_MALFORMED : PI_PROTOCOL;
-        ei[k].eiinfo.severity = malformed ? PI_ERROR : PI_WARN;
-        ei[k].eiinfo.summary = summary != NULL ? summary : "IIS ServiceControl anomaly";
+        ei[n] = ei_template;
+        ei[n].ids = &ei_iiss_anomaly[k];
+        ei[n].eiinfo.name = g_strdup_printf("iiss.anomaly.%s", name != NULL ? name : "unknown");
+        ei[n].eiinfo.group = malformed ? PI_MALFORMED : PI_PROTOCOL;
+        ei[n].eiinfo.severity = malformed ? PI_ERROR : PI_WARN;
+        ei[n].eiinfo.summary = summary != NULL ? summary : "IIS ServiceControl anomaly";
+        n++;
     }
-    expert_register_field_array(module, ei, IISS_AN_KIND_COUNT);
+    expert_register_field_array(module, ei, n);
 }
 
 static void set_field_strings(hf_register_info *hf, size_t n, const int *id, const void *strings)
@@ -1136,10 +862,6 @@ void proto_register_iiss(void)
           "The server terminates IIS processes (Kill, or Stop with dwForce)", EXPFILL}},
         {&ei_iiss_reboot,
          {"iiss.reboot", PI_REQUEST_CODE, PI_NOTE, "Reboot: the server is asked to restart the computer", EXPFILL}},
-        {&ei_iiss_inferred,
-         {"iiss.inferred", PI_PROTOCOL, PI_NOTE,
-          "No bind seen: IIS ServiceControl inferred from the stub (port in the iiss.midstream_ports preference)",
-          EXPFILL}},
     };
 
     /* Names of numbers: the decoder's tables, converted once. */
@@ -1156,7 +878,7 @@ void proto_register_iiss(void)
 
     const size_t nprocs = G_N_ELEMENTS(iiss_procs) - 1; /* without the terminator */
     for (size_t i = 0; i < nprocs; i++) {
-        iiss_procs[i].name = method_name(iiss_procs[i].num);
+        iiss_procs[i].name = iiss_method_name(iiss_procs[i].num);
     }
     value_string *opnum_vals = g_new0(value_string, nprocs + 1);
     for (size_t i = 0; i < nprocs; i++) {
@@ -1184,15 +906,7 @@ void proto_register_iiss(void)
     expert_register_field_array(expert_iiss, ei, G_N_ELEMENTS(ei));
     register_anomaly_experts(expert_iiss);
 
-    module_t *prefs = prefs_register_protocol(proto_iiss, iiss_prefs_apply);
-    iiss_midstream_ports = range_empty(wmem_epan_scope());
-    prefs_register_range_preference(
-        prefs, "midstream_ports", "TCP ports of IIS ServiceControl without a bind",
-        "TCP ports (e.g. the DCOM object exporter's dynamic port) on which DCE/RPC requests of a context whose "
-        "bind was not captured are checked against IIsServiceControl and shown when they parse exactly. "
-        "Decode As does the same per context in the GUI.",
-        &iiss_midstream_ports, 65535);
-    iiss_midstream_calls = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    iiss_midstream_register(proto_iiss, hf_iiss_opnum, ett_iiss, expert_iiss);
 }
 
 void proto_reg_handoff_iiss(void)
@@ -1208,13 +922,5 @@ void proto_reg_handoff_iiss(void)
     guids_add_uuid(&clsid, IISS_INTERFACE_NAME " class");
     hf_dcom_hresult = proto_registrar_get_id_byname("dcom.hresult");
 
-    dcerpc_proto = proto_get_id_by_filter_name("dcerpc");
-    dcerpc_field_pkt_type = proto_registrar_get_id_byname("dcerpc.pkt_type");
-    dcerpc_field_call_id = proto_registrar_get_id_byname("dcerpc.cn_call_id");
-    dcerpc_field_opnum = proto_registrar_get_id_byname("dcerpc.opnum");
-    dcerpc_field_byteorder = proto_registrar_get_id_byname("dcerpc.drep.byteorder");
-    dcerpc_field_stub_data = proto_registrar_get_id_byname("dcerpc.stub_data");
-    iiss_midstream_handle = create_dissector_handle(dissect_iiss_midstream, proto_iiss);
-    register_postdissector(iiss_midstream_handle);
-    iiss_prefs_apply();
+    iiss_midstream_handoff();
 }

@@ -21,7 +21,6 @@
 #include "iiss/names.h"
 #include "iiss/reader.h"
 
-#define E_ERROR_INSUFFICIENT_BUFFER 0x8007007Au
 #define DCOM_VERSION_MAJOR 5u
 /* MS-DCOM 2.2.13.3 wants 0 in ORPC calls; older revisions defined
  * ORPCF_LOCAL and ORPCF_RESERVED1..4, so those bits are tolerated. Any other
@@ -510,7 +509,7 @@ static attempt attempt_response(const uint8_t *stub, size_t len, uint16_t opnum,
     else
         note_unknown_opnum(opnum, &out->anomalies);
 
-    if (out->hresult.present && out->hresult.value == E_ERROR_INSUFFICIENT_BUFFER && out->required_size.present &&
+    if (out->hresult.present && out->hresult.value == IISS_E_ERROR_INSUFFICIENT_BUFFER && out->required_size.present &&
         out->has_buffer) {
         uint64_t given = request_buffer_size ? *request_buffer_size : out->conformance;
         if (out->required_size.value <= given)
@@ -630,7 +629,7 @@ bool iiss_response_decode_blob(const uint8_t *stub, size_t len, const iiss_respo
 
     /* On E_ERROR_INSUFFICIENT_BUFFER the server has nothing to say in the
      * buffer; bytes there are leftovers worth a note. */
-    if (resp->hresult.present && resp->hresult.value == E_ERROR_INSUFFICIENT_BUFFER) {
+    if (resp->hresult.present && resp->hresult.value == IISS_E_ERROR_INSUFFICIENT_BUFFER) {
         iiss_reader rd;
         iiss_rd_init(&rd, buffer, buffer_len, false);
         while (iiss_rd_remaining(&rd) > 0) {

@@ -230,6 +230,9 @@ def cmd_load(env, args):
               "byte_offsets", "stub_truncated", "null_pointer"):
         if "iiss.anomaly." + k not in fields:
             raise Failure("expert info iiss.anomaly.%s not registered" % k)
+    # None the plugin can never raise: only opnums 7-11 reach the decoder.
+    if "iiss.anomaly.unknown_opnum" in fields:
+        raise Failure("expert info iiss.anomaly.unknown_opnum registered, though the plugin never raises it")
     # The bits of dwServiceType and dwControlsAccepted.
     for f in ("iiss.service.type.win32_share_process", "iiss.service.controls_accepted.stop"):
         if fields.get(f) != "FT_BOOLEAN":

@@ -36,6 +36,10 @@ extern const iiss_value_name iiss_service_state_names[];     /* 1..7 */
 extern const iiss_value_name iiss_controls_accepted_bits[];  /* 0x1 .. 0x400 */
 extern const iiss_value_name iiss_win32_error_names[];       /* 0, 1051-1077, 1115, and common others */
 
+/* The HRESULT of a Status call whose pbBuffer is too small (MS-IISS
+ * 3.1.4.4): the reply then tells the required size. */
+#define IISS_E_ERROR_INSUFFICIENT_BUFFER 0x8007007Au
+
 /* HRESULTs: the spec's six (plus 0x8000041D), common COM/RPC ones. */
 extern const iiss_value_name iiss_hresult_names[];
 /* DCE/RPC fault status codes (nca_s_*, RPC_S_*). */
