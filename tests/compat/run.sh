@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Wireshark version matrix: builds this tree with -Werror and runs the
-# plugin tests (ctest -L plugin, tshark as the unprivileged user the tests
+# The Wireshark version matrix: builds this tree with -Werror, installs and
+# removes its .deb packages, and runs the plugin tests (ctest -L plugin, tshark as the unprivileged user the tests
 # use) inside Debian roots holding newer Wireshark releases:
 #   trixie  Wireshark 4.4
 #   sid     Wireshark 4.6
@@ -14,9 +14,10 @@
 # reused when present: only the build and the tests run again. A root is
 # made in a temporary folder and renamed when complete, so an interrupted
 # run never leaves a half-made root to be reused. Delete a root to rebuild it.
-# Each root also gets `cmake --install` (README's first command: the plugin in
-# the system plugin folder) before the plugin tests, which must still load
-# the build tree's copy.
+# In each root the .deb packages are built, installed with dpkg, used and
+# removed (deb_in_root.sh); then `cmake --install` (README's first command:
+# the plugin in the system plugin folder) runs before the plugin tests, which
+# must still load the build tree's copy.
 # Packages come from .ci/install-deps (what the tree needs), minus the host's
 # tool-only packages, plus wireshark-dev.
 # Ends with "compat: N passed, N failed" (one per suite); exit 0 when all pass.
@@ -41,11 +42,12 @@ fi
 # The packages of .ci/install-deps that a chroot build needs: not the host's
 # compilers for fuzzing, its GUI test tools or this script's own tools.
 packages() {
-    sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$src/.ci/install-deps" | grep -E '^\s*apt-get install' |
-        tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
-        grep -vxE 'apt-get|install|clang|libclang-rt-[0-9]+-dev|mmdebstrap|xvfb|xauth|wireshark-qt|wireshark' |
-        sort -u
-    echo wireshark-dev
+    {
+        sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$src/.ci/install-deps" | grep -E '^\s*apt-get install' |
+            tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
+            grep -vxE 'apt-get|install|clang|libclang-rt-[0-9]+-dev|mmdebstrap|xvfb|xauth|wireshark-qt|wireshark'
+        echo wireshark-dev
+    } | sort -u
 }
 
 mounted=()
@@ -133,6 +135,14 @@ run_suite() { # suite
         cleanup
         return 1
     fi
+    # The .deb packages, installed, used and removed with dpkg.
+    if ! in_root "$root" bash /srv/iiss/src/tests/compat/deb_in_root.sh >>"$log" 2>&1; then
+        tail -n 20 "$log"
+        echo "compat[$suite]: the .deb packages failed (log: $log)"
+        cleanup
+        return 1
+    fi
+    echo "compat[$suite]: $(grep '^deb: installed' "$log" | tail -n 1)"
     # README's first command installs the plugin system-wide; the plugin
     # tests must load the staged build-tree copy all the same.
     if ! in_root "$root" cmake --install /srv/iiss/build >>"$log" 2>&1; then
