@@ -182,12 +182,29 @@ static proto_item *add_dword_param(proto_tree *tree, int hf, tvbuff_t *tvb, int 
     return add_value(tree, hf, tvb, base, p->span, encoding, p->value);
 }
 
-/* The decoder kinds the plugin can meet: not unknown_opnum, since only
- * opnums 7-11 reach the decoder (the DCE/RPC dissector's sub-dissectors, the
- * midstream inference). */
+/* The anomaly kinds the plugin can meet, i.e. what the stub and STATUS_BLOB
+ * decoders find in the bytes it hands them: not unknown_opnum (only opnums
+ * 7-11 reach the decoder: the DCE/RPC dissector's sub-dissectors, the
+ * midstream inference), nor what iissdump's capture stages note about a
+ * call's transport or authentication (Wireshark's own dissectors report
+ * those). By name, so the list holds whichever of those kinds the
+ * library's enum still carries. */
 static gboolean plugin_can_raise(iiss_anomaly_kind kind)
 {
-    return kind != IISS_AN_UNKNOWN_OPNUM;
+    static const char *const never[] = {
+        "unknown_opnum", "tcp_gap", "stub_too_large", "fragments_incomplete", "pdu_malformed",
+        "response_not_awaited", "pdu_truncated", "signature_invalid", "not_decrypted",
+    };
+    const char *name = iiss_anomaly_kind_name(kind);
+    if (name == NULL) {
+        return FALSE;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(never); i++) {
+        if (strcmp(name, never[i]) == 0) {
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 static void add_anomalies(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base,

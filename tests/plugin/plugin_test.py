@@ -230,9 +230,13 @@ def cmd_load(env, args):
               "byte_offsets", "stub_truncated", "null_pointer"):
         if "iiss.anomaly." + k not in fields:
             raise Failure("expert info iiss.anomaly.%s not registered" % k)
-    # None the plugin can never raise: only opnums 7-11 reach the decoder.
-    if "iiss.anomaly.unknown_opnum" in fields:
-        raise Failure("expert info iiss.anomaly.unknown_opnum registered, though the plugin never raises it")
+    # None the plugin can never raise: only opnums 7-11 reach the decoder,
+    # and transport or authentication notes are iissdump's capture stages'.
+    never = [k for k in ("unknown_opnum", "tcp_gap", "stub_too_large", "fragments_incomplete", "pdu_malformed",
+                         "response_not_awaited", "pdu_truncated", "signature_invalid", "not_decrypted")
+             if "iiss.anomaly." + k in fields]
+    if never:
+        raise Failure("expert infos registered that the plugin never raises: %s" % ", ".join(never))
     # The bits of dwServiceType and dwControlsAccepted.
     for f in ("iiss.service.type.win32_share_process", "iiss.service.controls_accepted.stop"):
         if fields.get(f) != "FT_BOOLEAN":
