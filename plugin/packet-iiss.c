@@ -182,29 +182,36 @@ static proto_item *add_dword_param(proto_tree *tree, int hf, tvbuff_t *tvb, int 
     return add_value(tree, hf, tvb, base, p->span, encoding, p->value);
 }
 
-/* The anomaly kinds the plugin can meet, i.e. what the stub and STATUS_BLOB
- * decoders find in the bytes it hands them: not unknown_opnum (only opnums
- * 7-11 reach the decoder: the DCE/RPC dissector's sub-dissectors, the
+/* The anomaly kinds the plugin can meet: what the STATUS_BLOB and method
+ * stub decoders find in the bytes it hands them. Not unknown_opnum (only
+ * opnums 7-11 reach the decoder: the DCE/RPC dissector's sub-dissectors, the
  * midstream inference), nor what iissdump's capture stages note about a
  * call's transport or authentication (Wireshark's own dissectors report
- * those). By name, so the list holds whichever of those kinds the
- * library's enum still carries. */
+ * those), nor the activation decoder's kinds (Wireshark's DCOM dissector
+ * shows activations). By name, so that kinds the library's enum adds or
+ * moves elsewhere change nothing here; plugin_sample_* fails when a call's
+ * expected anomaly has no expert info. */
 static gboolean plugin_can_raise(iiss_anomaly_kind kind)
 {
-    static const char *const never[] = {
-        "unknown_opnum", "tcp_gap", "stub_too_large", "fragments_incomplete", "pdu_malformed",
-        "response_not_awaited", "pdu_truncated", "signature_invalid", "not_decrypted",
+    static const char *const raised[] = {
+        /* STATUS_BLOB */
+        "buffer_too_short", "count_mismatch", "count_not_inferred", "string_out_of_bounds", "string_in_records",
+        "string_unterminated", "invalid_utf16", "string_overlap", "string_shared", "unreferenced_gap", "odd_length",
+        "byte_offsets", "string_misaligned", "nonzero_error_buffer", "too_many_anomalies",
+        /* method stubs */
+        "stub_truncated", "stub_trailing_bytes", "orpc_malformed", "orpc_ndr20_in_ndr64", "conformance_mismatch",
+        "required_size_inconsistent", "bool_out_of_range", "null_pointer",
     };
     const char *name = iiss_anomaly_kind_name(kind);
     if (name == NULL) {
         return FALSE;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(never); i++) {
-        if (strcmp(name, never[i]) == 0) {
-            return FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(raised); i++) {
+        if (strcmp(name, raised[i]) == 0) {
+            return TRUE;
         }
     }
-    return TRUE;
+    return FALSE;
 }
 
 static void add_anomalies(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int base,

@@ -231,9 +231,11 @@ def cmd_load(env, args):
         if "iiss.anomaly." + k not in fields:
             raise Failure("expert info iiss.anomaly.%s not registered" % k)
     # None the plugin can never raise: only opnums 7-11 reach the decoder,
-    # and transport or authentication notes are iissdump's capture stages'.
+    # transport or authentication notes are iissdump's capture stages', and
+    # activations are Wireshark's DCOM dissector's.
     never = [k for k in ("unknown_opnum", "tcp_gap", "stub_too_large", "fragments_incomplete", "pdu_malformed",
-                         "response_not_awaited", "pdu_truncated", "signature_invalid", "not_decrypted")
+                         "response_not_awaited", "pdu_truncated", "signature_invalid", "not_decrypted",
+                         "objref_invalid", "activation_properties_inconsistent", "dualstringarray_invalid")
              if "iiss.anomaly." + k in fields]
     if never:
         raise Failure("expert infos registered that the plugin never raises: %s" % ", ".join(never))
