@@ -340,6 +340,12 @@ static void show_orpc(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree 
     if (!h->parsed) {
         return;
     }
+    /* The layout the header was marshaled in is data, either is conforming
+     * (MS-DCOM 2.2.13 marshals ORPCTHIS/ORPCTHAT with NDR20 whatever the
+     * call's transfer syntax): shown for every call, on the header's bytes. */
+    int o, l;
+    clamp_span(tvb, offset, h->span.offset, h->span.length, &o, &l);
+    proto_item_set_generated(proto_tree_add_uint(tree, hf_iiss_orpc_layout, tvb, o, l, h->layout));
     if (v->di != NULL && !v->ndr64 && h->layout == IISS_NDR20) {
         TRY {
             h->helper(tvb, offset, pinfo, tree, v->di, v->drep);
@@ -350,12 +356,9 @@ static void show_orpc(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree 
         ENDTRY;
         return;
     }
-    int o, l;
-    clamp_span(tvb, offset, h->span.offset, h->span.length, &o, &l);
     proto_item *ti = proto_tree_add_item(tree, h->hf_header, tvb, o, l, ENC_NA);
     proto_item_append_text(ti, " (%s layout)", iiss_ndr_name(h->layout));
     proto_tree *ot = proto_item_add_subtree(ti, ett_iiss_orpc);
-    proto_item_set_generated(proto_tree_add_uint(ot, hf_iiss_orpc_layout, tvb, o, l, h->layout));
     for (size_t i = 0; i < h->nfields; i++) {
         clamp_span(tvb, offset, h->fields[i].at.offset, h->fields[i].at.length, &o, &l);
         if ((guint32)l == h->fields[i].at.length) { /* parsed, hence whole */
@@ -837,8 +840,8 @@ void proto_register_iiss(void)
          {"Wait hint", "iiss.service.wait_hint", FT_UINT32, BASE_DEC | BASE_UNIT_STRING, &units_milliseconds, 0x0,
           "dwWaitHint", HFILL}},
         {&hf_iiss_orpc_layout,
-         {"Layout", "iiss.orpc.layout", FT_UINT8, BASE_DEC, NULL, 0x0,
-          "Transfer syntax layout ORPCTHIS/ORPCTHAT parsed in", HFILL}},
+         {"ORPC header layout", "iiss.orpc.layout", FT_UINT8, BASE_DEC, NULL, 0x0,
+          "Transfer syntax ORPCTHIS/ORPCTHAT is marshaled in (NDR20 is conforming in an NDR64 call too)", HFILL}},
         {&hf_iiss_orpcthis, {"ORPCTHIS", "iiss.orpcthis", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL}},
         {&hf_iiss_orpcthis_version_major,
          {"Version major", "iiss.orpcthis.version_major", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL}},
