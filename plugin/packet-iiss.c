@@ -199,7 +199,7 @@ static gboolean plugin_can_raise(iiss_anomaly_kind kind)
         "string_unterminated", "invalid_utf16", "string_overlap", "string_shared", "unreferenced_gap", "odd_length",
         "byte_offsets", "string_misaligned", "nonzero_error_buffer", "too_many_anomalies",
         /* method stubs */
-        "stub_truncated", "stub_trailing_bytes", "orpc_malformed", "orpc_ndr20_in_ndr64", "conformance_mismatch",
+        "stub_truncated", "stub_trailing_bytes", "orpc_malformed", "conformance_mismatch",
         "required_size_inconsistent", "bool_out_of_range", "null_pointer",
     };
     const char *name = iiss_anomaly_kind_name(kind);
