@@ -1215,6 +1215,24 @@ static void decode_response_body(cursor *c, iiss_act_response *out)
 /* How far an attempt got (higher wins). */
 enum { RANK_MALFORMED = 0, RANK_ORPC_TRUNCATED, RANK_PARTIAL, RANK_COMPLETE };
 
+/* The rank of an attempt whose ORPC header did not parse in full, with the
+ * anomaly saying why; -1 when the header parsed and the body comes next. */
+static int rank_orpc_failure(iiss_orpc_status status, const char *header, const char *why, size_t len,
+                             iiss_anomaly_list *anomalies)
+{
+    if (status == IISS_ORPC_MALFORMED) {
+        iiss_anomaly_add(anomalies, IISS_AN_ORPC_MALFORMED, 0, 0, "%s parses in no known layout: %s", header,
+                         why ? why : "?");
+        return RANK_MALFORMED;
+    }
+    if (status == IISS_ORPC_TRUNCATED) {
+        iiss_anomaly_add(anomalies, IISS_AN_STUB_TRUNCATED, 0, (uint32_t)len, "stub ends at byte %zu, inside %s (%s)",
+                         len, header, why ? why : "?");
+        return RANK_ORPC_TRUNCATED;
+    }
+    return -1;
+}
+
 /* One attempt with one ORPC header layout; returns its rank. */
 static int attempt_request(const uint8_t *stub, size_t len, iiss_act_method method, iiss_ndr ndr,
                            iiss_ndr orpc_layout, bool big_endian, iiss_act_request *out)
@@ -1227,16 +1245,9 @@ static int attempt_request(const uint8_t *stub, size_t len, iiss_act_method meth
         len = UINT32_MAX;
     const char *why = NULL;
     iiss_orpc_status status = iiss_orpcthis_decode(stub, len, orpc_layout, big_endian, &out->orpcthis, &why);
-    if (status == IISS_ORPC_MALFORMED) {
-        iiss_anomaly_add(&out->anomalies, IISS_AN_ORPC_MALFORMED, 0, 0, "ORPCTHIS parses in no known layout: %s",
-                         why ? why : "?");
-        return RANK_MALFORMED;
-    }
-    if (status == IISS_ORPC_TRUNCATED) {
-        iiss_anomaly_add(&out->anomalies, IISS_AN_STUB_TRUNCATED, 0, (uint32_t)len,
-                         "stub ends at byte %zu, inside ORPCTHIS (%s)", len, why ? why : "?");
-        return RANK_ORPC_TRUNCATED;
-    }
+    int failed = rank_orpc_failure(status, "ORPCTHIS", why, len, &out->anomalies);
+    if (failed >= 0)
+        return failed;
     cursor c;
     cur_init(&c, stub, len, 0, big_endian, ndr, &out->anomalies, IISS_AN_STUB_TRUNCATED, "stub");
     iiss_rd_seek(&c.rd, out->orpcthis.span.length);
@@ -1257,16 +1268,9 @@ static int attempt_response(const uint8_t *stub, size_t len, iiss_act_method met
         len = UINT32_MAX;
     const char *why = NULL;
     iiss_orpc_status status = iiss_orpcthat_decode(stub, len, orpc_layout, big_endian, &out->orpcthat, &why);
-    if (status == IISS_ORPC_MALFORMED) {
-        iiss_anomaly_add(&out->anomalies, IISS_AN_ORPC_MALFORMED, 0, 0, "ORPCTHAT parses in no known layout: %s",
-                         why ? why : "?");
-        return RANK_MALFORMED;
-    }
-    if (status == IISS_ORPC_TRUNCATED) {
-        iiss_anomaly_add(&out->anomalies, IISS_AN_STUB_TRUNCATED, 0, (uint32_t)len,
-                         "stub ends at byte %zu, inside ORPCTHAT (%s)", len, why ? why : "?");
-        return RANK_ORPC_TRUNCATED;
-    }
+    int failed = rank_orpc_failure(status, "ORPCTHAT", why, len, &out->anomalies);
+    if (failed >= 0)
+        return failed;
     cursor c;
     cur_init(&c, stub, len, 0, big_endian, ndr, &out->anomalies, IISS_AN_STUB_TRUNCATED, "stub");
     iiss_rd_seek(&c.rd, out->orpcthat.span.length);
