@@ -51,6 +51,9 @@ while [ $# -gt 0 ]; do
 done
 shift
 [ "${1:-}" = "--" ] && shift
+# sshd gives the remote command the login shell in SHELL, and parallel's
+# remote worker execs $SHELL: without it (CI runs with no SHELL) jobs die.
+export SHELL="${SHELL:-/bin/sh}"
 cd "$FAKE_REMOTE_HOME" && exec sh -c "$*"
 """
 STAND_IN_HOSTS = "hosts=2/remote-stand-in,1/:"
