@@ -65,13 +65,13 @@ void iiss_dce_auth_conn_clear(iiss_dce_auth_conn *conn)
     conn->credential = NULL;
 }
 
-static void set_note(iiss_dce_auth_note *n, iiss_anomaly_kind kind, uint64_t frame, const char *fmt, ...)
+static void set_note(iiss_dce_auth_note *n, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
-static void set_note(iiss_dce_auth_note *n, iiss_anomaly_kind kind, uint64_t frame, const char *fmt, ...)
+static void set_note(iiss_dce_auth_note *n, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
 {
     n->kind = kind;
     n->frame = frame;
@@ -168,16 +168,16 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
             iiss_dce_auth_note *n = conn_note(conn);
             if (n) {
                 if (fit == IISS_NTLM_FIT_NONE)
-                    set_note(n, IISS_AN_NOT_DECRYPTED, frame, "no credential fits %s", account);
+                    set_note(n, IISS_NOTE_NOT_DECRYPTED, frame, "no credential fits %s", account);
                 else
-                    set_note(n, IISS_AN_NOT_DECRYPTED, frame, "%s: %s", account, iiss_ntlm_fit_message(fit));
+                    set_note(n, IISS_NOTE_NOT_DECRYPTED, frame, "%s: %s", account, iiss_ntlm_fit_message(fit));
             }
         }
     }
     if (r.had_mic && conn->ntlm->mic[sender] == IISS_NTLM_MIC_INVALID) {
         iiss_dce_auth_note *n = conn_note(conn);
         if (n)
-            set_note(n, IISS_AN_SIGNATURE_INVALID, frame, "the %s's SPNEGO mechListMIC (frame %llu) does not verify",
+            set_note(n, IISS_NOTE_SIGNATURE_INVALID, frame, "the %s's SPNEGO mechListMIC (frame %llu) does not verify",
                      sender == IISS_NTLM_CLIENT ? "client" : "server", (unsigned long long)frame);
     }
 }
@@ -357,12 +357,12 @@ void iiss_dce_auth_stub_of(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_d
         iiss_dce_auth_note n;
         if (privacy) {
             /* Never show values read from a body that failed its check. */
-            set_note(&n, IISS_AN_SIGNATURE_INVALID, 0,
+            set_note(&n, IISS_NOTE_SIGNATURE_INVALID, 0,
                      "the NTLMSSP signature of this sealed %s does not verify: its stub is not shown", what);
         } else {
             out->stub = pdu->data + stub_off;
             out->stub_len = stub_len;
-            set_note(&n, IISS_AN_SIGNATURE_INVALID, 0,
+            set_note(&n, IISS_NOTE_SIGNATURE_INVALID, 0,
                      "the NTLMSSP signature of this %s does not verify: the stub may have been altered", what);
         }
         add_note(out, &n);
@@ -388,7 +388,7 @@ void iiss_dce_auth_on_gap(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_di
             continue;
         conn->lost[s] = true;
         conn->lost_note_pending[s] = true;
-        set_note(&conn->lost_note[s], IISS_AN_NOT_DECRYPTED, meta ? meta->frame : 0,
+        set_note(&conn->lost_note[s], IISS_NOTE_NOT_DECRYPTED, meta ? meta->frame : 0,
                  "bytes lost before frame %llu: the RC4 state of the %s cannot be followed, later PDUs are not "
                  "decrypted",
                  (unsigned long long)(meta ? meta->frame : 0), side == IISS_NTLM_CLIENT ? "client" : "server");

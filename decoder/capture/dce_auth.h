@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture_notes.h"
 #include "credentials.h"
 #include "dce_pdu.h"
-#include "iiss/anomaly.h"
 #include "ntlmssp_identity.h"
 #include "tcp_stream.h"
 
@@ -54,7 +54,7 @@ typedef enum iiss_dce_verified {
 
 /* Something the stage has to tell about a call. */
 typedef struct iiss_dce_auth_note {
-    iiss_anomaly_kind kind; /* IISS_AN_SIGNATURE_INVALID, IISS_AN_NOT_DECRYPTED */
+    iiss_note_kind kind;    /* IISS_NOTE_SIGNATURE_INVALID, IISS_NOTE_NOT_DECRYPTED */
     uint64_t frame;         /* 0: the frame of the PDU it came with */
     char message[IISS_DCE_AUTH_NOTE_MAX];
 } iiss_dce_auth_note;

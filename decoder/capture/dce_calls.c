@@ -118,13 +118,13 @@ void iiss_dce_calls_conn_init(iiss_dce_calls_conn *conn, const iiss_tcp_stream *
     conn->auth = auth;
 }
 
-static void note_add(iiss_dce_slot *slot, iiss_anomaly_kind kind, uint64_t frame, const char *fmt, ...)
+static void note_add(iiss_dce_slot *slot, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
-static void note_add(iiss_dce_slot *slot, iiss_anomaly_kind kind, uint64_t frame, const char *fmt, ...)
+static void note_add(iiss_dce_slot *slot, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
 {
     for (size_t i = 0; i < slot->note_count; i++)
         if (slot->notes[i].kind == kind)
@@ -289,7 +289,7 @@ static void slot_finish(iiss_dce_calls *calls, iiss_dce_slot *slot, const uint8_
 
 static void slot_abandon(iiss_dce_calls *calls, iiss_dce_slot *slot, uint64_t frame, const char *why)
 {
-    note_add(slot, IISS_AN_RESPONSE_NOT_AWAITED, frame, "no longer waiting for the response: %s", why);
+    note_add(slot, IISS_NOTE_RESPONSE_NOT_AWAITED, frame, "no longer waiting for the response: %s", why);
     calls->stats->calls_abandoned++;
     slot_finish(calls, slot, NULL, 0);
 }
@@ -397,7 +397,7 @@ static void half_append(iiss_dce_calls *calls, iiss_dce_slot *slot, iiss_dce_hal
         (h->verified == IISS_DCE_VERIFIED_TRUE && stub->verified != IISS_DCE_VERIFIED_TRUE))
         h->verified = stub->verified;
     if (v->truncated)
-        note_add(slot, IISS_AN_PDU_TRUNCATED, meta->frame, "%s cut by the capture: %zu of %zu bytes present",
+        note_add(slot, IISS_NOTE_PDU_TRUNCATED, meta->frame, "%s cut by the capture: %zu of %zu bytes present",
                  iiss_dce_ptype_name(v->ptype), v->len, v->frag_length);
     if (h->sealed || !h->stub_complete)
         return;
@@ -405,10 +405,10 @@ static void half_append(iiss_dce_calls *calls, iiss_dce_slot *slot, iiss_dce_hal
         h->stub_complete = false;
         calls->stats->stubs_capped++;
         if (buf->len + stub->stub_len > calls->cfg.max_call_stub)
-            note_add(slot, IISS_AN_STUB_TOO_LARGE, meta->frame,
+            note_add(slot, IISS_NOTE_STUB_TOO_LARGE, meta->frame,
                      "reassembled stub would exceed %zu bytes; the rest was dropped", calls->cfg.max_call_stub);
         else
-            note_add(slot, IISS_AN_STUB_TOO_LARGE, meta->frame,
+            note_add(slot, IISS_NOTE_STUB_TOO_LARGE, meta->frame,
                      "reassembly memory budget (%zu bytes over all calls) exhausted; the rest was dropped",
                      calls->budget->limit);
     }
@@ -440,7 +440,7 @@ void iiss_dce_calls_on_request(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
         return; /* a middle fragment whose start we never saw (after a gap) */
     }
     if (!bounds_ok)
-        note_add(slot, IISS_AN_PDU_MALFORMED, meta->frame, "request fragment with auth padding longer than its body");
+        note_add(slot, IISS_NOTE_PDU_MALFORMED, meta->frame, "request fragment with auth padding longer than its body");
     take_auth_notes(slot, stub, meta);
     half_append(calls, slot, &slot->req, &slot->req_stub, v, stub, meta);
     slot->req.meta = *meta;
@@ -466,7 +466,7 @@ void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn
         return;
     if (!bounds_ok) {
         calls->stats->pdus_malformed++;
-        note_add(slot, IISS_AN_PDU_MALFORMED, meta->frame, "response fragment with auth padding longer than its body");
+        note_add(slot, IISS_NOTE_PDU_MALFORMED, meta->frame, "response fragment with auth padding longer than its body");
     }
     take_auth_notes(slot, stub, meta);
     bool first = (v->flags & IISS_DCE_PFC_FIRST_FRAG) != 0;
@@ -474,7 +474,7 @@ void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn
     if (slot->state != SLOT_RESPONSE_FRAGMENTS) {
         if (slot->state == SLOT_REQUEST_FRAGMENTS) {
             slot->req.stub_complete = false; /* its end is missing: still a prefix */
-            note_add(slot, IISS_AN_FRAGMENTS_INCOMPLETE, meta->frame,
+            note_add(slot, IISS_NOTE_FRAGMENTS_INCOMPLETE, meta->frame,
                      "response arrived before the request's last fragment");
         }
         slot->state = SLOT_RESPONSE_FRAGMENTS;
@@ -482,7 +482,7 @@ void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn
         if (!first) {
             slot->resp.stub_complete = false;
             slot->resp.stub_is_prefix = false;
-            note_add(slot, IISS_AN_FRAGMENTS_INCOMPLETE, meta->frame, "the response's first fragment is missing");
+            note_add(slot, IISS_NOTE_FRAGMENTS_INCOMPLETE, meta->frame, "the response's first fragment is missing");
         }
         if (first && last && !v->truncated && !slot->resp.sealed && slot->resp.stub_complete) {
             /* The common case: a whole response in one PDU, read in place. */
@@ -492,7 +492,7 @@ void iiss_dce_calls_on_response(iiss_dce_calls *calls, iiss_dce_calls_conn *conn
             if (stub_len > calls->cfg.max_call_stub) {
                 slot->resp.stub_complete = false;
                 stub_len = calls->cfg.max_call_stub;
-                note_add(slot, IISS_AN_STUB_TOO_LARGE, meta->frame, "stub longer than %zu bytes; the rest was dropped",
+                note_add(slot, IISS_NOTE_STUB_TOO_LARGE, meta->frame, "stub longer than %zu bytes; the rest was dropped",
                          calls->cfg.max_call_stub);
             }
             slot_finish(calls, slot, stub->stub, stub_len);
@@ -545,14 +545,14 @@ void iiss_dce_calls_on_gap(iiss_dce_calls_conn *conn, iiss_direction dir, uint64
         } else {
             continue;
         }
-        note_add(s, IISS_AN_TCP_GAP, meta ? meta->frame : 0, "%llu bytes missing (%s)",
+        note_add(s, IISS_NOTE_TCP_GAP, meta ? meta->frame : 0, "%llu bytes missing (%s)",
                  (unsigned long long)missing_bytes, side);
         noted = true;
     }
     if (!noted) {
         /* Whatever was lost may have held the next call's start: warn on it. */
         conn->gap_note_pending = true;
-        conn->gap_note.kind = IISS_AN_TCP_GAP;
+        conn->gap_note.kind = IISS_NOTE_TCP_GAP;
         conn->gap_note.frame = meta ? meta->frame : 0;
         snprintf(conn->gap_note.message, sizeof conn->gap_note.message, "%llu bytes missing (%s) before this call",
                  (unsigned long long)missing_bytes, side);
@@ -566,10 +566,10 @@ void iiss_dce_calls_conn_close(iiss_dce_calls *calls, iiss_dce_calls_conn *conn)
         iiss_dce_slot *oldest = oldest_slot(conn);
         if (oldest->state == SLOT_REQUEST_FRAGMENTS) {
             oldest->req.stub_complete = false;
-            note_add(oldest, IISS_AN_FRAGMENTS_INCOMPLETE, 0, "the request's last fragment never came");
+            note_add(oldest, IISS_NOTE_FRAGMENTS_INCOMPLETE, 0, "the request's last fragment never came");
         } else if (oldest->state == SLOT_RESPONSE_FRAGMENTS) {
             oldest->resp.stub_complete = false;
-            note_add(oldest, IISS_AN_FRAGMENTS_INCOMPLETE, 0, "the response's last fragment never came");
+            note_add(oldest, IISS_NOTE_FRAGMENTS_INCOMPLETE, 0, "the response's last fragment never came");
         }
         slot_finish(calls, oldest, NULL, 0);
     }

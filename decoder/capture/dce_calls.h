@@ -15,20 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture_notes.h"
 #include "dce_auth.h"
 #include "dce_buffer.h"
 #include "dce_pdu.h"
 #include "dce_stats.h"
-#include "iiss/anomaly.h"
 #include "ntlmssp_identity.h"
 #include "tcp_stream.h"
 
-/* Transport-level events that concern a call (not stub anomalies): kinds
- * IISS_AN_TCP_GAP ... IISS_AN_NOT_DECRYPTED of iiss/anomaly.h. */
+/* Transport-level events that concern a call (not stub anomalies). */
 #define IISS_DCE_NOTE_MESSAGE_MAX 96
 #define IISS_DCE_NOTES_MAX 4
 typedef struct iiss_dce_note {
-    iiss_anomaly_kind kind;
+    iiss_note_kind kind;
     uint64_t frame; /* the frame where it was noticed */
     char message[IISS_DCE_NOTE_MESSAGE_MAX];
 } iiss_dce_note;

@@ -169,7 +169,7 @@ static bool select_call(iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *
     return true;
 }
 
-static void add_note(iiss_call_record *rec, iiss_anomaly_kind kind, uint64_t frame, const char *message)
+static void add_note(iiss_call_record *rec, iiss_note_kind kind, uint64_t frame, const char *message)
 {
     if (rec->note_count >= sizeof rec->notes / sizeof rec->notes[0])
         return;
@@ -189,14 +189,14 @@ static void decode_stubs(iiss_calls *calls, iiss_call_record *rec, const iiss_dc
         rec->request_decoded = true;
         iiss_decode_request(req->stub, req->stub_len, rec->opnum, rec->ndr, req->big_endian, &rec->request);
     } else if (req->stub && !req->sealed) {
-        add_note(rec, IISS_AN_FRAGMENTS_INCOMPLETE, rec->request_meta.frame,
+        add_note(rec, IISS_NOTE_FRAGMENTS_INCOMPLETE, rec->request_meta.frame,
                  "request stub has a hole: not decoded");
     }
 
     if (!resp->present || call->is_fault || resp->sealed)
         return;
     if (!stub_readable(resp)) {
-        add_note(rec, IISS_AN_FRAGMENTS_INCOMPLETE, rec->response_meta.frame,
+        add_note(rec, IISS_NOTE_FRAGMENTS_INCOMPLETE, rec->response_meta.frame,
                  "response stub has a hole: not decoded");
         return;
     }

@@ -81,7 +81,7 @@ static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
         const iiss_dce_note *n = &rec->notes[i];
         yajl_gen_map_open(g);
         iissdump_json_key(g, "kind");
-        iissdump_json_string_or_null(g, iiss_anomaly_kind_name(n->kind));
+        iissdump_json_string_or_null(g, iiss_note_kind_name(n->kind));
         iissdump_json_add_null(g, "offset");
         iissdump_json_add_string(g, "message", n->message);
         iissdump_json_add_string(g, "in", "stream");

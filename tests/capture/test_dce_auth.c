@@ -82,7 +82,7 @@ typedef struct call_seen {
         uint32_t hresult;
         size_t services;
         size_t note_count;
-        iiss_anomaly_kind note_kind[8];
+        iiss_note_kind note_kind[8];
         char note[8][96];
         uint64_t note_frame[8];
 } call_seen;
@@ -237,7 +237,7 @@ static void test_packed(void **state)
     assert_plaintext_calls(&h.r);
 }
 
-static bool has_note(const result *r, size_t call, iiss_anomaly_kind kind, const char *text)
+static bool has_note(const result *r, size_t call, iiss_note_kind kind, const char *text)
 {
     for (size_t i = 0; i < r->calls[call].note_count; i++)
         if (r->calls[call].note_kind[i] == kind && (!text || strstr(r->calls[call].note[i], text)))
@@ -296,7 +296,7 @@ static void test_tampered(void **state)
     /* Its response verified: that half is genuine and read. */
     assert_true(h.r.calls[0].has_hresult);
     assert_int_equal(h.r.calls[0].hresult, 0x8007007Au);
-    assert_true(has_note(&h.r, 0, IISS_AN_SIGNATURE_INVALID, "does not verify"));
+    assert_true(has_note(&h.r, 0, IISS_NOTE_SIGNATURE_INVALID, "does not verify"));
     assert_int_equal(h.r.calls[0].note_frame[0], segments[first].frame);
     /* The RC4 state stayed in step: the others read as in clear. */
     for (size_t i = 1; i < 7; i++) {
@@ -315,7 +315,7 @@ static void test_tampered(void **state)
 static void assert_one_note_then_sealed(const result *r, const char *text)
 {
     assert_int_equal(r->n, 7);
-    assert_true(has_note(r, 0, IISS_AN_NOT_DECRYPTED, text));
+    assert_true(has_note(r, 0, IISS_NOTE_NOT_DECRYPTED, text));
     for (size_t i = 0; i < 7; i++) {
         assert_true(r->calls[i].sealed);
         assert_false(r->calls[i].decrypted);
@@ -323,7 +323,7 @@ static void assert_one_note_then_sealed(const result *r, const char *text)
         assert_string_equal(r->calls[i].credential, "");
         assert_false(r->calls[i].has_hresult);
         if (i > 0)
-            assert_false(has_note(r, i, IISS_AN_NOT_DECRYPTED, NULL)); /* one note per connection */
+            assert_false(has_note(r, i, IISS_NOTE_NOT_DECRYPTED, NULL)); /* one note per connection */
     }
 }
 
@@ -419,7 +419,7 @@ static void test_gap(void **state)
     assert_false(h.r.calls[last].decrypted);
     bool noted = false;
     for (size_t i = 2; i < h.r.n; i++)
-        noted = noted || has_note(&h.r, i, IISS_AN_NOT_DECRYPTED, "RC4 state");
+        noted = noted || has_note(&h.r, i, IISS_NOTE_NOT_DECRYPTED, "RC4 state");
     assert_true(noted);
 }
 

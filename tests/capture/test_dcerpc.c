@@ -505,7 +505,7 @@ static void sealed_and_signed(void **state)
     iiss_dce_on_close(h2->dce, &h2->stream);
     assert_int_equal(h2->count, 1);
     assert_int_equal(h2->seen[0].call.request.stub_len, 0);
-    assert_int_equal(h2->seen[0].call.notes[0].kind, IISS_AN_PDU_MALFORMED);
+    assert_int_equal(h2->seen[0].call.notes[0].kind, IISS_NOTE_PDU_MALFORMED);
     harness_free(h2);
     harness_free(h);
 }
@@ -672,7 +672,7 @@ static void hostile_lengths(void **state)
     assert_int_equal(h->count, 1);
     assert_false(h->seen[0].call.response.stub_complete);
     assert_true(h->seen[0].call.response.stub_len <= 64);
-    assert_int_equal(h->seen[0].call.notes[0].kind, IISS_AN_STUB_TOO_LARGE);
+    assert_int_equal(h->seen[0].call.notes[0].kind, IISS_NOTE_STUB_TOO_LARGE);
     harness_free(h);
 }
 
@@ -719,7 +719,7 @@ static void memory_budget(void **state)
     assert_false(a->response.stub_complete);
     assert_true(a->response.stub_is_prefix);
     assert_true(a->response.stub_len < 1024);
-    assert_int_equal(a->notes[0].kind, IISS_AN_STUB_TOO_LARGE);
+    assert_int_equal(a->notes[0].kind, IISS_NOTE_STUB_TOO_LARGE);
     harness_free(h);
 }
 
@@ -752,8 +752,8 @@ static void resync_after_gap(void **state)
     assert_true(a->context_known); /* contexts survive the gap */
     assert_memory_equal(h->seen[0].req_stub, REQ_STUB, sizeof REQ_STUB);
     assert_int_equal(a->note_count, 1);
-    assert_int_equal(a->notes[0].kind, IISS_AN_TCP_GAP);
-    assert_string_equal(iiss_anomaly_kind_name(a->notes[0].kind), "tcp_gap");
+    assert_int_equal(a->notes[0].kind, IISS_NOTE_TCP_GAP);
+    assert_string_equal(iiss_note_kind_name(a->notes[0].kind), "tcp_gap");
 
     /* a gap in the response direction while a call waits: noted on it */
     bytes r2 = {0};
@@ -763,7 +763,7 @@ static void resync_after_gap(void **state)
     iiss_dce_on_close(h->dce, &h->stream);
     assert_int_equal(h->count, 2);
     assert_false(h->seen[1].call.response.present);
-    assert_int_equal(h->seen[1].call.notes[0].kind, IISS_AN_TCP_GAP);
+    assert_int_equal(h->seen[1].call.notes[0].kind, IISS_NOTE_TCP_GAP);
     harness_free(h);
 }
 
@@ -800,7 +800,7 @@ static void snaplen_cut_pdus(void **state)
     assert_true(a->request.stub_is_prefix);
     assert_int_equal(a->response.stub_len, 74 - 24);
     assert_true(a->response.stub_is_prefix);
-    assert_int_equal(a->notes[0].kind, IISS_AN_PDU_TRUNCATED);
+    assert_int_equal(a->notes[0].kind, IISS_NOTE_PDU_TRUNCATED);
     /* the rest of the response (150 bytes after the 100 lost) passes by,
      * then the next call is framed at once: no resync, no gap note */
     bytes next = {0};

@@ -381,7 +381,7 @@ static void connection_note_once(void **state)
     iiss_calls *calls = iiss_calls_new(NULL, on_record, &s);
     bytes req = {0};
     stop_request(&req, 1, 1);
-    iiss_dce_auth_note note = {.kind = IISS_AN_NOT_DECRYPTED, .frame = 4};
+    iiss_dce_auth_note note = {.kind = IISS_NOTE_NOT_DECRYPTED, .frame = 4};
     snprintf(note.message, sizeof note.message, "no credential fits CONTOSO\\webadmin");
     iiss_dce_call other = bound_call(0, 3, &req, NULL);
     memset(other.abstract_uuid, 0x11, 16); /* another interface: not kept */
@@ -397,7 +397,7 @@ static void connection_note_once(void **state)
     iiss_calls_flush(calls);
     assert_int_equal(s.count, 2);
     assert_int_equal(s.rec[0].note_count, 1);
-    assert_int_equal(s.rec[0].notes[0].kind, IISS_AN_NOT_DECRYPTED);
+    assert_int_equal(s.rec[0].notes[0].kind, IISS_NOTE_NOT_DECRYPTED);
     assert_int_equal(s.rec[0].notes[0].frame, 4);
     assert_string_equal(s.rec[0].notes[0].message, "no credential fits CONTOSO\\webadmin");
     assert_int_equal(s.rec[1].note_count, 0);

@@ -34,17 +34,6 @@ typedef enum iiss_anomaly_kind {
     IISS_AN_BOOL_NOT_0_OR_1,        /* "bool_out_of_range": dwForce / dwForceAppsClosed not 0 or 1 */
     IISS_AN_UNKNOWN_OPNUM,          /* "unknown_opnum" */
     IISS_AN_NULL_REF_POINTER,       /* "null_pointer": a pointer that must not be NULL was NULL */
-    /* Transport, noticed by iissdump's capture stages about a call (no
-     * offset: the frame where they were noticed) */
-    IISS_AN_TCP_GAP,                /* "tcp_gap": bytes of the connection were lost around this call */
-    IISS_AN_STUB_TOO_LARGE,         /* "stub_too_large": reassembly stopped at the cap */
-    IISS_AN_FRAGMENTS_INCOMPLETE,   /* "fragments_incomplete": a fragment never came, the stub has a hole */
-    IISS_AN_PDU_MALFORMED,          /* "pdu_malformed": a PDU of the call had inconsistent lengths */
-    IISS_AN_RESPONSE_NOT_AWAITED,   /* "response_not_awaited": gave up waiting (cap or timeout) */
-    IISS_AN_PDU_TRUNCATED,          /* "pdu_truncated": a PDU of the call was cut short by the capture */
-    /* Authentication (NTLMSSP), noticed by the DCE/RPC authentication stage */
-    IISS_AN_SIGNATURE_INVALID,      /* "signature_invalid": a PDU's verifier (or a mechListMIC) does not verify */
-    IISS_AN_NOT_DECRYPTED,          /* "not_decrypted": credentials were given but none fits this connection */
     /* DCOM activation (MS-DCOM 2.2.18-2.2.22; offsets relative to the stub) */
     IISS_AN_OBJREF_INVALID,         /* "objref_invalid": bad signature, flags or length (2.2.18) */
     IISS_AN_SERIALIZATION_INVALID,  /* "serialization_header_invalid": type serialization header (MS-RPCE 2.2.6) */
