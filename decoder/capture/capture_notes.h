@@ -6,6 +6,9 @@
 #ifndef IISS_CAPTURE_NOTES_H
 #define IISS_CAPTURE_NOTES_H
 
+#include <stdarg.h>
+#include <stdint.h>
+
 typedef enum iiss_note_kind {
     IISS_NOTE_TCP_GAP = 0,           /* "tcp_gap": bytes of the connection were lost around this call */
     IISS_NOTE_STUB_TOO_LARGE,        /* "stub_too_large": reassembly stopped at the cap */
@@ -20,5 +23,21 @@ typedef enum iiss_note_kind {
 
 /* "tcp_gap", ...; NULL for an out-of-range kind. */
 const char *iiss_note_kind_name(iiss_note_kind kind);
+
+/* One note: what, where (the frame it was noticed in; 0 when the stage
+ * that records it fills the frame in), and a message for the reader. */
+#define IISS_NOTE_MESSAGE_MAX 96
+typedef struct iiss_note {
+    iiss_note_kind kind;
+    uint64_t frame;
+    char message[IISS_NOTE_MESSAGE_MAX];
+} iiss_note;
+
+void iiss_note_set(iiss_note *note, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+void iiss_note_vset(iiss_note *note, iiss_note_kind kind, uint64_t frame, const char *fmt, va_list ap);
 
 #endif

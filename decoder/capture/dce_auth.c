@@ -65,24 +65,8 @@ void iiss_dce_auth_conn_clear(iiss_dce_auth_conn *conn)
     conn->credential = NULL;
 }
 
-static void set_note(iiss_dce_auth_note *n, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static void set_note(iiss_dce_auth_note *n, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
-{
-    n->kind = kind;
-    n->frame = frame;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(n->message, sizeof n->message, fmt, ap);
-    va_end(ap);
-}
-
 /* The connection's note; the first one set stays. */
-static iiss_dce_auth_note *conn_note(iiss_dce_auth_conn *conn)
+static iiss_note *conn_note(iiss_dce_auth_conn *conn)
 {
     if (conn->has_conn_note)
         return NULL;
@@ -165,19 +149,19 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
         if (fit != IISS_NTLM_FIT_OK) {
             char account[2 * IISS_NTLM_NAME_MAX + 2];
             account_text(conn, account, sizeof account);
-            iiss_dce_auth_note *n = conn_note(conn);
+            iiss_note *n = conn_note(conn);
             if (n) {
                 if (fit == IISS_NTLM_FIT_NONE)
-                    set_note(n, IISS_NOTE_NOT_DECRYPTED, frame, "no credential fits %s", account);
+                    iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "no credential fits %s", account);
                 else
-                    set_note(n, IISS_NOTE_NOT_DECRYPTED, frame, "%s: %s", account, iiss_ntlm_fit_message(fit));
+                    iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "%s: %s", account, iiss_ntlm_fit_message(fit));
             }
         }
     }
     if (r.had_mic && conn->ntlm->mic[sender] == IISS_NTLM_MIC_INVALID) {
-        iiss_dce_auth_note *n = conn_note(conn);
+        iiss_note *n = conn_note(conn);
         if (n)
-            set_note(n, IISS_NOTE_SIGNATURE_INVALID, frame, "the %s's SPNEGO mechListMIC (frame %llu) does not verify",
+            iiss_note_set(n, IISS_NOTE_SIGNATURE_INVALID, frame, "the %s's SPNEGO mechListMIC (frame %llu) does not verify",
                      sender == IISS_NTLM_CLIENT ? "client" : "server", (unsigned long long)frame);
     }
 }
@@ -310,7 +294,7 @@ void iiss_dce_auth_on_pdu(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_di
     }
 }
 
-static void add_note(iiss_dce_auth_stub *out, const iiss_dce_auth_note *n)
+static void add_note(iiss_dce_auth_stub *out, const iiss_note *n)
 {
     if (out->note_count < IISS_DCE_AUTH_STUB_NOTES)
         out->notes[out->note_count++] = *n;
@@ -354,15 +338,15 @@ void iiss_dce_auth_stub_of(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_d
         break;
     case PROTECT_INVALID: {
         out->verified = IISS_DCE_VERIFIED_FALSE;
-        iiss_dce_auth_note n;
+        iiss_note n;
         if (privacy) {
             /* Never show values read from a body that failed its check. */
-            set_note(&n, IISS_NOTE_SIGNATURE_INVALID, 0,
+            iiss_note_set(&n, IISS_NOTE_SIGNATURE_INVALID, 0,
                      "the NTLMSSP signature of this sealed %s does not verify: its stub is not shown", what);
         } else {
             out->stub = pdu->data + stub_off;
             out->stub_len = stub_len;
-            set_note(&n, IISS_NOTE_SIGNATURE_INVALID, 0,
+            iiss_note_set(&n, IISS_NOTE_SIGNATURE_INVALID, 0,
                      "the NTLMSSP signature of this %s does not verify: the stub may have been altered", what);
         }
         add_note(out, &n);
@@ -388,7 +372,7 @@ void iiss_dce_auth_on_gap(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_di
             continue;
         conn->lost[s] = true;
         conn->lost_note_pending[s] = true;
-        set_note(&conn->lost_note[s], IISS_NOTE_NOT_DECRYPTED, meta ? meta->frame : 0,
+        iiss_note_set(&conn->lost_note[s], IISS_NOTE_NOT_DECRYPTED, meta ? meta->frame : 0,
                  "bytes lost before frame %llu: the RC4 state of the %s cannot be followed, later PDUs are not "
                  "decrypted",
                  (unsigned long long)(meta ? meta->frame : 0), side == IISS_NTLM_CLIENT ? "client" : "server");

@@ -47,17 +47,9 @@ typedef enum iiss_dce_verified {
     IISS_DCE_VERIFIED_FALSE,
 } iiss_dce_verified;
 
-#define IISS_DCE_AUTH_NOTE_MAX 96
 /* A fault's body follows alloc_hint, p_cont_id, cancel_count, reserved,
  * status and reserved2 (C706 12.6.4.7). */
 #define IISS_DCE_FAULT_BODY_OFF 32u
-
-/* Something the stage has to tell about a call. */
-typedef struct iiss_dce_auth_note {
-    iiss_note_kind kind;    /* IISS_NOTE_SIGNATURE_INVALID, IISS_NOTE_NOT_DECRYPTED */
-    uint64_t frame;         /* 0: the frame of the PDU it came with */
-    char message[IISS_DCE_AUTH_NOTE_MAX];
-} iiss_dce_auth_note;
 
 struct iiss_ntlm_session;
 
@@ -78,13 +70,13 @@ typedef struct iiss_dce_auth_conn {
      * the connection shows it): no credential fits, or a mechListMIC that
      * does not verify. */
     bool has_conn_note;
-    iiss_dce_auth_note conn_note;
+    iiss_note conn_note;
     /* Internal: the NTLMSSP context (with credentials only), bytes lost per
      * direction. */
     struct iiss_ntlm_session *ntlm;
     bool lost[2];
     bool lost_note_pending[2]; /* for the first PDU of that side that cannot be unsealed */
-    iiss_dce_auth_note lost_note[2];
+    iiss_note lost_note[2];
 } iiss_dce_auth_conn;
 
 /* The stage's word on one request / response PDU. */
@@ -98,7 +90,7 @@ typedef struct iiss_dce_auth_stub {
     bool decrypted; /* sealed, and `stub` is the plaintext */
     iiss_dce_verified verified;
     size_t note_count;
-    iiss_dce_auth_note notes[IISS_DCE_AUTH_STUB_NOTES];
+    iiss_note notes[IISS_DCE_AUTH_STUB_NOTES];
 } iiss_dce_auth_stub;
 
 typedef struct iiss_dce_auth iiss_dce_auth;

@@ -36,7 +36,7 @@ struct iiss_dce_slot {
     bool is_fault;
     uint32_t fault_status;
     size_t note_count;
-    iiss_dce_note notes[IISS_DCE_NOTES_MAX];
+    iiss_note notes[IISS_DCE_NOTES_MAX];
 };
 
 struct iiss_dce_calls {
@@ -131,12 +131,10 @@ static void note_add(iiss_dce_slot *slot, iiss_note_kind kind, uint64_t frame, c
             return; /* once per kind is enough to warn the reader */
     if (slot->note_count >= IISS_DCE_NOTES_MAX)
         return;
-    iiss_dce_note *n = &slot->notes[slot->note_count++];
-    n->kind = kind;
-    n->frame = frame;
+    iiss_note *n = &slot->notes[slot->note_count++];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(n->message, sizeof n->message, fmt, ap);
+    iiss_note_vset(n, kind, frame, fmt, ap);
     va_end(ap);
 }
 
@@ -361,7 +359,7 @@ static iiss_dce_slot *slot_new(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
 static void take_auth_notes(iiss_dce_slot *slot, const iiss_dce_auth_stub *stub, const iiss_packet_meta *meta)
 {
     for (size_t i = 0; i < stub->note_count; i++) {
-        const iiss_dce_auth_note *n = &stub->notes[i];
+        const iiss_note *n = &stub->notes[i];
         uint64_t frame = n->frame ? n->frame : meta->frame;
         note_add(slot, n->kind, frame, "%s", n->message);
     }

@@ -23,15 +23,7 @@
 #include "ntlmssp_identity.h"
 #include "tcp_stream.h"
 
-/* Transport-level events that concern a call (not stub anomalies). */
-#define IISS_DCE_NOTE_MESSAGE_MAX 96
 #define IISS_DCE_NOTES_MAX 4
-typedef struct iiss_dce_note {
-    iiss_note_kind kind;
-    uint64_t frame; /* the frame where it was noticed */
-    char message[IISS_DCE_NOTE_MESSAGE_MAX];
-} iiss_dce_note;
-
 /* One side of a call: the request, or the response / fault. */
 typedef struct iiss_dce_half {
     bool present;
@@ -85,14 +77,14 @@ typedef struct iiss_dce_call {
     const char *credential;
     /* The authentication stage's note on the connection (NULL: none),
      * repeated on each of its calls: its reader shows it once. */
-    const iiss_dce_auth_note *conn_note;
+    const iiss_note *conn_note;
     /* The auth type and level of the connection's bind when the request
      * carried no sec_trailer of its own. */
     bool bind_has_auth;
     uint8_t bind_auth_type;
     uint8_t bind_auth_level;
     size_t note_count;
-    iiss_dce_note notes[IISS_DCE_NOTES_MAX];
+    iiss_note notes[IISS_DCE_NOTES_MAX];
 } iiss_dce_call;
 
 typedef void (*iiss_dce_call_fn)(void *user, const iiss_dce_call *call);
@@ -124,7 +116,7 @@ typedef struct iiss_dce_calls_conn {
     iiss_dce_slot *slots;
     size_t n_slots;
     bool gap_note_pending;
-    iiss_dce_note gap_note;
+    iiss_note gap_note;
 } iiss_dce_calls_conn;
 
 typedef struct iiss_dce_calls iiss_dce_calls;

@@ -173,10 +173,7 @@ static void add_note(iiss_call_record *rec, iiss_note_kind kind, uint64_t frame,
 {
     if (rec->note_count >= sizeof rec->notes / sizeof rec->notes[0])
         return;
-    iiss_dce_note *n = &rec->notes[rec->note_count++];
-    n->kind = kind;
-    n->frame = frame;
-    snprintf(n->message, sizeof n->message, "%s", message);
+    iiss_note_set(&rec->notes[rec->note_count++], kind, frame, "%s", message);
 }
 
 /* Stubs are decoded when whole, or when cut short at their end (the

@@ -49,7 +49,7 @@ typedef struct iiss_call_record {
     bool is_fault;
     uint32_t fault_status;
     size_t note_count;      /* transport notes of the DCE/RPC stage */
-    iiss_dce_note notes[IISS_DCE_NOTES_MAX + 2];
+    iiss_note notes[IISS_DCE_NOTES_MAX + 2];
     bool request_decoded;
     bool response_decoded;  /* a response stub was decoded (not a fault) */
     bool has_blob;          /* Status with a buffer */

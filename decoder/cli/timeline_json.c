@@ -78,7 +78,7 @@ static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
     if (rec->has_blob)
         iissdump_json_anomaly_items(g, &rec->blob.anomalies, 0, "buffer");
     for (size_t i = 0; i < rec->note_count; i++) {
-        const iiss_dce_note *n = &rec->notes[i];
+        const iiss_note *n = &rec->notes[i];
         yajl_gen_map_open(g);
         iissdump_json_key(g, "kind");
         iissdump_json_string_or_null(g, iiss_note_kind_name(n->kind));

@@ -97,7 +97,7 @@ static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
 static void add_notes(iissdump_buf *out, const iiss_call_record *rec, const char *indent)
 {
     for (size_t i = 0; i < rec->note_count; i++) {
-        const iiss_dce_note *n = &rec->notes[i];
+        const iiss_note *n = &rec->notes[i];
         iissdump_buf_str(out, indent);
         const char *kind = iiss_note_kind_name(n->kind);
         iissdump_buf_str(out, kind ? kind : "(null)");

@@ -381,7 +381,7 @@ static void connection_note_once(void **state)
     iiss_calls *calls = iiss_calls_new(NULL, on_record, &s);
     bytes req = {0};
     stop_request(&req, 1, 1);
-    iiss_dce_auth_note note = {.kind = IISS_NOTE_NOT_DECRYPTED, .frame = 4};
+    iiss_note note = {.kind = IISS_NOTE_NOT_DECRYPTED, .frame = 4};
     snprintf(note.message, sizeof note.message, "no credential fits CONTOSO\\webadmin");
     iiss_dce_call other = bound_call(0, 3, &req, NULL);
     memset(other.abstract_uuid, 0x11, 16); /* another interface: not kept */
