@@ -53,21 +53,34 @@ static bool read_mech_types(const iiss_der_tlv *field, iiss_spnego_token *out)
     return true;
 }
 
-static bool read_neg_token_init(const iiss_der_tlv *choice, iiss_spnego_token *out)
+/* Both negotiation tokens are a [n] choice holding a SEQUENCE of
+ * context-tagged, constructed fields: enter the SEQUENCE. */
+static bool enter_token_fields(const iiss_der_tlv *choice, iiss_reader *fields)
 {
     iiss_reader rd;
     iiss_der_enter(choice, &rd);
     iiss_der_tlv seq;
     if (!iiss_der_next(&rd, &seq) || !iiss_der_is(&seq, IISS_DER_UNIVERSAL, true, IISS_DER_SEQUENCE))
         return false;
+    iiss_der_enter(&seq, fields);
+    return true;
+}
+
+/* The next field of a token; false at a malformed or non-context field. */
+static bool next_token_field(iiss_reader *fields, iiss_der_tlv *f)
+{
+    return iiss_der_next(fields, f) && f->tag_class == IISS_DER_CONTEXT && f->constructed;
+}
+
+static bool read_neg_token_init(const iiss_der_tlv *choice, iiss_spnego_token *out)
+{
     iiss_reader fields;
-    iiss_der_enter(&seq, &fields);
+    if (!enter_token_fields(choice, &fields))
+        return false;
     bool have_types = false;
     while (iiss_rd_remaining(&fields) > 0) {
         iiss_der_tlv f;
-        if (!iiss_der_next(&fields, &f))
-            return false;
-        if (f.tag_class != IISS_DER_CONTEXT || !f.constructed)
+        if (!next_token_field(&fields, &f))
             return false;
         switch (f.tag) {
         case 0:
@@ -103,18 +116,12 @@ static bool read_neg_token_init(const iiss_der_tlv *choice, iiss_spnego_token *o
 
 static bool read_neg_token_resp(const iiss_der_tlv *choice, iiss_spnego_token *out)
 {
-    iiss_reader rd;
-    iiss_der_enter(choice, &rd);
-    iiss_der_tlv seq;
-    if (!iiss_der_next(&rd, &seq) || !iiss_der_is(&seq, IISS_DER_UNIVERSAL, true, IISS_DER_SEQUENCE))
-        return false;
     iiss_reader fields;
-    iiss_der_enter(&seq, &fields);
+    if (!enter_token_fields(choice, &fields))
+        return false;
     while (iiss_rd_remaining(&fields) > 0) {
         iiss_der_tlv f;
-        if (!iiss_der_next(&fields, &f))
-            return false;
-        if (f.tag_class != IISS_DER_CONTEXT || !f.constructed)
+        if (!next_token_field(&fields, &f))
             return false;
         iiss_reader in;
         iiss_der_enter(&f, &in);
