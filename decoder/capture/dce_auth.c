@@ -14,6 +14,7 @@
 
 struct iiss_dce_auth {
     iiss_dce_auth_config cfg;
+    iiss_dce_stats *stats; /* alloc_failures is counted here */
     /* The unsealed body of the PDU at hand (at most a frag_length). */
     uint8_t *plain;
     size_t plain_cap;
@@ -24,11 +25,12 @@ void iiss_dce_auth_config_default(iiss_dce_auth_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-iiss_dce_auth *iiss_dce_auth_new(const iiss_dce_auth_config *cfg)
+iiss_dce_auth *iiss_dce_auth_new(const iiss_dce_auth_config *cfg, iiss_dce_stats *stats)
 {
     iiss_dce_auth *auth = calloc(1, sizeof *auth);
     if (!auth)
         return NULL;
+    auth->stats = stats;
     if (cfg)
         auth->cfg = *cfg;
     else
@@ -74,7 +76,13 @@ static iiss_note *conn_note(iiss_dce_auth_conn *conn)
     return &conn->conn_note;
 }
 
-static void read_identity(iiss_dce_auth_conn *conn, const uint8_t *value, size_t len)
+static void count_alloc_failure(iiss_dce_auth *auth)
+{
+    if (auth->stats)
+        auth->stats->alloc_failures++;
+}
+
+static void read_identity(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, const uint8_t *value, size_t len)
 {
     if (!conn->identity) {
         iiss_ntlm_identity probe;
@@ -85,6 +93,8 @@ static void read_identity(iiss_dce_auth_conn *conn, const uint8_t *value, size_t
         conn->identity = malloc(sizeof *conn->identity);
         if (conn->identity)
             *conn->identity = probe;
+        else
+            count_alloc_failure(auth);
         return;
     }
     iiss_ntlmssp_read_identity(value, len, conn->identity);
@@ -117,13 +127,14 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
     size_t len = v->len - v->auth_value_off;
     bool ntlm_type = v->auth_type == AUTH_TYPE_SPNEGO || v->auth_type == AUTH_TYPE_NTLMSSP;
     if (!auth->cfg.credentials || !ntlm_type) {
-        read_identity(conn, value, len);
+        read_identity(auth, conn, value, len);
         return;
     }
     if (!conn->ntlm) {
         conn->ntlm = malloc(sizeof *conn->ntlm);
         if (!conn->ntlm) {
-            read_identity(conn, value, len);
+            count_alloc_failure(auth); /* the connection stays sealed */
+            read_identity(auth, conn, value, len);
             return;
         }
         iiss_ntlm_session_init(conn->ntlm, auth->cfg.credentials);
@@ -133,9 +144,9 @@ static void on_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, iiss_ntlm_se
     /* The names are read from the NTLMSSP message itself when it was found
      * inside (SPNEGO), else by the identity reader's own search. */
     if (r.is_ntlmssp)
-        read_identity(conn, r.message, r.message_len);
+        read_identity(auth, conn, r.message, r.message_len);
     else
-        read_identity(conn, value, len);
+        read_identity(auth, conn, value, len);
     uint64_t frame = meta ? meta->frame : 0;
     if (r.is_ntlmssp && r.message_type == IISS_NTLM_CHALLENGE) {
         /* A new handshake: what was said of the last one no longer holds. */
@@ -171,8 +182,10 @@ static bool grow_plain(iiss_dce_auth *auth, size_t need)
     if (need <= auth->plain_cap)
         return true;
     uint8_t *p = malloc(need);
-    if (!p)
+    if (!p) {
+        count_alloc_failure(auth); /* this PDU stays sealed */
         return false;
+    }
     if (auth->plain) {
         iiss_wipe(auth->plain, auth->plain_cap);
         free(auth->plain);

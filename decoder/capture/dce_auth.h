@@ -29,6 +29,7 @@
 #include "capture_notes.h"
 #include "credentials.h"
 #include "dce_pdu.h"
+#include "dce_stats.h"
 #include "ntlmssp_identity.h"
 #include "tcp_stream.h"
 
@@ -95,8 +96,9 @@ typedef struct iiss_dce_auth_stub {
 
 typedef struct iiss_dce_auth iiss_dce_auth;
 
-/* cfg NULL: defaults. NULL on allocation failure. */
-iiss_dce_auth *iiss_dce_auth_new(const iiss_dce_auth_config *cfg);
+/* cfg NULL: defaults. stats (may be NULL): where the stage counts the
+ * allocations that failed. NULL on allocation failure. */
+iiss_dce_auth *iiss_dce_auth_new(const iiss_dce_auth_config *cfg, iiss_dce_stats *stats);
 void iiss_dce_auth_free(iiss_dce_auth *auth);
 
 void iiss_dce_auth_conn_init(iiss_dce_auth_conn *conn);

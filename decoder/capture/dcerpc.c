@@ -71,7 +71,7 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
         .max_pending_total = dce->cfg.max_pending_total,
         .pending_timeout_sec = dce->cfg.pending_timeout_sec,
     };
-    dce->auth = iiss_dce_auth_new(&dce->cfg.auth);
+    dce->auth = iiss_dce_auth_new(&dce->cfg.auth, &dce->stats);
     dce->calls = dce->auth ? iiss_dce_calls_new(&ccfg, &dce->budget, &dce->stats, on_call, user) : NULL;
     if (!dce->calls) {
         iiss_dce_auth_free(dce->auth);
