@@ -17,12 +17,12 @@
  * own pointees right after it), as NDR engines marshal them. */
 #include "iiss/activation.h"
 
-#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "iiss/names.h"
 #include "iiss/reader.h"
+#include "iiss/utf16.h"
 
 const uint8_t iiss_act_iid_remote_scm_activator[16] = {0xA0, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                                        0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46};
@@ -250,70 +250,18 @@ static uint16_t unit_at(const iiss_reader *units, size_t index)
 
 /* ---- Strings ----------------------------------------------------------- */
 
-/* UTF-16 code units into a bounded UTF-8 text, pairing surrogates, U+FFFD
- * for anything unpaired. */
-typedef struct text_builder {
-    iiss_act_text *text;
-    size_t len;
-    uint32_t pending; /* a high surrogate waiting for its pair */
-    bool invalid;
-} text_builder;
-
-static void text_begin(text_builder *b, iiss_act_text *text)
+/* UTF-16 units (the call's byte order) as a bounded text; out NULL: only
+ * judged. True when some unit was not valid UTF-16. */
+static bool text_from_units(const uint8_t *bytes, size_t len, bool big_endian, iiss_act_text *out)
 {
-    if (text)
-        memset(text, 0, sizeof *text);
-    b->text = text;
-    b->len = 0;
-    b->pending = 0;
-    b->invalid = false;
-}
-
-static void text_put_codepoint(text_builder *b, gunichar cp)
-{
-    if (!b->text)
-        return;
-    char utf8[8];
-    int n = g_unichar_to_utf8(cp, utf8);
-    if (b->len + (size_t)n >= sizeof b->text->utf8) {
-        b->text->truncated = true;
-        return;
-    }
-    memcpy(b->text->utf8 + b->len, utf8, (size_t)n);
-    b->len += (size_t)n;
-    b->text->utf8[b->len] = '\0';
-}
-
-static void text_put_unit(text_builder *b, uint16_t unit)
-{
-    if (b->pending) {
-        if (unit >= 0xDC00 && unit <= 0xDFFF) {
-            text_put_codepoint(b, 0x10000u + ((b->pending - 0xD800u) << 10) + (unit - 0xDC00u));
-            b->pending = 0;
-            return;
-        }
-        b->pending = 0;
-        b->invalid = true;
-        text_put_codepoint(b, 0xFFFD);
-    }
-    if (unit >= 0xD800 && unit <= 0xDBFF) {
-        b->pending = unit;
-    } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
-        b->invalid = true;
-        text_put_codepoint(b, 0xFFFD);
-    } else {
-        text_put_codepoint(b, unit);
-    }
-}
-
-static void text_end(text_builder *b)
-{
-    if (b->pending) {
-        b->invalid = true;
-        text_put_codepoint(b, 0xFFFD);
-    }
-    if (b->text)
-        b->text->present = true;
+    iiss_act_text scratch;
+    iiss_act_text *text = out ? out : &scratch;
+    memset(text, 0, sizeof *text);
+    iiss_utf16_outcome outcome;
+    iiss_utf16_to_utf8(bytes, len, big_endian, text->utf8, sizeof text->utf8, &outcome);
+    text->present = true;
+    text->truncated = !outcome.whole;
+    return outcome.bad > 0;
 }
 
 /* A [string] wchar_t* pointee: max count, offset, actual count (each as
@@ -332,21 +280,14 @@ static void read_ndr_wstring(cursor *c, const char *what, iiss_act_text *out)
                          (unsigned long long)max_count, (unsigned long long)offset, (unsigned long long)actual);
     if (!cur_need(c, 2, actual > UINT64_MAX / 2 ? UINT64_MAX : actual * 2, what))
         return;
-    text_builder b;
-    text_begin(&b, out);
-    bool terminated = false;
-    for (uint64_t i = 0; i < actual; i++) {
-        uint16_t unit = iiss_rd_u16(&c->rd);
-        if (unit == 0 && i + 1 == actual) {
-            terminated = true;
-            break;
-        }
-        text_put_unit(&b, unit);
-    }
-    text_end(&b);
+    const uint8_t *units = iiss_rd_take(&c->rd, (size_t)actual * 2);
+    uint16_t last = 1;
+    bool terminated = actual > 0 && iiss_peek_u16(units, (size_t)actual * 2, (size_t)(actual - 1) * 2,
+                                                  c->rd.big_endian, &last) && last == 0;
+    bool invalid = text_from_units(units, (size_t)actual * 2, c->rd.big_endian, out);
     if (!terminated)
         iiss_anomaly_add(c->anomalies, IISS_AN_STRING_UNTERMINATED, at, 0, "%s does not end with a NUL", what);
-    if (b.invalid)
+    if (invalid)
         iiss_anomaly_add(c->anomalies, IISS_AN_INVALID_UTF16, at, 0, "%s holds invalid UTF-16 (kept as U+FFFD)",
                          what);
 }
@@ -388,19 +329,16 @@ static void bindings_invalid(cursor *c, uint32_t start, const char *why, size_t 
 static bool read_units_string(const iiss_reader *units, size_t *index, size_t end, iiss_act_text *out,
                               bool *invalid)
 {
-    text_builder b;
-    text_begin(&b, out);
-    bool terminated = false;
-    while (*index < end) {
-        uint16_t unit = unit_at(units, (*index)++);
-        if (unit == 0) {
-            terminated = true;
-            break;
-        }
-        text_put_unit(&b, unit);
-    }
-    text_end(&b);
-    *invalid = b.invalid;
+    size_t first = *index, nul = first;
+    while (nul < end && unit_at(units, nul) != 0)
+        nul++;
+    bool terminated = nul < end;
+    *index = terminated ? nul + 1 : end;
+    iiss_reader span = *units;
+    span.ok = true;
+    const uint8_t *bytes = iiss_rd_seek(&span, first * 2) ? iiss_rd_take(&span, (nul - first) * 2) : NULL;
+    if (text_from_units(bytes, bytes ? (nul - first) * 2 : 0, units->big_endian, out))
+        *invalid = true; /* any string of the array */
     return terminated;
 }
 

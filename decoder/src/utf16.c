@@ -1,4 +1,4 @@
-/* Lenient UTF-16LE → UTF-8; see iiss/utf16.h. */
+/* Lenient UTF-16 → UTF-8; see iiss/utf16.h. */
 #include "iiss/utf16.h"
 
 #include <glib.h>
@@ -6,7 +6,8 @@
 
 #include "iiss/reader.h"
 
-size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t cap, iiss_utf16_outcome *outcome)
+size_t iiss_utf16_to_utf8(const uint8_t *bytes, size_t len, bool big_endian, char *out, size_t cap,
+                          iiss_utf16_outcome *outcome)
 {
     iiss_utf16_outcome local;
     iiss_utf16_outcome *o = outcome ? outcome : &local;
@@ -18,7 +19,7 @@ size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t 
     size_t used = 0;
     size_t at = 0;
     uint16_t unit = 0;
-    while (iiss_peek_u16le(bytes, len, at, &unit) && unit != 0) {
+    while (iiss_peek_u16(bytes, len, at, big_endian, &unit) && unit != 0) {
         if (unit < 0x80) {
             /* ASCII, the usual text: a byte per unit, no encoding step */
             if (used + 1 >= cap)
@@ -31,7 +32,7 @@ size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t 
         size_t units = 1;
         uint16_t low = 0;
         if (unit >= 0xD800 && unit <= 0xDBFF) {
-            if (iiss_peek_u16le(bytes, len, at + 2, &low) && low >= 0xDC00 && low <= 0xDFFF) {
+            if (iiss_peek_u16(bytes, len, at + 2, big_endian, &low) && low >= 0xDC00 && low <= 0xDFFF) {
                 cp = 0x10000u + (((uint32_t)unit - 0xD800u) << 10) + ((uint32_t)low - 0xDC00u);
                 units = 2;
             } else {
@@ -54,7 +55,7 @@ size_t iiss_utf16le_to_utf8(const uint8_t *bytes, size_t len, char *out, size_t 
         at += 2 * units;
     }
     /* stopped at the NUL or the end, not for room */
-    o->whole = !iiss_peek_u16le(bytes, len, at, &unit) || unit == 0;
+    o->whole = !iiss_peek_u16(bytes, len, at, big_endian, &unit) || unit == 0;
     out[used] = '\0';
     return used;
 }

@@ -154,6 +154,16 @@ static inline bool iiss_peek_u16le(const uint8_t *data, size_t len, size_t at, u
     return true;
 }
 
+static inline bool iiss_peek_u16(const uint8_t *data, size_t len, size_t at, bool big_endian, uint16_t *out)
+{
+    if (!big_endian)
+        return iiss_peek_u16le(data, len, at, out);
+    if (!data || at > len || len - at < 2)
+        return false;
+    *out = (uint16_t)((data[at] << 8) | data[at + 1]);
+    return true;
+}
+
 static inline bool iiss_peek_u32le(const uint8_t *data, size_t len, size_t at, uint32_t *out)
 {
     if (!data || at > len || len - at < 4)
