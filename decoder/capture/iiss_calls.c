@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "iiss/infer.h"
 #include "iiss/names.h"
 
 /* Finished records wait in `held` (sorted by seq) until every older call is
@@ -28,14 +29,45 @@ struct iiss_calls {
     held_record *held;      /* sorted by seq */
     size_t held_count;
     held_record *free_list; /* recycled records */
-    iiss_request probe;     /* scratch for inference on a cut-short request */
     /* Streams whose connection note (dce_auth) a record already carries. */
     GHashTable *noted_streams;
+    /* Evidence for the inference rule, for the current input: the IPIDs
+     * IIS activations returned (16 bytes -> the activation frame), and the
+     * server endpoints that carried a call bound to IIsServiceControl. */
+    GHashTable *activation_ipids;
+    GHashTable *bound_servers;
 };
 
-/* Past this many streams the set starts over: a note may then repeat, but
- * memory stays bounded however many connections a capture holds. */
+/* Past this many entries a set starts over: a note may then repeat, or a
+ * piece of evidence be forgotten, but memory stays bounded however many
+ * connections a capture holds. */
 #define NOTED_STREAMS_MAX 65536u
+#define EVIDENCE_ENTRIES_MAX 65536u
+
+/* Keys of the evidence sets: 16 bytes (an IPID), or an endpoint laid out
+ * as family, address and port with no padding left undefined. */
+#define ENDPOINT_KEY_BYTES 19u
+
+static guint key_hash(const uint8_t *key, size_t n)
+{
+    guint h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ key[i]) * 16777619u;
+    return h;
+}
+static guint ipid_hash(gconstpointer key) { return key_hash(key, 16); }
+static gboolean ipid_equal(gconstpointer a, gconstpointer b) { return memcmp(a, b, 16) == 0; }
+static guint endpoint_key_hash(gconstpointer key) { return key_hash(key, ENDPOINT_KEY_BYTES); }
+static gboolean endpoint_key_equal(gconstpointer a, gconstpointer b) { return memcmp(a, b, ENDPOINT_KEY_BYTES) == 0; }
+
+static void endpoint_key(const iiss_endpoint *ep, uint8_t key[ENDPOINT_KEY_BYTES])
+{
+    memset(key, 0, ENDPOINT_KEY_BYTES);
+    key[0] = ep->family;
+    memcpy(key + 1, ep->addr, ep->family == 4 ? 4 : 16); /* bytes past an IPv4 address are not the address */
+    key[17] = (uint8_t)(ep->port >> 8);
+    key[18] = (uint8_t)ep->port;
+}
 
 void iiss_calls_config_default(iiss_calls_config *cfg)
 {
@@ -55,6 +87,8 @@ iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record,
     calls->on_record = on_record;
     calls->user = user;
     calls->noted_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    calls->activation_ipids = g_hash_table_new_full(ipid_hash, ipid_equal, g_free, g_free);
+    calls->bound_servers = g_hash_table_new_full(endpoint_key_hash, endpoint_key_equal, g_free, NULL);
     return calls;
 }
 
@@ -90,6 +124,52 @@ void iiss_calls_flush(iiss_calls *calls)
 {
     while (calls->held)
         release_head(calls);
+    g_hash_table_remove_all(calls->activation_ipids);
+    g_hash_table_remove_all(calls->bound_servers);
+}
+
+bool iiss_calls_add_activation_ipid(iiss_calls *calls, const uint8_t ipid[16], uint64_t activation_frame)
+{
+    if (g_hash_table_size(calls->activation_ipids) >= EVIDENCE_ENTRIES_MAX)
+        g_hash_table_remove_all(calls->activation_ipids);
+    uint8_t *key = g_try_malloc(16);
+    uint64_t *frame = g_try_new(uint64_t, 1);
+    if (!key || !frame) {
+        g_free(key);
+        g_free(frame);
+        return false;
+    }
+    memcpy(key, ipid, 16);
+    *frame = activation_frame;
+    g_hash_table_insert(calls->activation_ipids, key, frame); /* a later activation of the same IPID wins */
+    return true;
+}
+
+static void note_bound_server(iiss_calls *calls, const iiss_endpoint *server)
+{
+    uint8_t probe[ENDPOINT_KEY_BYTES];
+    endpoint_key(server, probe);
+    if (g_hash_table_contains(calls->bound_servers, probe))
+        return;
+    if (g_hash_table_size(calls->bound_servers) >= EVIDENCE_ENTRIES_MAX)
+        g_hash_table_remove_all(calls->bound_servers);
+    uint8_t *key = g_try_malloc(ENDPOINT_KEY_BYTES);
+    if (!key)
+        return; /* only evidence is lost */
+    memcpy(key, probe, ENDPOINT_KEY_BYTES);
+    g_hash_table_add(calls->bound_servers, key);
+}
+
+static bool server_bound_earlier(const iiss_calls *calls, const iiss_endpoint *server)
+{
+    uint8_t key[ENDPOINT_KEY_BYTES];
+    endpoint_key(server, key);
+    return g_hash_table_contains(calls->bound_servers, key);
+}
+
+static const uint64_t *activation_frame_of(const iiss_calls *calls, const iiss_dce_call *call)
+{
+    return call->has_object ? g_hash_table_lookup(calls->activation_ipids, call->object) : NULL;
 }
 
 void iiss_calls_free(iiss_calls *calls)
@@ -104,6 +184,8 @@ void iiss_calls_free(iiss_calls *calls)
         h = next;
     }
     g_hash_table_destroy(calls->noted_streams);
+    g_hash_table_destroy(calls->activation_ipids);
+    g_hash_table_destroy(calls->bound_servers);
     free(calls);
 }
 
@@ -118,54 +200,59 @@ static bool stub_readable(const iiss_dce_half *h)
     return h->stub && !h->sealed && (h->stub_complete || h->stub_is_prefix);
 }
 
-/* A request stub cut short (snaplen) cannot satisfy the exact-length test
- * of iiss_request_looks_like_iiss; it still vouches for the interface when
- * its ORPCTHIS parses (COM version 5) and running out of bytes is the only
- * thing wrong with it. */
-static bool truncated_looks_like_iiss(iiss_calls *calls, const iiss_dce_half *req, uint16_t opnum, iiss_ndr *ndr)
+static iiss_infer_stub infer_stub(const iiss_dce_half *h)
 {
-    iiss_request *probe = &calls->probe;
-    const iiss_ndr order[2] = {IISS_NDR20, IISS_NDR64};
-    for (size_t i = 0; i < 2; i++) {
-        iiss_decode_request(req->stub, req->stub_len, opnum, order[i], req->big_endian, probe);
-        if (!probe->orpcthis.parsed || probe->orpcthis.version_major != 5)
-            continue;
-        bool only_truncation = true;
-        for (size_t a = 0; a < probe->anomalies.count; a++)
-            if (probe->anomalies.items[a].kind != IISS_AN_STUB_TRUNCATED)
-                only_truncation = false;
-        if (only_truncation) {
-            *ndr = order[i];
-            return true;
-        }
+    iiss_infer_stub st = {NULL, 0, h->big_endian, false};
+    if (stub_readable(h)) {
+        st.stub = h->stub;
+        st.len = h->stub_len;
+        st.cut_short = !h->stub_complete;
     }
-    return false;
+    return st;
 }
 
-/* Decides whether the call is this interface's; sets ndr and inferred. */
-static bool select_call(iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *ndr, bool *inferred)
+static void endpoints_of(const iiss_dce_call *call, iiss_endpoint *client, iiss_endpoint *server)
+{
+    bool reversed = call->request_dir == IISS_DIR_SERVER_TO_CLIENT;
+    *client = reversed ? call->stream->server : call->stream->client;
+    *server = reversed ? call->stream->client : call->stream->server;
+}
+
+/* Decides whether the call is this interface's; sets ndr, and for an
+ * unbound call the inference rule's evidence. */
+static bool select_call(iiss_calls *calls, const iiss_dce_call *call, iiss_ndr *ndr, unsigned *inference)
 {
     if (!call->request.present)
         return false;
+    *inference = 0;
     if (call->context_known) {
         if (!is_iiss_context(call))
             return false;
         *ndr = call->transfer_syntax == IISS_DCE_SYNTAX_NDR64 ? IISS_NDR64 : IISS_NDR20;
-        *inferred = false;
         return true;
     }
-    /* Unknown context: only a readable request can vouch for itself. */
-    if (calls->cfg.no_infer || !stub_readable(&call->request))
+    if (calls->cfg.no_infer || call->opnum < IISS_OPNUM_STOP || call->opnum > IISS_OPNUM_KILL)
         return false;
-    if (call->opnum < IISS_OPNUM_STOP || call->opnum > IISS_OPNUM_KILL)
+    iiss_endpoint client, server;
+    endpoints_of(call, &client, &server);
+    iiss_infer_input in;
+    memset(&in, 0, sizeof in);
+    in.opnum = call->opnum;
+    in.request = infer_stub(&call->request);
+    in.has_response = call->response.present;
+    in.response_is_fault = call->is_fault;
+    if (call->response.present && !call->is_fault)
+        in.response = infer_stub(&call->response);
+    in.ndr_hint = IISS_NDR20;
+    in.port_bound_earlier = server_bound_earlier(calls, &server);
+    in.activation_ipid = activation_frame_of(calls, call) != NULL;
+    iiss_infer_verdict verdict;
+    if (!iiss_infer_call(&in, &verdict)) {
+        calls->stats.inference_rejected++;
         return false;
-    bool looks = call->request.stub_complete
-                     ? iiss_request_looks_like_iiss(call->request.stub, call->request.stub_len, call->opnum,
-                                                    call->request.big_endian, ndr)
-                     : truncated_looks_like_iiss(calls, &call->request, call->opnum, ndr);
-    if (!looks)
-        return false;
-    *inferred = true;
+    }
+    *ndr = verdict.ndr;
+    *inference = verdict.evidence;
     return true;
 }
 
@@ -231,17 +318,17 @@ static void add_conn_note(iiss_calls *calls, iiss_call_record *rec, const iiss_d
     add_note(rec, call->conn_note->kind, call->conn_note->frame, call->conn_note->message);
 }
 
-static void fill_record(iiss_call_record *rec, const iiss_dce_call *call, iiss_ndr ndr, bool inferred)
+static void fill_record(iiss_calls *calls, iiss_call_record *rec, const iiss_dce_call *call, iiss_ndr ndr,
+                        unsigned inference)
 {
     rec->seq = call->seq;
     rec->stream_id = call->stream->id;
-    bool reversed = call->request_dir == IISS_DIR_SERVER_TO_CLIENT;
-    rec->client = reversed ? call->stream->server : call->stream->client;
-    rec->server = reversed ? call->stream->client : call->stream->server;
+    endpoints_of(call, &rec->client, &rec->server);
     rec->call_id = call->call_id;
     rec->opnum = call->opnum;
     rec->method = iiss_lookup(iiss_method_names, call->opnum);
-    rec->inferred = inferred;
+    rec->inferred = inference != 0;
+    rec->inference = inference;
     rec->ndr = ndr;
     rec->sealed = call->request.sealed || (call->response.present && call->response.sealed);
     rec->decrypted = !rec->sealed && (call->request.decrypted || (call->response.present && call->response.decrypted));
@@ -260,6 +347,11 @@ static void fill_record(iiss_call_record *rec, const iiss_dce_call *call, iiss_n
         rec->response_meta = call->response.meta;
     rec->has_ipid = call->has_object;
     memcpy(rec->ipid, call->object, 16);
+    const uint64_t *activation_frame = activation_frame_of(calls, call);
+    if (activation_frame) {
+        rec->has_activation_frame = true;
+        rec->activation_frame = *activation_frame;
+    }
     if (call->request.has_auth) {
         rec->has_auth = true;
         rec->auth_type = call->request.auth_type;
@@ -284,8 +376,13 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
     iiss_calls *calls = user;
     calls->stats.dce_calls++;
     iiss_ndr ndr = IISS_NDR20;
-    bool inferred = false;
-    if (select_call(calls, call, &ndr, &inferred)) {
+    unsigned inference = 0;
+    if (select_call(calls, call, &ndr, &inference)) {
+        if (inference == 0) {
+            iiss_endpoint client, server;
+            endpoints_of(call, &client, &server);
+            note_bound_server(calls, &server);
+        }
         held_record *h = calls->free_list;
         if (h)
             calls->free_list = h->next;
@@ -293,13 +390,14 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
             h = malloc(sizeof *h);
         if (h) {
             memset(&h->rec, 0, offsetof(iiss_call_record, request));
-            fill_record(&h->rec, call, ndr, inferred);
+            fill_record(calls, &h->rec, call, ndr, inference);
             add_conn_note(calls, &h->rec, call);
             decode_stubs(calls, &h->rec, call);
-            if (inferred)
+            if (inference) {
                 calls->stats.inferred++;
-            else
+            } else {
                 calls->stats.bound++;
+            }
             if (h->rec.sealed)
                 calls->stats.sealed++;
             /* Insert by seq; the list holds at most max_reorder records. */

@@ -2,10 +2,15 @@
  *
  * Takes every call of the DCE/RPC stage, keeps those on a context bound to
  * IIsServiceControl (E8FB8620-588F-11D2-9D61-00C04F79C5FE v0.0), or, with
- * inference on, those on an unknown context whose request parses as this
- * interface's (a capture joined after the bind). Decodes request and
- * response stubs and the STATUS_BLOB with the library, and hands out one
- * record per call in the order of the requests. */
+ * inference on, those on an unknown context (a capture joined after the
+ * bind) that the library's rule (iiss/infer.h) accepts: request and
+ * response both exactly this method's with plausible values, and evidence
+ * besides the request's shape (the response's shape, the server port
+ * carrying a bound IIS call earlier in the input, or an object UUID an IIS
+ * activation returned). The DCE/RPC stage hands a call over once it is
+ * over (response, fault, or none coming), so the whole call decides.
+ * Decodes request and response stubs and the STATUS_BLOB with the library,
+ * and hands out one record per call in the order of the requests. */
 #ifndef IISS_CALLS_H
 #define IISS_CALLS_H
 
@@ -27,7 +32,8 @@ typedef struct iiss_call_record {
     uint32_t call_id;
     uint16_t opnum;
     const char *method;     /* "Stop" ... or NULL outside 7-11 */
-    bool inferred;          /* no bind seen: recognised from the request stub */
+    bool inferred;          /* no bind seen: accepted by the inference rule */
+    unsigned inference;     /* when inferred: its IISS_INFER_* evidence bits (iiss/infer.h); else 0 */
     iiss_ndr ndr;
     bool sealed;            /* PKT_PRIVACY and not decrypted: parameters and results unreadable */
     bool decrypted;         /* PKT_PRIVACY, and every sealed PDU of the call was decrypted and verified */
@@ -40,6 +46,11 @@ typedef struct iiss_call_record {
     iiss_packet_meta response_meta;
     bool has_ipid;
     uint8_t ipid[16];       /* object UUID, little-endian fields */
+    /* The object UUID is an IPID an activation of the IIS CLSID returned
+     * (iiss_calls_add_activation_ipid): the frame of that activation's
+     * response. Bound and inferred calls alike. */
+    bool has_activation_frame;
+    uint64_t activation_frame;
     /* Authentication: the request's sec_trailer, else the bind's. */
     bool has_auth;
     uint8_t auth_type;
@@ -77,6 +88,7 @@ typedef struct iiss_calls_stats {
     uint64_t dce_calls;   /* calls seen from the DCE/RPC stage */
     uint64_t bound;
     uint64_t inferred;
+    uint64_t inference_rejected; /* unbound calls of opnums 7-11 the inference rule turned down */
     uint64_t sealed;
     uint64_t out_of_order; /* released before an older call to respect max_reorder */
     uint64_t records_dropped; /* IIS calls lost for lack of memory */
@@ -89,7 +101,19 @@ typedef struct iiss_calls iiss_calls;
 iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record, void *user);
 /* An iiss_dce_call_fn: pass with the iiss_calls as user. */
 void iiss_calls_on_dce_call(void *calls, const iiss_dce_call *call);
-/* Releases every held record (end of input, after the streams closed). */
+/* Evidence from the activation stage: a DCOM activation of CLSID
+ * E8FB8621-588F-11D2-9D61-00C04F79C5FE returned `ipid` (16 bytes, as a
+ * call's object UUID is stored) in its response at frame
+ * `activation_frame`. Every later call whose object UUID is that IPID
+ * carries activation_frame, and an unbound one has "activation_ipid"
+ * evidence for the inference rule. Give it before the calls are handed
+ * over (the activation's response precedes the calls in the input). Kept
+ * until the end of the input (iiss_calls_flush), as much as memory allows;
+ * false when it was not kept (out of memory). */
+bool iiss_calls_add_activation_ipid(iiss_calls *calls, const uint8_t ipid[16], uint64_t activation_frame);
+/* Releases every held record (end of input, after the streams closed) and
+ * forgets the input's evidence (activation IPIDs, bound server ports): a
+ * run over several files gives what one run per file gives. */
 void iiss_calls_flush(iiss_calls *calls);
 void iiss_calls_get_stats(const iiss_calls *calls, iiss_calls_stats *out);
 /* Flushes, then frees. */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "iiss/infer.h"
 #include "iiss/names.h"
 #include "output_json.h"
 
@@ -161,6 +162,23 @@ static void add_rtt_ms(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_number(g, text, (size_t)len);
 }
 
+/* What vouched for an inferred call, by the library's names; null when bound. */
+static void add_inference(yajl_gen g, const iiss_call_record *rec)
+{
+    iissdump_json_key(g, "inference");
+    if (!rec->inferred) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_array_open(g);
+    for (unsigned i = 0; i < IISS_INFER_EVIDENCE_KINDS; i++)
+        if (rec->inference & (1u << i)) {
+            const char *name = iiss_infer_evidence_name(i);
+            yajl_gen_string(g, (const unsigned char *)name, strlen(name));
+        }
+    yajl_gen_array_close(g);
+}
+
 void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
 {
     char text[IISSDUMP_RESULT_MAX];
@@ -215,6 +233,7 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
     }
     add_anomalies(g, rec);
     iissdump_json_add_string(g, "interface", rec->inferred ? "inferred" : "bound");
+    add_inference(g, rec);
     iissdump_json_add_string(g, "ndr", iiss_ndr_name(rec->ndr));
     add_orpc_layout(g, rec);
     /* Sealed on the wire, whether or not a credential unsealed it. */
@@ -227,6 +246,10 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
         iissdump_json_add_string(g, "ipid", iiss_uuid_format(rec->ipid, text, sizeof text));
     else
         iissdump_json_add_null(g, "ipid");
+    if (rec->has_activation_frame)
+        iissdump_json_add_int(g, "activation_frame", (int64_t)rec->activation_frame);
+    else
+        iissdump_json_add_null(g, "activation_frame");
     add_rtt_ms(g, rec);
     iissdump_json_add_int(g, "call_id", rec->call_id);
     yajl_gen_map_close(g);

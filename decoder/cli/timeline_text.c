@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iiss/infer.h"
 #include "iiss/names.h"
 #include "output_text.h"
 
@@ -182,8 +183,17 @@ void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *tabl
         iissdump_buf_u64(out, rec->response_meta.frame);
     }
     iissdump_buf_char(out, ']');
-    if (rec->inferred)
-        iissdump_buf_str(out, " [inferred]");
+    if (rec->inferred) {
+        /* the evidence, as JSON's "inference" names it */
+        const char *sep = " [inferred: ";
+        for (unsigned i = 0; i < IISS_INFER_EVIDENCE_KINDS; i++)
+            if (rec->inference & (1u << i)) {
+                iissdump_buf_str(out, sep);
+                iissdump_buf_str(out, iiss_infer_evidence_name(i));
+                sep = ", ";
+            }
+        iissdump_buf_char(out, ']');
+    }
     if (rec->ndr == IISS_NDR64)
         iissdump_buf_str(out, " [NDR64]");
     if (rec->has_auth && rec->auth_type != 0) {

@@ -11,7 +11,8 @@
 #define STATUS_RECORD_BYTES 36u /* MS-IISS 2.2.1: two offsets and a SERVICE_STATUS */
 
 static const char *const evidence_names[IISS_INFER_EVIDENCE_KINDS] = {
-    "request_and_response_fit",
+    "request_shape",
+    "response_shape",
     "port_bound_earlier",
     "activation_ipid",
 };
@@ -137,7 +138,7 @@ bool iiss_infer_call(const iiss_infer_input *in, iiss_infer_verdict *out)
     if (in->has_response && !in->response_is_fault && in->response.stub) {
         if (!response_fits(&in->response, in->opnum, out->ndr, &req, &out->rejected_why))
             return false;
-        out->evidence |= IISS_INFER_RESPONSE_FIT;
+        out->evidence |= IISS_INFER_RESPONSE_SHAPE;
     }
     if (in->port_bound_earlier)
         out->evidence |= IISS_INFER_PORT_BOUND_EARLIER;
@@ -147,6 +148,7 @@ bool iiss_infer_call(const iiss_infer_input *in, iiss_infer_verdict *out)
         out->rejected_why = "only the request was readable and nothing else vouches for the interface";
         return false;
     }
+    out->evidence |= IISS_INFER_REQUEST_SHAPE;
     out->accepted = true;
     return true;
 }

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "iiss/infer.h"
 #include "iiss/names.h"
 #include "iiss_calls.h"
 
@@ -404,6 +405,126 @@ static void connection_note_once(void **state)
     iiss_calls_free(calls);
 }
 
+/* An unbound call as the DCE/RPC stage hands it over once it is over. */
+static iiss_dce_call unbound_call(uint64_t seq, uint16_t opnum, const bytes *req, const bytes *resp)
+{
+    iiss_dce_call c = bound_call(seq, opnum, req, resp);
+    c.context_known = false;
+    memset(c.abstract_uuid, 0, 16);
+    return c;
+}
+
+/* ITypeInfo::GetNames (MS-OAUT 3.7.4.8, opnum 7) has the Stop request's
+ * shape; its 52-byte reply (a BSTR array, pcNames, HRESULT) is no Stop
+ * reply, so the call is not ours. */
+static void inference_needs_the_whole_call(void **state)
+{
+    (void)state;
+    sink s = {0};
+    iiss_calls *calls = iiss_calls_new(NULL, on_record, &s);
+    bytes req = {0}, names_reply = {0};
+    stop_request(&req, 0x60020000u, 1); /* memid, cMaxNames */
+    put_orpcthat(&names_reply);
+    put32(&names_reply, 1); put32(&names_reply, 0); put32(&names_reply, 1); put32(&names_reply, 0x00020000u);
+    put32(&names_reply, 8); put32(&names_reply, 4); put32(&names_reply, 4);
+    put16(&names_reply, 'S'); put16(&names_reply, 't'); put16(&names_reply, 'o'); put16(&names_reply, 'p');
+    put32(&names_reply, 1); put32(&names_reply, 0);
+    assert_int_equal(names_reply.n, 52);
+    iiss_dce_call c = unbound_call(0, IISS_OPNUM_STOP, &req, &names_reply);
+    iiss_calls_on_dce_call(calls, &c);
+    /* a force flag of 2 is no Stop either, whatever the reply */
+    bytes force2 = {0}, ok = {0};
+    stop_request(&force2, 1, 2);
+    simple_response(&ok, 0);
+    c = unbound_call(1, IISS_OPNUM_STOP, &force2, &ok);
+    iiss_calls_on_dce_call(calls, &c);
+    /* S_FALSE is no result of this interface */
+    bytes s_false = {0};
+    simple_response(&s_false, 1);
+    c = unbound_call(2, IISS_OPNUM_STOP, &req, &s_false);
+    iiss_calls_on_dce_call(calls, &c);
+    /* a request alone, with nothing else to vouch for it */
+    c = unbound_call(3, IISS_OPNUM_STOP, &req, NULL);
+    iiss_calls_on_dce_call(calls, &c);
+    /* a fault answers any interface: no evidence either */
+    c = unbound_call(4, IISS_OPNUM_STOP, &req, NULL);
+    c.response.present = true;
+    c.is_fault = true;
+    iiss_calls_on_dce_call(calls, &c);
+    iiss_calls_flush(calls);
+    assert_int_equal(s.count, 0);
+    assert_int_equal(calls_stats(calls).inference_rejected, 5);
+    assert_int_equal(calls_stats(calls).inferred, 0);
+
+    /* the Stop reply that fits: accepted, the evidence named */
+    c = unbound_call(5, IISS_OPNUM_STOP, &req, &ok);
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 1);
+    assert_true(s.rec[0].inferred);
+    assert_int_equal(s.rec[0].inference, IISS_INFER_REQUEST_SHAPE | IISS_INFER_RESPONSE_SHAPE);
+    assert_false(s.rec[0].has_activation_frame);
+    iiss_calls_free(calls);
+}
+
+/* A request without its response is kept when the server port carried a
+ * bound IIS call earlier in the input, or its object UUID is an IPID an IIS
+ * activation returned; both are forgotten at the end of the input. */
+static void inference_from_earlier_evidence(void **state)
+{
+    (void)state;
+    sink s = {0};
+    iiss_calls *calls = iiss_calls_new(NULL, on_record, &s);
+    bytes req = {0}, ok = {0};
+    stop_request(&req, 20000, 0);
+    simple_response(&ok, 0);
+    iiss_dce_call c = bound_call(0, IISS_OPNUM_STATUS, &req, NULL);
+    iiss_calls_on_dce_call(calls, &c); /* bound, on 10.0.0.20:49155 */
+    c = unbound_call(1, IISS_OPNUM_STOP, &req, NULL);
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 2);
+    assert_true(s.rec[1].inferred);
+    assert_int_equal(s.rec[1].inference, IISS_INFER_REQUEST_SHAPE | IISS_INFER_PORT_BOUND_EARLIER);
+    /* another port of the same server is not that port */
+    iiss_tcp_stream other_port = stream;
+    other_port.server.port = 49156;
+    c = unbound_call(2, IISS_OPNUM_STOP, &req, NULL);
+    c.stream = &other_port;
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 2);
+
+    /* the activation's IPID: a request alone is kept, and every call on
+     * that object, bound or not, carries the activation's frame */
+    assert_true(iiss_calls_add_activation_ipid(calls, IPID, 3));
+    bytes kill = {0};
+    put_orpcthis(&kill);
+    c = unbound_call(3, IISS_OPNUM_KILL, &kill, NULL);
+    c.stream = &other_port;
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 3);
+    assert_int_equal(s.rec[2].inference, IISS_INFER_REQUEST_SHAPE | IISS_INFER_ACTIVATION_IPID);
+    assert_true(s.rec[2].has_activation_frame);
+    assert_int_equal(s.rec[2].activation_frame, 3);
+    c = bound_call(4, IISS_OPNUM_STOP, &req, &ok);
+    iiss_calls_on_dce_call(calls, &c);
+    assert_false(s.rec[3].inferred);
+    assert_int_equal(s.rec[3].inference, 0);
+    assert_int_equal(s.rec[3].activation_frame, 3);
+    /* a response that does not fit rejects even a call with evidence */
+    bytes s_false = {0};
+    simple_response(&s_false, 1);
+    c = unbound_call(5, IISS_OPNUM_STOP, &req, &s_false);
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 4);
+
+    /* the next input starts with no evidence */
+    iiss_calls_flush(calls);
+    c = unbound_call(6, IISS_OPNUM_STOP, &req, NULL);
+    iiss_calls_on_dce_call(calls, &c);
+    iiss_calls_flush(calls);
+    assert_int_equal(s.count, 4);
+    iiss_calls_free(calls);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +535,8 @@ int main(void)
         cmocka_unit_test(released_in_request_order),
         cmocka_unit_test(reorder_bound),
         cmocka_unit_test(connection_note_once),
+        cmocka_unit_test(inference_needs_the_whole_call),
+        cmocka_unit_test(inference_from_earlier_evidence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

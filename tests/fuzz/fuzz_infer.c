@@ -43,13 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     iiss_infer_verdict v;
     bool accepted = iiss_infer_call(&in, &v);
-    if (accepted != v.accepted || (accepted && v.evidence == 0) || (!accepted && v.rejected_why == NULL))
+    if (accepted != v.accepted || (accepted && !(v.evidence & IISS_INFER_REQUEST_SHAPE)) ||
+        (accepted && (v.evidence & ~(unsigned)IISS_INFER_REQUEST_SHAPE) == 0) || (!accepted && v.rejected_why == NULL))
         abort();
     if ((v.evidence & IISS_INFER_PORT_BOUND_EARLIER) && !in.port_bound_earlier)
         abort();
     if ((v.evidence & IISS_INFER_ACTIVATION_IPID) && !in.activation_ipid)
         abort();
-    if ((v.evidence & IISS_INFER_RESPONSE_FIT) && in.response.stub == NULL)
+    if ((v.evidence & IISS_INFER_RESPONSE_SHAPE) && in.response.stub == NULL)
         abort();
     if (accepted && (in.opnum < 7 || in.opnum > 11))
         abort();

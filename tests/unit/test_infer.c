@@ -61,10 +61,11 @@ static iiss_infer_input call_input(uint16_t opnum, const uint8_t *rq, size_t rq_
 static void test_evidence_names(void **state)
 {
     (void)state;
-    assert_string_equal(iiss_infer_evidence_name(0), "request_and_response_fit");
-    assert_string_equal(iiss_infer_evidence_name(1), "port_bound_earlier");
-    assert_string_equal(iiss_infer_evidence_name(2), "activation_ipid");
-    assert_null(iiss_infer_evidence_name(3));
+    assert_string_equal(iiss_infer_evidence_name(0), "request_shape");
+    assert_string_equal(iiss_infer_evidence_name(1), "response_shape");
+    assert_string_equal(iiss_infer_evidence_name(2), "port_bound_earlier");
+    assert_string_equal(iiss_infer_evidence_name(3), "activation_ipid");
+    assert_null(iiss_infer_evidence_name(4));
 }
 
 static void test_stop_whole_call_fits(void **state)
@@ -73,7 +74,7 @@ static void test_stop_whole_call_fits(void **state)
     iiss_infer_verdict v;
     iiss_infer_input in = call_input(7, stop_request, sizeof stop_request, stop_response_ok, sizeof stop_response_ok);
     assert_true(iiss_infer_call(&in, &v));
-    assert_int_equal(v.evidence, IISS_INFER_RESPONSE_FIT);
+    assert_int_equal(v.evidence, IISS_INFER_REQUEST_SHAPE | IISS_INFER_RESPONSE_SHAPE);
     assert_int_equal(v.ndr, IISS_NDR20);
     in = call_input(7, stop_request, sizeof stop_request, stop_response_failed, sizeof stop_response_failed);
     assert_true(iiss_infer_call(&in, &v));
@@ -108,11 +109,11 @@ static void test_request_alone_needs_evidence(void **state)
     assert_false(iiss_infer_call(&in, &v));
     in.port_bound_earlier = true;
     assert_true(iiss_infer_call(&in, &v));
-    assert_int_equal(v.evidence, IISS_INFER_PORT_BOUND_EARLIER);
+    assert_int_equal(v.evidence, IISS_INFER_REQUEST_SHAPE | IISS_INFER_PORT_BOUND_EARLIER);
     in.port_bound_earlier = false;
     in.activation_ipid = true;
     assert_true(iiss_infer_call(&in, &v));
-    assert_int_equal(v.evidence, IISS_INFER_ACTIVATION_IPID);
+    assert_int_equal(v.evidence, IISS_INFER_REQUEST_SHAPE | IISS_INFER_ACTIVATION_IPID);
     /* A fault confirms nothing: any interface's call may fault. */
     in = call_input(7, stop_request, sizeof stop_request, NULL, 0);
     in.has_response = true;
@@ -168,7 +169,7 @@ static void test_cut_short_stubs(void **state)
     iiss_infer_input in = call_input(10, status_request, sizeof status_request, status_response, 20);
     in.response.cut_short = true;
     assert_true(iiss_infer_call(&in, &v));
-    assert_int_equal(v.evidence, IISS_INFER_RESPONSE_FIT);
+    assert_int_equal(v.evidence, IISS_INFER_REQUEST_SHAPE | IISS_INFER_RESPONSE_SHAPE);
     in = call_input(7, stop_request, 34, stop_response_ok, sizeof stop_response_ok);
     in.request.cut_short = true;
     assert_true(iiss_infer_call(&in, &v));

@@ -11,11 +11,12 @@
  *    conformance equal to the request's dwBufferSize) with a plausible
  *    HRESULT (S_OK, or a failure code: severity bit set). A response that
  *    does not fit rejects the call whatever else is known;
- *  - and one piece of positive evidence is there: the response fits
- *    (IISS_INFER_RESPONSE_FIT), or the caller knows the server port was
- *    bound to this interface earlier in the capture, or the object UUID is
- *    an IPID an activation of this CLSID returned. Without any, a request
- *    whose response is missing, a fault or sealed is not kept.
+ *  - and one piece of positive evidence besides the request's shape is
+ *    there: the response fits (IISS_INFER_RESPONSE_SHAPE), or the caller
+ *    knows the server port was bound to this interface earlier in the
+ *    capture, or the object UUID is an IPID an activation of this CLSID
+ *    returned. Without any, a request whose response is missing, a fault
+ *    or sealed is not kept.
  * A fault answers any interface's call, so it neither confirms nor rejects. */
 #ifndef IISS_INFER_H
 #define IISS_INFER_H
@@ -26,13 +27,16 @@
 
 #include "iiss/stub.h"
 
-/* Evidence bits, in the order they are named. */
+/* Evidence bits, in the order they are named. The request's shape is set
+ * on every accepted call but vouches for nothing alone (other interfaces
+ * share it); each of the others does. */
 enum {
-    IISS_INFER_RESPONSE_FIT = 1u << 0,     /* "request_and_response_fit" */
-    IISS_INFER_PORT_BOUND_EARLIER = 1u << 1, /* "port_bound_earlier" */
-    IISS_INFER_ACTIVATION_IPID = 1u << 2,  /* "activation_ipid" */
+    IISS_INFER_REQUEST_SHAPE = 1u << 0,      /* "request_shape" */
+    IISS_INFER_RESPONSE_SHAPE = 1u << 1,     /* "response_shape" */
+    IISS_INFER_PORT_BOUND_EARLIER = 1u << 2, /* "port_bound_earlier" */
+    IISS_INFER_ACTIVATION_IPID = 1u << 3,    /* "activation_ipid" */
 };
-#define IISS_INFER_EVIDENCE_KINDS 3
+#define IISS_INFER_EVIDENCE_KINDS 4
 
 /* The name of evidence bit number `index` (0 .. IISS_INFER_EVIDENCE_KINDS-1). */
 const char *iiss_infer_evidence_name(unsigned index);
