@@ -33,17 +33,35 @@ bool iiss_ntlm_channel_init(iiss_ntlm_channel *ch, const uint8_t exported[IISS_N
         return false;
     ch->flags = flags;
     ch->seal_key_len = iiss_ntlm_seal_key(exported, flags, sender, ch->seal_key);
-    if (flags & IISS_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY)
+    if (flags & IISS_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
         iiss_ntlm_sign_key(exported, sender, ch->sign_key);
-    return key_rc4(ch);
+        /* One keyed handle for the channel's life: opening and keying one
+         * per message cost more than hashing the message itself. */
+        gcry_md_hd_t h;
+        if (gcry_md_open(&h, GCRY_MD_MD5, GCRY_MD_FLAG_HMAC) != 0)
+            return false;
+        if (gcry_md_setkey(h, ch->sign_key, IISS_NTLM_KEY_LEN) != 0) {
+            gcry_md_close(h);
+            return false;
+        }
+        ch->hmac = h;
+    }
+    if (!key_rc4(ch)) {
+        iiss_ntlm_channel_clear(ch);
+        return false;
+    }
+    return true;
 }
 
 void iiss_ntlm_channel_clear(iiss_ntlm_channel *ch)
 {
     if (ch->rc4)
         gcry_cipher_close(ch->rc4);
+    if (ch->hmac)
+        gcry_md_close(ch->hmac);
     iiss_wipe(ch, sizeof *ch);
     ch->rc4 = NULL;
+    ch->hmac = NULL;
 }
 
 bool iiss_ntlm_channel_ready(const iiss_ntlm_channel *ch)
@@ -71,14 +89,18 @@ void iiss_ntlm_channel_sign(iiss_ntlm_channel *ch, const iiss_ntlm_span *parts, 
     memset(out, 0, IISS_NTLM_SIGNATURE_LEN);
     put_u32le(out, 1); /* Version */
     if (ch->flags & IISS_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
-        uint8_t seq[4], digest[16];
+        uint8_t seq[4], digest[16] = {0};
         put_u32le(seq, ch->seq);
-        iiss_ntlm_span all[5];
-        all[0] = (iiss_ntlm_span){seq, 4};
-        size_t n = 1;
-        for (size_t i = 0; i < n_parts && n < 5; i++)
-            all[n++] = parts[i];
-        iiss_ntlm_hmac_md5(ch->sign_key, IISS_NTLM_KEY_LEN, all, n, digest);
+        if (ch->hmac) {
+            gcry_md_reset(ch->hmac); /* keeps the key */
+            gcry_md_write(ch->hmac, seq, sizeof seq);
+            for (size_t i = 0; i < n_parts; i++)
+                if (parts[i].len)
+                    gcry_md_write(ch->hmac, parts[i].data, parts[i].len);
+            const uint8_t *value = gcry_md_read(ch->hmac, GCRY_MD_MD5);
+            if (value)
+                memcpy(digest, value, sizeof digest);
+        }
         if (ch->flags & IISS_NTLMSSP_NEGOTIATE_KEY_EXCH)
             iiss_ntlm_channel_crypt(ch, digest, 8);
         memcpy(out + 4, digest, 8);

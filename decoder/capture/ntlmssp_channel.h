@@ -20,7 +20,8 @@
 #define IISS_NTLM_SIGNATURE_LEN 16
 
 typedef struct iiss_ntlm_channel {
-    void *rc4; /* libgcrypt cipher handle; NULL until initialised */
+    void *rc4;  /* libgcrypt cipher handle; NULL until initialised */
+    void *hmac; /* HMAC-MD5 keyed with sign_key, reset per message (ESS only) */
     uint8_t seal_key[IISS_NTLM_KEY_LEN];
     size_t seal_key_len;
     uint8_t sign_key[IISS_NTLM_KEY_LEN];

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Throughput benchmark of iissdump (not a test; `cmake --build BUILD --target bench`).
 
-Builds two captures from the iisreset-remote sample with bench_gen:
-  short       14,300 connections of 7 calls, 400 open at once (100,100 calls);
-  long-lived  200 connections of 500 calls each, nine in ten a Status (100,000 calls);
+Builds three captures with bench_gen:
+  short         from iisreset-remote: 14,300 connections of 7 calls, 400 open at once (100,100 calls);
+  short-sealed  the same from sealed-spnego (the same calls, SPNEGO NTLMSSP at PKT_PRIVACY), read with
+                its --password-file; its figures are set beside short's (decryption at most twice the plain
+                decode, issue 10);
+  long-lived    from iisreset-remote: 200 connections of 500 calls each, nine in ten a Status (100,000 calls);
 and measures on each, in one run, output to /dev/null, page cache warm:
   - the floors (bench_floor): libpcap's offline loop touching each record once,
     the floor of any libpcap reader, against which every ratio is given; the
@@ -24,7 +27,7 @@ world-readable folder, tshark run as nobody when we are root): one place for
 that logic. Every reader reads the same staged copy of the capture.
 
 Environment: RUNS (3), TSHARK_RUNS (1), TSHARK=0 skips tshark, SHAPES
-(short,long-lived), BENCH_UPDATE_README=1 rewrites README's block between
+(short,short-sealed,long-lived), BENCH_UPDATE_README=1 rewrites README's block between
 <!-- bench:begin --> and <!-- bench:end --> with this run's figures.
 """
 import argparse
@@ -43,6 +46,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "plugin"))
 import plugin_test  # noqa: E402  (its Env stages the plugin and runs tshark)
 
 MIB = 1024 * 1024
+# Issue 10's target: decrypting costs at most this multiple of the plain decode.
+TARGET_SEALED_RATIO = 2.0
 # Issue 13's targets, as multiples of the libpcap floor.
 TARGET_FLOOR_RATIO = {"iissdump-q": 3.0, "iissdump-text": 5.0, "iissdump-json": 10.0}
 TARGET_RSS_KIB = 16 * 1024
@@ -53,6 +58,18 @@ SHAPES = {
         "file": "bench-short.pcap",
         "gen": ["short", "14300", "400"],
         "what": "14,300 connections of 7 calls, 400 open at once",
+    },
+    # The short shape's calls sealed (SPNEGO-wrapped NTLMSSP, PKT_PRIVACY),
+    # read with the sample's password: what decryption costs over "short".
+    # (long-lived has no sealed twin: bench_gen repeats PDUs, and a sealed
+    # PDU cannot be repeated, its RC4 keystream and sequence number move on.)
+    "short-sealed": {
+        "file": "bench-short-sealed.pcap",
+        "gen": ["short", "14300", "400"],
+        "sample": "sealed-spnego.pcap",
+        "credentials": ["--password-file", "sealed-spnego.password"],
+        "plain": "short",
+        "what": "the short shape's calls sealed (SPNEGO NTLMSSP, PKT_PRIVACY), decrypted with --password-file",
     },
     "long-lived": {
         "file": "bench-long-lived.pcap",
@@ -113,6 +130,7 @@ class Bench:
         self.skipped_tshark = None
         self.tshark_version = ""
         self.stage_dir = None
+        self.credentials = []  # the shape's credential options for iissdump
         if os.environ.get("TSHARK", "1") == "0":
             self.skipped_tshark = "TSHARK=0"
         elif not shutil.which("tshark"):
@@ -157,6 +175,8 @@ class Bench:
             _, out, err = self.env.run(argv, check=False, tool=self.measure_tool)
             return parse_measure(err) + (out,)
         tool = self.args.floor if kind == "floor" else self.args.iissdump
+        if kind == "iissdump":
+            pre = pre + self.credentials
         proc = subprocess.run([self.args.measure, tool] + pre + [capture] + post, capture_output=True, text=True)
         return parse_measure(proc.stderr) + ("",)
 
@@ -164,7 +184,7 @@ class Bench:
         spec = SHAPES[shape]
         os.makedirs(self.args.work_dir, exist_ok=True)
         path = os.path.join(self.args.work_dir, spec["file"])
-        sample = os.path.join(self.args.samples_dir, "iisreset-remote.pcap")
+        sample = os.path.join(self.args.samples_dir, spec.get("sample", "iisreset-remote.pcap"))
         newest_input = max(os.path.getmtime(sample), os.path.getmtime(self.args.bench_gen))
         if not os.path.exists(path) or os.path.getmtime(path) < newest_input:
             subprocess.run([self.args.bench_gen, spec["gen"][0], sample, path] + spec["gen"][1:], check=True)
@@ -184,13 +204,19 @@ class Bench:
         return size, lines
 
     def run_shape(self, shape):
+        spec = SHAPES[shape]
+        self.credentials = []
+        for i, a in enumerate(spec.get("credentials", [])):
+            # option values are sample files: name them by path (read from a file, never on the command line)
+            self.credentials.append(os.path.join(self.args.samples_dir, a) if i % 2 else a)
         capture = self.stage(self.generate(shape))
         size = os.path.getsize(capture)
         floor_out = subprocess.run([self.args.floor, "pcap", capture], capture_output=True, text=True,
                                    check=True).stdout
         frames = int(floor_out.split()[0])
-        json_bytes, calls = self.count_output([self.args.iissdump, "--no-progress", "--json", capture])
-        text_bytes, _ = self.count_output([self.args.iissdump, "--no-progress", capture])
+        json_bytes, calls = self.count_output([self.args.iissdump, "--no-progress", "--json"] + self.credentials +
+                                              [capture])
+        text_bytes, _ = self.count_output([self.args.iissdump, "--no-progress"] + self.credentials + [capture])
         info = {"shape": shape, "what": SHAPES[shape]["what"], "frames": frames, "size": size, "calls": calls,
                 "json_bytes": json_bytes, "text_bytes": text_bytes}
         print("\n== %s: %s\n   %s, %d frames, %.1f MiB, %d calls decoded (text %.0f MB, JSON %.0f MB)"
@@ -202,7 +228,7 @@ class Bench:
         for _ in range(self.runs):
             for name, _label, kind, pre, post in fast:
                 self.record(results, name, self.measure(kind, pre, capture, post))
-        if self.env:
+        if self.env and not spec.get("credentials"):
             for _ in range(self.tshark_runs):
                 for name, _label, kind, pre, post in READERS:
                     if kind == "tshark":
@@ -227,8 +253,28 @@ def verdict(ok):
     return "met" if ok else "NOT met"
 
 
-def report(info, markdown):
-    """This shape's table, comparisons and targets, as text lines (or Markdown)."""
+def sealed_targets(info, plain):
+    """Each iissdump reader on the sealed shape against the same reader on its plain twin."""
+    if plain is None:
+        return ["the sealed variant within twice its plain figure: not measured (run the %s shape too)"
+                % SHAPES[info["shape"]]["plain"]]
+    if plain["calls"] != info["calls"]:
+        return ["WARNING: the sealed capture gave %d calls, its plain twin %d: not the same calls, no comparison"
+                % (info["calls"], plain["calls"])]
+    out = []
+    for name in TARGET_FLOOR_RATIO:
+        s, p = info["results"][name], plain["results"][name]
+        cpu_ratio = s["cpu"] / max(p["cpu"], 1e-6)
+        out.append("%s, sealed and decrypted, within %.0fx its plain figure (CPU, steadier than wall): %.2fx "
+                   "(CPU %.3f s vs %.3f s; wall %.2fx), %s" % (
+                       LABEL[name].split(" (")[0], TARGET_SEALED_RATIO, cpu_ratio, s["cpu"], p["cpu"],
+                       s["wall"] / max(p["wall"], 1e-6), verdict(cpu_ratio <= TARGET_SEALED_RATIO)))
+    return out
+
+
+def report(info, markdown, plain=None):
+    """This shape's table, comparisons and targets, as text lines (or Markdown); plain: the
+    results of the plain twin of a sealed shape."""
     r = info["results"]
     floor = r["floor-pcap"]["wall"]
     floor_cpu = max(r["floor-pcap"]["cpu"], 1e-6)
@@ -285,8 +331,8 @@ def report(info, markdown):
         if plugin["iiss_frames"] == 0 or stock["iiss_frames"] != 0:
             targets.append("WARNING: the -q -Y frame runs did not dissect as intended (IISS frames counted: "
                            "%d with the plugin, %d without)" % (plugin["iiss_frames"], stock["iiss_frames"]))
-    targets.append("the sealed variant within twice its plain figure: not measured (no sealed benchmark "
-                   "capture: bench_gen replays plaintext; sealed calls need samples/gen and decryption, issue 10)")
+    if SHAPES[info["shape"]].get("plain"):
+        targets += sealed_targets(info, plain)
     lines += ["%starget: %s" % (bullet, t) for t in targets]
     return lines
 
@@ -326,7 +372,7 @@ def main():
     ap.add_argument("--ws-version", default="")
     ap.add_argument("--readme", default="")
     args = ap.parse_args()
-    shapes = [s for s in os.environ.get("SHAPES", "short,long-lived").split(",") if s]
+    shapes = [s for s in os.environ.get("SHAPES", "short,short-sealed,long-lived").split(",") if s]
     for s in shapes:
         if s not in SHAPES:
             print("unknown shape %s (known: %s)" % (s, ", ".join(SHAPES)))
@@ -347,9 +393,13 @@ def main():
         return 1
     finally:
         bench.close()
+    by_shape = {info["shape"]: info for info in infos}
+
+    def twin(info):
+        return by_shape.get(SHAPES[info["shape"]].get("plain", ""))
     for info in infos:
         print("\n== %s" % info["shape"])
-        print("\n".join(report(info, markdown=False)))
+        print("\n".join(report(info, markdown=False, plain=twin(info))))
     if args.readme and os.environ.get("BENCH_UPDATE_README") == "1":
         version = re.search(r"\d+\.\d+\.\d+", bench.tshark_version or "")
         tshark = bench.skipped_tshark and "tshark skipped" or "tshark " + (version.group(0) if version else "?")
@@ -360,7 +410,7 @@ def main():
                       "%.1f on %d cores at the start; wall times well above CPU times), so these figures are "
                       "noisy; the CPU columns are steadier." % (started_load, os.cpu_count() or 0), ""]
         for info in infos:
-            block += report(info, markdown=True) + [""]
+            block += report(info, markdown=True, plain=twin(info)) + [""]
         # prose and list items wrapped like the rest of README; tables stay whole
         block = [l if l.startswith("|") or not l else
                  textwrap.fill(l, 105, subsequent_indent="  " if l.startswith("- ") else "") for l in block]
