@@ -11,8 +11,13 @@
 static bool key_rc4(iiss_ntlm_channel *ch)
 {
     if (ch->rc4) {
+        /* Keying an open handle starts a fresh RC4 state: cheaper than a
+         * new handle (libgcrypt clears and wipes a whole one each time). */
+        if (gcry_cipher_setkey(ch->rc4, ch->seal_key, ch->seal_key_len) == 0)
+            return true;
         gcry_cipher_close(ch->rc4);
         ch->rc4 = NULL;
+        return false;
     }
     gcry_cipher_hd_t h;
     if (gcry_cipher_open(&h, GCRY_CIPHER_ARCFOUR, GCRY_CIPHER_MODE_STREAM, 0) != 0)
