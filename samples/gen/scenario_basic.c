@@ -1,5 +1,6 @@
-/* iisreset-remote, ndr64, big-endian, midstream: the remote iisreset
- * conversation in its plain form and in each data representation. */
+/* iisreset-remote, ndr64, big-endian, midstream, midstream-bound-port: the
+ * remote iisreset conversation in its plain form, in each data
+ * representation, and joined after the bind. */
 #include <string.h>
 
 #include "scenario_common.h"
@@ -137,5 +138,41 @@ int write_sample_midstream(const char *out_dir)
     const uint32_t start[1] = {20000};
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 1902300);
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 512000);
+    return session_finish(&s);
+}
+
+int write_sample_midstream_bound_port(const char *out_dir)
+{
+    session_config cfg = scenario_default_config(
+        "midstream-bound-port",
+        "A client binds to IIsServiceControl and calls Status; then a second client's connection to the same "
+        "server port, joined after its bind: Stop(20000, 0) answered S_OK, then a Kill whose reply is not in the "
+        "capture. The second client's calls are inferred; the Kill only because the port was bound to the "
+        "interface earlier in the capture.");
+    cfg.client_isn = 0x3A4B5C6Du;
+    cfg.server_isn = 0x0F1E2D3Cu;
+    session s;
+    if (session_open(&s, &cfg, out_dir) != 0)
+        return -1;
+    session_handshake(&s);
+    session_bind(&s);
+    blob_service services[SESSION_MAX_SERVICES];
+    size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
+    session_status_call(&s, 4096, services, n, 7600);
+    session_close_tcp(&s);
+
+    static const uint8_t OTHER_ADMIN_MAC[6] = {0x00, 0x15, 0x5D, 0x01, 0x02, 0x06};
+    net_endpoint client = net_endpoint_v4(OTHER_ADMIN_MAC, "10.0.0.6", 52200);
+    cap_advance_us(&s.cap, 41000000);
+    session_next_connection(&s, &client, 0x62F1A3B5u, 0x1D2C3B4Au);
+    tcp_assume_established(&s.tcp);
+    s.interface_inferred = true;
+    s.port_bound_earlier = true;
+    s.next_call_id = 7;
+    const uint32_t stop[2] = {20000, 0};
+    session_simple_call(&s, IISS_OPNUM_STOP, stop, 2, HR_S_OK, 2871300);
+    call_expect *kill = session_begin_call(&s, IISS_OPNUM_KILL);
+    session_write_request(&s, kill, NULL, 0);
+    session_send(&s, TCP_CLIENT, NULL, 0);
     return session_finish(&s);
 }

@@ -16,11 +16,14 @@ int write_sample_tcp_disorder(const char *out_dir);
 int write_sample_ndr64(const char *out_dir);
 int write_sample_big_endian(const char *out_dir);
 int write_sample_midstream(const char *out_dir);
+int write_sample_midstream_bound_port(const char *out_dir);
 int write_sample_malformed(const char *out_dir);
 int write_sample_malformed_snaplen(const char *out_dir);
 int write_sample_ipv6_vlan(const char *out_dir);
 int write_sample_sll(const char *out_dir);
 int write_sample_status_blob(const char *out_dir);
+int write_sample_decoys(const char *out_dir);
+int write_sample_decoys_bound(const char *out_dir);
 
 #ifdef IISS_HAVE_SEALED_SCENARIO
 int write_sample_sealed(const char *out_dir);

@@ -176,6 +176,7 @@ call_expect *session_begin_call(session *s, uint16_t opnum)
     c->timeout_ms = c->force = c->force_apps_closed = c->buffer_size = -1;
     c->required_size = c->num_services = -1;
     c->interface_inferred = s->interface_inferred;
+    c->port_bound_earlier = s->interface_inferred && s->port_bound_earlier;
     c->conn = s->n_past;
     c->client = s->cfg.client;
     c->ipid = s->ipid;
@@ -403,22 +404,32 @@ void session_close_tcp(session *s)
     tcp_close(&s->tcp, TCP_CLIENT);
 }
 
-void session_next_connection(session *s, const net_endpoint *client, uint32_t client_isn, uint32_t server_isn)
+void session_next_connection_to(session *s, const net_endpoint *client, const net_endpoint *server,
+                                uint32_t client_isn, uint32_t server_isn)
 {
     if (s->n_past == SESSION_MAX_CONNECTIONS) {
         fprintf(stderr, "iiss-samplegen: too many connections in one capture\n");
         abort();
     }
     past_connection *p = &s->past[s->n_past++];
+    p->interface_inferred = s->interface_inferred;
+    p->server = s->cfg.server;
     p->tcp = s->tcp;
     p->to_server = s->to_server;
     p->to_client = s->to_client;
     s->cfg.client = *client;
+    s->cfg.server = *server;
     tcp_conn_init(&s->tcp, &s->cap, &s->cfg.link, &s->cfg.client, &s->cfg.server, client_isn, server_isn);
     dce_stream_init(&s->to_server, s->cfg.big_endian, s->cfg.max_frag);
     dce_stream_init(&s->to_client, s->cfg.big_endian, s->cfg.max_frag);
     s->queued[0] = s->queued[1] = 0;
     s->next_call_id = FIRST_CALL_ID;
+}
+
+void session_next_connection(session *s, const net_endpoint *client, uint32_t client_isn, uint32_t server_isn)
+{
+    net_endpoint server = s->cfg.server;
+    session_next_connection_to(s, client, &server, client_isn, server_isn);
 }
 
 int session_finish(session *s)

@@ -100,6 +100,7 @@ typedef struct call_expect {
     session_auth auth;
     bool signature_invalid;    /* a PDU of the call carries a wrong signature */
     bool interface_inferred;
+    bool port_bound_earlier;   /* inferred, and an earlier connection bound IIsServiceControl on this server port */
     bool has_response;
     size_t request_start;      /* the request's PDUs in the client stream */
     size_t request_end;
@@ -116,6 +117,23 @@ typedef struct placed_pdu {
     guid clsid;            /* RemoteCreateInstance request: the class created */
 } placed_pdu;
 
+/* A call of another DCOM interface (the decoys sample): not an IIS call,
+ * listed so a test can check that stock tshark, given the bind, decodes it
+ * as the interface it is. */
+typedef struct decoy_call {
+    const char *interface;      /* "ITypeInfo" */
+    guid iid;
+    const char *method;         /* "GetNames" */
+    const char *tshark_protocol; /* the tshark protocol that decodes it ("typeinfo"), NULL when none does */
+    uint16_t opnum;
+    size_t conn;
+    size_t request_end;         /* in the client stream */
+    bool has_response;
+    size_t response_end;        /* in the server stream */
+    const char *why_not_iis;    /* what tells it from an IIS call of this opnum */
+} decoy_call;
+
+#define SESSION_MAX_DECOYS 24
 #define SESSION_MAX_PLACED_PDUS 8
 #define SESSION_MAX_CONNECTIONS 4
 #define SESSION_MAX_CREDENTIAL_OPTIONS 8
@@ -124,6 +142,8 @@ typedef struct placed_pdu {
 /* A connection of the capture that is over: its TCP frames and PDUs stay
  * for the expected file. */
 typedef struct past_connection {
+    bool interface_inferred;   /* it had no bind in the capture */
+    net_endpoint server;
     tcp_conn tcp;
     dce_stream to_server;
     dce_stream to_client;
@@ -143,6 +163,9 @@ typedef struct session {
     uint32_t next_call_id;
     uint16_t ctx_id;           /* presentation context of IIsServiceControl */
     bool interface_inferred;   /* no bind in the capture */
+    /* The calls that follow are inferred on a server port an earlier
+     * connection of the capture bound IIsServiceControl on. */
+    bool port_bound_earlier;
     guid ipid;
     guid causality;
     iiss_stub_style style;     /* NDR flavour and padding; extents set per stub */
@@ -173,6 +196,8 @@ typedef struct session {
         const char *user;
         const char *options[SESSION_MAX_CREDENTIAL_OPTIONS];
     } tshark_decrypt[SESSION_MAX_TSHARK_DECRYPT_RUNS];
+    decoy_call decoys[SESSION_MAX_DECOYS];
+    size_t n_decoys;
     /* Frames where stock tshark is meant to flag TCP analysis. */
     uint32_t analysis_frames[32];
     size_t n_analysis_frames;
@@ -245,6 +270,9 @@ void session_close_tcp(session *s);
  * carry the new client and the session's auth, ipid and sealed values as
  * they are when each call begins. Call ids start again at 1. */
 void session_next_connection(session *s, const net_endpoint *client, uint32_t client_isn, uint32_t server_isn);
+/* The same to another server (or port); the finished connection keeps its own. */
+void session_next_connection_to(session *s, const net_endpoint *client, const net_endpoint *server,
+                                uint32_t client_isn, uint32_t server_isn);
 /* Writes the expected file, closes the capture; 0 on success. */
 int session_finish(session *s);
 /* <out_dir>/<name>.expected.json alone (session_expected.c). */

@@ -135,7 +135,7 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
         json_null(j, "frame_response");
     net_endpoint_format(&c->client, text, sizeof text);
     json_string(j, "client", text);
-    net_endpoint_format(&s->cfg.server, text, sizeof text);
+    net_endpoint_format(c->conn < s->n_past ? &s->past[c->conn].server : &s->cfg.server, text, sizeof text);
     json_string(j, "server", text);
     json_int(j, "opnum", c->opnum);
     json_string(j, "method", iiss_method_name(c->opnum));
@@ -192,6 +192,17 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
     }
     json_end_array(j);
     json_string(j, "interface", c->interface_inferred ? "inferred" : "bound");
+    /* Without the bind, what vouches for the call: its request's shape and
+     * its response's (a fault or a sealed reply vouches for nothing). */
+    if (c->interface_inferred) {
+        json_begin_inline_array(j, "inference");
+        json_string(j, NULL, "request_shape");
+        if (c->has_response && !c->has_fault && !c->sealed)
+            json_string(j, NULL, "response_shape");
+        if (c->port_bound_earlier)
+            json_string(j, NULL, "port_bound_earlier");
+        json_end_array(j);
+    }
     json_string(j, "ndr", s->cfg.ndr64 ? "NDR64" : "NDR20");
     json_bool(j, "sealed", c->sealed);
     if (c->sealed && c->auth.with_credential)
@@ -275,7 +286,8 @@ static void put_pdus(session *s, json_writer *j)
         for (size_t i = 0; i < d->n_pdus; i++) {
             const dce_pdu_record *p = &d->pdus[i];
             /* tshark names a response's opnum only when it saw the binding. */
-            bool opnum_known = p->pkt_type == DCE_PKT_REQUEST || !s->interface_inferred;
+            bool inferred = k < s->n_past ? s->past[k].interface_inferred : s->interface_inferred;
+            bool opnum_known = p->pkt_type == DCE_PKT_REQUEST || !inferred;
             uint32_t frame = tcp_completion_frame(tcp, side, p->stream_end);
             bool cut = false;
             if (s->tcp.truncated) {
@@ -365,6 +377,39 @@ static void put_pdus(session *s, json_writer *j)
     free(list);
 }
 
+static void put_decoys(session *s, json_writer *j)
+{
+    json_bool(j, "binds_captured", !s->interface_inferred);
+    json_begin_array(j, "decoy_calls");
+    for (size_t i = 0; i < s->n_decoys; i++) {
+        const decoy_call *d = &s->decoys[i];
+        const tcp_conn *tcp = conn_tcp(s, d->conn);
+        char text[37];
+        json_begin_object(j, NULL);
+        json_int(j, "frame_request", tcp_completion_frame(tcp, TCP_CLIENT, d->request_end));
+        if (d->has_response)
+            json_int(j, "frame_response", tcp_completion_frame(tcp, TCP_SERVER, d->response_end));
+        else
+            json_null(j, "frame_response");
+        char endpoint[64];
+        net_endpoint_format(d->conn < s->n_past ? &s->past[d->conn].server : &s->cfg.server, endpoint,
+                            sizeof endpoint);
+        json_string(j, "server", endpoint);
+        json_string(j, "interface", d->interface);
+        guid_to_string(&d->iid, text);
+        json_string(j, "iid", text);
+        json_int(j, "opnum", d->opnum);
+        json_string(j, "method", d->method);
+        if (d->tshark_protocol)
+            json_string(j, "tshark_protocol", d->tshark_protocol);
+        else
+            json_null(j, "tshark_protocol");
+        json_string(j, "why_not_iis", d->why_not_iis);
+        json_end_object(j);
+    }
+    json_end_array(j);
+}
+
 int session_write_expected(session *s)
 {
     json_writer j;
@@ -415,6 +460,8 @@ int session_write_expected(session *s)
     for (size_t i = 0; i < s->n_calls; i++)
         put_call(s, &j, &s->calls[i]);
     json_end_array(&j);
+    if (s->n_decoys)
+        put_decoys(s, &j);
     put_pdus(s, &j);
     json_end_object(&j);
 
