@@ -4,10 +4,15 @@
  * Without the bind the DCE/RPC dissector cannot know the interface and shows
  * the stub as "Stub data"; Decode As (GUI only in 4.0) fixes it per context.
  * For tshark users the preference iiss.midstream_ports names TCP ports: a
- * postdissector then takes each unbound request's stub on those ports that
- * the decoder recognises as an IIsServiceControl request (the same inference
- * iissdump makes: an opnum 7-11 stub that parses exactly, ORPCTHIS 5.x) and
- * shows it, and the matching response (by conversation and call ID). */
+ * postdissector then applies the decoder's inference rule (iiss/infer.h, the
+ * one iissdump applies) to each unbound call on those ports: the request
+ * must parse exactly as its opnum's with plausible values, the response too
+ * (a response that does not fit rejects the call), and something besides
+ * the request must vouch for it: the response's shape, or a call bound to
+ * IIsServiceControl on the same server address and port earlier in the
+ * capture. The request is shown once the call is decided: when its
+ * response has been seen (first pass), or, without one, on a later pass
+ * (tshark -2, or the GUI once the file is read). */
 #include <string.h>
 
 #include <glib.h>
@@ -18,9 +23,11 @@
 #include <epan/prefs.h>
 #include <epan/proto_data.h>
 #include <epan/range.h>
+#include <epan/to_str.h>
 #include <epan/dissectors/packet-dcerpc.h>
 #include <ws_version.h>
 
+#include "iiss/infer.h"
 #include "iiss/stub.h"
 
 #include "packet-iiss.h"
@@ -50,16 +57,71 @@ static int dcerpc_field_opnum = -1;
 static int dcerpc_field_byteorder = -1;
 static int dcerpc_field_stub_data = -1;
 
-/* An inferred call, kept from the request to the response. */
+/* A candidate call (its request fits), kept from the request to the
+ * response and until the rule decides it. */
 typedef struct iiss_midstream_call {
     guint16 opnum;
     iiss_ndr ndr;
     guint32 req_frame;
+    const guint8 *req_stub; /* copy, for the decision at the response */
+    guint req_len;
+    gboolean req_big_endian;
+    gboolean port_bound_earlier; /* known when the request was seen */
+    gboolean decided;
+    gboolean accepted;
+    unsigned evidence;           /* IISS_INFER_* bits */
     iiss_call_state state;
 } iiss_midstream_call;
 
-/* (conversation index << 32 | call ID) -> the latest inferred request. */
+/* (conversation index << 32 | call ID) -> the latest candidate request. */
 static wmem_map_t *iiss_midstream_calls;
+/* "address port" of the servers that carried a bound IIS call, as the
+ * first pass met them. */
+static wmem_map_t *iiss_bound_servers;
+
+static const char *server_key(wmem_allocator_t *scope, const address *addr, guint32 port)
+{
+    return wmem_strdup_printf(scope, "%s %u", address_to_str(scope, addr), port);
+}
+
+void iiss_midstream_note_bound_call(packet_info *pinfo, gboolean request)
+{
+    if (PINFO_FD_VISITED(pinfo) || iiss_bound_servers == NULL) {
+        return;
+    }
+    const address *addr = request ? &pinfo->dst : &pinfo->src;
+    guint32 port = request ? pinfo->destport : pinfo->srcport;
+    const char *key = server_key(wmem_file_scope(), addr, port);
+    if (!wmem_map_contains(iiss_bound_servers, key)) {
+        wmem_map_insert(iiss_bound_servers, key, GINT_TO_POINTER(1));
+    }
+}
+
+/* The rule on what is known of the call; `response` NULL with
+ * has_response FALSE when none was captured. */
+static void decide(iiss_midstream_call *mc, gboolean has_response, gboolean is_fault, const guint8 *response,
+                   size_t response_len, gboolean response_big_endian)
+{
+    iiss_infer_input in;
+    memset(&in, 0, sizeof in);
+    in.opnum = mc->opnum;
+    in.request.stub = mc->req_stub;
+    in.request.len = mc->req_len;
+    in.request.big_endian = mc->req_big_endian;
+    in.has_response = has_response;
+    in.response_is_fault = is_fault;
+    if (has_response && !is_fault) {
+        in.response.stub = response;
+        in.response.len = response_len;
+        in.response.big_endian = response_big_endian;
+    }
+    in.ndr_hint = mc->ndr;
+    in.port_bound_earlier = mc->port_bound_earlier;
+    iiss_infer_verdict verdict;
+    mc->accepted = iiss_infer_call(&in, &verdict);
+    mc->evidence = verdict.evidence;
+    mc->decided = TRUE;
+}
 
 /* The fields of one DCE/RPC PDU the postdissector needs. */
 typedef struct iiss_pdu_fields {
@@ -134,7 +196,13 @@ static void show_inferred(tvbuff_t *stub_tvb, packet_info *pinfo, proto_tree *tr
 {
     iiss_midstream_call *mc = p->call;
     proto_item *ti = proto_tree_add_item(tree, proto_iiss, stub_tvb, 0, -1, ENC_NA);
-    proto_item_append_text(ti, ", %s (interface inferred)", iiss_method_name(mc->opnum));
+    wmem_strbuf_t *why = wmem_strbuf_new(pinfo->pool, "");
+    for (unsigned i = 0; i < IISS_INFER_EVIDENCE_KINDS; i++) {
+        if (mc->evidence & (1u << i)) {
+            wmem_strbuf_append_printf(why, "%s%s", wmem_strbuf_get_len(why) ? ", " : "", iiss_infer_evidence_name(i));
+        }
+    }
+    proto_item_append_text(ti, ", %s (interface inferred: %s)", iiss_method_name(mc->opnum), wmem_strbuf_get_str(why));
     proto_tree *sub = proto_item_add_subtree(ti, ett_iiss);
     proto_item_set_generated(proto_tree_add_uint(sub, hf_iiss_opnum, stub_tvb, 0, 0, mc->opnum));
     expert_add_info(pinfo, ti, &ei_iiss_inferred);
@@ -168,12 +236,25 @@ static wmem_array_t *midstream_first_pass(packet_info *pinfo, GPtrArray *nodes)
         iiss_pdu_fields f;
         memset(&f, 0, sizeof f);
         proto_tree_children_foreach((proto_node *)g_ptr_array_index(nodes, i), collect_pdu_fields, &f);
-        /* Only stubs the DCE/RPC dissector left undissected ("Stub data"). */
-        if (f.stub == NULL || f.pkt_type == NULL || f.call_id == NULL || f.stub->ds_tvb == NULL) {
+        if (f.pkt_type == NULL || f.call_id == NULL) {
             continue;
         }
         guint32 type = IISS_FI_UINT(f.pkt_type);
         guint32 call_id = IISS_FI_UINT(f.call_id);
+        if (type == PDU_FAULT) {
+            /* A fault answers any interface's call: it decides the call on
+             * the other evidence alone; the fault itself is not shown. */
+            guint64 key = ((guint64)conv->conv_index << 32) | call_id;
+            iiss_midstream_call *mc = (iiss_midstream_call *)wmem_map_lookup(iiss_midstream_calls, &key);
+            if (mc != NULL && mc->req_frame < pinfo->num && !mc->decided) {
+                decide(mc, TRUE, TRUE, NULL, 0, FALSE);
+            }
+            continue;
+        }
+        /* Only stubs the DCE/RPC dissector left undissected ("Stub data"). */
+        if (f.stub == NULL || f.stub->ds_tvb == NULL) {
+            continue;
+        }
         iiss_midstream_pdu p;
         memset(&p, 0, sizeof p);
         p.big_endian = f.byteorder != NULL && IISS_FI_UINT(f.byteorder) == 0;
@@ -187,19 +268,29 @@ static wmem_array_t *midstream_first_pass(packet_info *pinfo, GPtrArray *nodes)
         if (type == PDU_REQ && f.opnum != NULL) {
             iiss_ndr ndr = IISS_NDR20;
             guint16 opnum = (guint16)IISS_FI_UINT(f.opnum);
-            if (!iiss_request_looks_like_iiss(stub, len, opnum, p.big_endian, &ndr)) {
+            iiss_infer_stub rq = {stub, len, p.big_endian != FALSE, false};
+            if (!iiss_infer_request_fits(&rq, opnum, IISS_NDR20, &ndr)) {
                 continue;
             }
             p.call = wmem_new0(wmem_file_scope(), iiss_midstream_call);
             p.call->opnum = opnum;
             p.call->ndr = ndr;
             p.call->req_frame = pinfo->num;
+            p.call->req_stub = (const guint8 *)wmem_memdup(wmem_file_scope(), stub, len);
+            p.call->req_len = (guint)len;
+            p.call->req_big_endian = p.big_endian;
+            p.call->port_bound_earlier =
+                wmem_map_contains(iiss_bound_servers, server_key(pinfo->pool, &pinfo->dst, pinfo->destport));
             p.request = TRUE;
             wmem_map_insert(iiss_midstream_calls, midstream_key(wmem_file_scope(), conv, call_id), p.call);
         } else if (type == PDU_RESP) {
             guint64 key = ((guint64)conv->conv_index << 32) | call_id;
             p.call = (iiss_midstream_call *)wmem_map_lookup(iiss_midstream_calls, &key);
-            if (p.call == NULL || p.call->req_frame >= pinfo->num) {
+            if (p.call == NULL || p.call->req_frame >= pinfo->num || p.call->decided) {
+                continue;
+            }
+            decide(p.call, TRUE, FALSE, stub, len, p.big_endian);
+            if (!p.call->accepted) {
                 continue;
             }
         } else {
@@ -239,6 +330,13 @@ static int dissect_iiss_midstream(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     }
     for (guint k = 0; pdus != NULL && k < wmem_array_get_count(pdus); k++) {
         const iiss_midstream_pdu *p = (const iiss_midstream_pdu *)wmem_array_index(pdus, k);
+        /* A later pass that finds the call still open: no response came. */
+        if (!p->call->decided && PINFO_FD_VISITED(pinfo)) {
+            decide(p->call, FALSE, FALSE, NULL, 0, FALSE);
+        }
+        if (!p->call->decided || !p->call->accepted) {
+            continue;
+        }
         tvbuff_t *stub_tvb = NULL;
         if (p->index < found.nodes->len) {
             iiss_pdu_fields f;
@@ -289,7 +387,7 @@ void iiss_midstream_register(int proto, int hf_opnum, gint ett, expert_module_t 
     static ei_register_info ei[] = {
         {&ei_iiss_inferred,
          {"iiss.inferred", PI_PROTOCOL, PI_NOTE,
-          "No bind seen: IIS ServiceControl inferred from the stub (port in the iiss.midstream_ports preference)",
+          "No bind seen: IIS ServiceControl inferred from the whole call (port in the iiss.midstream_ports preference)",
           EXPFILL}},
     };
     expert_register_field_array(experts, ei, G_N_ELEMENTS(ei));
@@ -298,11 +396,14 @@ void iiss_midstream_register(int proto, int hf_opnum, gint ett, expert_module_t 
     iiss_midstream_ports = range_empty(wmem_epan_scope());
     prefs_register_range_preference(
         prefs, "midstream_ports", "TCP ports of IIS ServiceControl without a bind",
-        "TCP ports (e.g. the DCOM object exporter's dynamic port) on which DCE/RPC requests of a context whose "
-        "bind was not captured are checked against IIsServiceControl and shown when they parse exactly. "
+        "TCP ports (e.g. the DCOM object exporter's dynamic port) on which DCE/RPC calls of a context whose "
+        "bind was not captured are checked against IIsServiceControl and shown when the whole call fits: "
+        "request and response exactly this method's, or a request without a captured response on a server "
+        "port bound to the interface earlier. A request is shown once its call is decided (use tshark -2). "
         "Decode As does the same per context in the GUI.",
         &iiss_midstream_ports, 65535);
     iiss_midstream_calls = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    iiss_bound_servers = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash, g_str_equal);
 }
 
 void iiss_midstream_handoff(void)

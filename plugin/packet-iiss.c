@@ -643,6 +643,7 @@ static int dissect_iiss_request(tvbuff_t *tvb, int offset, packet_info *pinfo, p
 {
     iiss_call_view v;
     bound_view(&v, di, drep, TRUE);
+    iiss_midstream_note_bound_call(pinfo, TRUE);
     return iiss_show_request(tvb, offset, pinfo, tree, &v);
 }
 

@@ -52,5 +52,9 @@ const guint8 *iiss_stub_bytes(tvbuff_t *tvb, int offset, size_t *len);
  * protocol's, registered before. */
 void iiss_midstream_register(int proto, int hf_opnum, gint ett, expert_module_t *experts);
 void iiss_midstream_handoff(void);
+/* A call on a context bound to IIsServiceControl was dissected (`request`:
+ * its request, else its response): its server's address and port count
+ * as bound to the interface for the midstream calls that come later. */
+void iiss_midstream_note_bound_call(packet_info *pinfo, gboolean request);
 
 #endif
