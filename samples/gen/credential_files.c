@@ -46,8 +46,7 @@ void credential_nt_hash_line(char *out, size_t out_size, const char *domain, con
 /* One attempt: the entries into a fresh WRFILE keytab. MIT stamps each
  * entry with krb5_timeofday(), so the context's clock is set to the fixed
  * timestamp first (krb5_set_real_time). */
-static krb5_error_code write_keytab_once(krb5_context ctx, const char *path, const char *const *principals,
-                                         const uint8_t (*nt_hashes)[16], size_t n)
+static krb5_error_code write_keytab_once(krb5_context ctx, const char *path, const keytab_key *keys, size_t n)
 {
     char resolved[4200];
     /* A WRFILE keytab appends to an existing file: start from nothing. */
@@ -61,13 +60,13 @@ static krb5_error_code write_keytab_once(krb5_context ctx, const char *path, con
     for (size_t i = 0; err == 0 && i < n; i++) {
         krb5_keytab_entry entry;
         memset(&entry, 0, sizeof entry);
-        err = krb5_parse_name(ctx, principals[i], &entry.principal);
+        err = krb5_parse_name(ctx, keys[i].principal, &entry.principal);
         if (err)
             break;
-        entry.vno = KEYTAB_KVNO;
-        entry.key.enctype = ENCTYPE_ARCFOUR_HMAC;
-        entry.key.length = 16;
-        entry.key.contents = (krb5_octet *)nt_hashes[i];
+        entry.vno = keys[i].kvno;
+        entry.key.enctype = keys[i].enctype;
+        entry.key.length = (unsigned)keys[i].key_len;
+        entry.key.contents = (krb5_octet *)keys[i].key;
         err = krb5_kt_add_entry(ctx, keytab, &entry);
         krb5_free_principal(ctx, entry.principal);
     }
@@ -98,8 +97,7 @@ static bool keytab_stamped(krb5_context ctx, const char *path)
     return ok;
 }
 
-int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
-                            const uint8_t (*nt_hashes)[16], size_t n)
+int credential_write_keytab_keys(const char *out_dir, const char *name, const keytab_key *keys, size_t n)
 {
     char path[4096];
     path_of(path, sizeof path, out_dir, name);
@@ -111,7 +109,7 @@ int credential_write_keytab(const char *out_dir, const char *name, const char *c
     krb5_error_code err = 0;
     bool stamped = false;
     for (int attempt = 0; attempt < 5 && !err && !stamped; attempt++) {
-        err = write_keytab_once(ctx, path, principals, nt_hashes, n);
+        err = write_keytab_once(ctx, path, keys, n);
         stamped = !err && keytab_stamped(ctx, path);
     }
     if (err)
@@ -120,4 +118,15 @@ int credential_write_keytab(const char *out_dir, const char *name, const char *c
         fprintf(stderr, "iiss-samplegen: %s: the keytab timestamps would not stay fixed\n", path);
     krb5_free_context(ctx);
     return err || !stamped ? -1 : 0;
+}
+
+int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
+                            const uint8_t (*nt_hashes)[16], size_t n)
+{
+    keytab_key keys[16];
+    if (n > sizeof keys / sizeof keys[0])
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (keytab_key){principals[i], KEYTAB_KVNO, ENCTYPE_ARCFOUR_HMAC, nt_hashes[i], 16};
+    return credential_write_keytab_keys(out_dir, name, keys, n);
 }

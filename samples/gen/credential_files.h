@@ -21,4 +21,17 @@ void credential_nt_hash_line(char *out, size_t out_size, const char *domain, con
 int credential_write_keytab(const char *out_dir, const char *name, const char *const *principals,
                             const uint8_t (*nt_hashes)[16], size_t n);
 
+/* One keytab entry: a principal's key of one encryption type (RFC 3961
+ * numbers: 18 AES256-CTS-HMAC-SHA1-96, 23 RC4-HMAC). */
+typedef struct keytab_key {
+    const char *principal;
+    unsigned kvno;
+    int enctype;
+    const uint8_t *key;
+    size_t key_len;
+} keytab_key;
+
+/* <out_dir>/<name>: an MIT keytab holding these entries, a fixed timestamp. */
+int credential_write_keytab_keys(const char *out_dir, const char *name, const keytab_key *keys, size_t n);
+
 #endif

@@ -33,6 +33,7 @@ static const sample_entry SAMPLES[] = {
     {"sealed-nthash", write_sample_sealed_nthash},
     {"integrity-tampered", write_sample_integrity_tampered},
     {"sealed-two-users", write_sample_sealed_two_users},
+    {"sealed-kerberos", write_sample_sealed_kerberos},
 #endif
 };
 #define N_SAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])

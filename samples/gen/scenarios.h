@@ -32,6 +32,7 @@ int write_sample_sealed_packed(const char *out_dir);
 int write_sample_sealed_nthash(const char *out_dir);
 int write_sample_integrity_tampered(const char *out_dir);
 int write_sample_sealed_two_users(const char *out_dir);
+int write_sample_sealed_kerberos(const char *out_dir);
 #endif
 
 #endif

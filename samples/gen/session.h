@@ -66,6 +66,9 @@ typedef struct session_auth {
     const char *domain;
     const char *user;
     const char *workstation;
+    /* Kerberos: the ticket's service principal ("host/NAME@REALM"); NULL
+     * for NTLMSSP (the key is left out). */
+    const char *service_principal;
     /* The expected file assumes the fitting credential (its
      * "iissdump_options"): sealed calls carry their plaintext values and
      * "decrypted": true, and "auth" says whether every signature verified. */

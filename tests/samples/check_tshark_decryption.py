@@ -26,7 +26,8 @@ import subprocess
 import sys
 
 FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "dcerpc.pkt_type", "dcerpc.decrypted_stub_data",
-          "dcerpc.stub_data", "ntlmssp.auth.domain", "ntlmssp.auth.username"]
+          "dcerpc.stub_data", "ntlmssp.auth.domain", "ntlmssp.auth.username", "kerberos.CNameString",
+          "kerberos.crealm"]
 PFC_FIRST_FRAG, PFC_LAST_FRAG = 0x01, 0x02
 SPNEGO = 9
 PKT_PRIVACY, PKT_INTEGRITY = 6, 5
@@ -61,12 +62,17 @@ def run_tshark(tshark, capture, options):
     return frames
 
 
-def stream_users(frames):
-    users = {}
+def stream_users(frames, users=None):
+    """Who authenticates on each TCP stream: "DOMAIN\\user" from the NTLMSSP
+    AUTHENTICATE, or "user@REALM" from a Kerberos ticket tshark decrypted."""
+    users = dict(users or {})
     for row in frames.values():
         if row["ntlmssp.auth.username"] and row["tcp.stream"]:
             domain = row["ntlmssp.auth.domain"][0] if row["ntlmssp.auth.domain"] else ""
             users[row["tcp.stream"][0]] = f"{domain}\\{row['ntlmssp.auth.username'][0]}"
+        elif row["kerberos.CNameString"] and row["kerberos.crealm"] and row["tcp.stream"]:
+            users.setdefault(row["tcp.stream"][0],
+                             f"{row['kerberos.CNameString'][0]}@{row['kerberos.crealm'][0]}")
     return users
 
 
@@ -109,6 +115,7 @@ def main():
     errors, right, known_wrong = [], 0, []
     for run in runs:
         frames = run_tshark(tshark, capture, resolve(run["options"], samples))
+        run_users = stream_users(frames, users)
         used = {}          # frame -> PDUs of it already matched
         seen = {}          # (stream, port) -> sealed PDUs so far
         packed_at = {}     # (stream, port) -> first frame that completed several
@@ -118,7 +125,7 @@ def main():
                 errors.append(f"frame {p['frame']}: tshark shows no such frame")
                 continue
             stream = row["tcp.stream"][0]
-            if users.get(stream) != run["user"]:
+            if run_users.get(stream) != run["user"]:
                 continue
             direction = (stream, row["tcp.srcport"][0])
             index = used.get(p["frame"], 0)
