@@ -14,6 +14,9 @@ struct iiss_credentials {
     size_t cap;
     size_t passwords; /* numbering of "password #N" */
     size_t bare_hashes; /* numbering of "nt-hash #N" */
+    iiss_krb_key *krb;  /* Kerberos keys from keytabs */
+    size_t krb_count;
+    size_t krb_cap;
 };
 
 void iiss_wipe(void *p, size_t n)
@@ -36,6 +39,9 @@ void iiss_credentials_free(iiss_credentials *creds)
     if (creds->items)
         iiss_wipe(creds->items, creds->cap * sizeof *creds->items);
     free(creds->items);
+    if (creds->krb)
+        iiss_wipe(creds->krb, creds->krb_cap * sizeof *creds->krb);
+    free(creds->krb);
     free(creds);
 }
 
@@ -187,6 +193,50 @@ iiss_credential_status iiss_credentials_add_key(iiss_credentials *creds, iiss_cr
     copy_text(c->user, sizeof c->user, user);
     creds->count++;
     return IISS_CREDENTIAL_OK;
+}
+
+iiss_credential_status iiss_credentials_add_krb_key(iiss_credentials *creds, const char *principal, uint32_t kvno,
+                                                    int32_t enctype, const uint8_t *key, size_t key_len,
+                                                    const char *label)
+{
+    if (key_len > IISS_KRB_KEY_MAX)
+        return IISS_CREDENTIAL_BAD_HEX;
+    if (creds->krb_count >= IISS_CREDENTIALS_MAX)
+        return IISS_CREDENTIAL_FULL;
+    if (creds->krb_count == creds->krb_cap) {
+        /* As new_slot: the old block is wiped before it is freed. */
+        size_t cap = creds->krb_cap ? creds->krb_cap * 2 : 4;
+        iiss_krb_key *items = calloc(cap, sizeof *items);
+        if (!items)
+            return IISS_CREDENTIAL_NO_MEMORY;
+        if (creds->krb) {
+            memcpy(items, creds->krb, creds->krb_count * sizeof *items);
+            iiss_wipe(creds->krb, creds->krb_cap * sizeof *creds->krb);
+            free(creds->krb);
+        }
+        creds->krb = items;
+        creds->krb_cap = cap;
+    }
+    iiss_krb_key *k = &creds->krb[creds->krb_count];
+    memset(k, 0, sizeof *k);
+    copy_text(k->principal, sizeof k->principal, principal);
+    k->kvno = kvno;
+    k->enctype = enctype;
+    k->key_len = key_len;
+    memcpy(k->key, key, key_len);
+    copy_text(k->label, sizeof k->label, label);
+    creds->krb_count++;
+    return IISS_CREDENTIAL_OK;
+}
+
+size_t iiss_credentials_krb_count(const iiss_credentials *creds)
+{
+    return creds ? creds->krb_count : 0;
+}
+
+const iiss_krb_key *iiss_credentials_krb_get(const iiss_credentials *creds, size_t index)
+{
+    return creds && index < creds->krb_count ? &creds->krb[index] : NULL;
 }
 
 const char *iiss_credential_status_message(iiss_credential_status status)

@@ -68,6 +68,27 @@ iiss_credential_status iiss_credentials_add_key(iiss_credentials *creds, iiss_cr
                                                 const uint8_t key[IISS_NT_HASH_LEN], const char *label,
                                                 const char *domain, const char *user);
 
+/* A Kerberos long-term key from a keytab (RFC 3961 enctype numbers: 17
+ * and 18 AES-CTS-HMAC-SHA1-96, 23 RC4-HMAC ...), for service tickets. Its
+ * label names the entry (file, principal, kvno, enctype), never the key. */
+#define IISS_KRB_KEY_MAX 64
+typedef struct iiss_krb_key {
+    char principal[IISS_CREDENTIAL_LABEL_MAX]; /* "host/web01.contoso.local@CONTOSO.LOCAL" */
+    uint32_t kvno;
+    int32_t enctype;
+    size_t key_len;
+    uint8_t key[IISS_KRB_KEY_MAX];
+    char label[IISS_CREDENTIAL_LABEL_MAX];
+} iiss_krb_key;
+
+/* A key of `key_len` (at most IISS_KRB_KEY_MAX) bytes. */
+iiss_credential_status iiss_credentials_add_krb_key(iiss_credentials *creds, const char *principal, uint32_t kvno,
+                                                    int32_t enctype, const uint8_t *key, size_t key_len,
+                                                    const char *label);
+size_t iiss_credentials_krb_count(const iiss_credentials *creds);
+/* NULL past the end. */
+const iiss_krb_key *iiss_credentials_krb_get(const iiss_credentials *creds, size_t index);
+
 /* "password is not valid UTF-8" ...: for messages, never with the secret. */
 const char *iiss_credential_status_message(iiss_credential_status status);
 

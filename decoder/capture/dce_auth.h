@@ -9,6 +9,11 @@
  * auth_type 9), which finds the credential that fits and keeps the sealing
  * state of each direction.
  *
+ * Kerberos (auth_type 16, or inside SPNEGO) goes to kerberos_session.c:
+ * the AP-REQ's service principal is read in clear; with keytab keys the
+ * ticket names the caller, and each sealed PDU's CFX wrap token is
+ * unwrapped on its own (no state runs across PDUs, so a gap loses nothing).
+ *
  * For each request / response PDU it decides which stub bytes the call
  * stage gets. Without keys: the PDU's own stub, or none when sealed
  * (PKT_PRIVACY). With keys, every protected PDU (PKT_INTEGRITY, PKT_PRIVACY;
@@ -53,6 +58,7 @@ typedef enum iiss_dce_verified {
 #define IISS_DCE_FAULT_BODY_OFF 32u
 
 struct iiss_ntlm_session;
+struct iiss_krb_session;
 
 /* What the stage knows of a connection, read by the call stage when it
  * emits a call. */
@@ -75,6 +81,10 @@ typedef struct iiss_dce_auth_conn {
     /* Internal: the NTLMSSP context (with credentials only), bytes lost per
      * direction. */
     struct iiss_ntlm_session *ntlm;
+    /* Internal: the Kerberos context (with keytab keys, once an AP-REQ was
+     * seen), and header signing as the bind offered and the ack accepted. */
+    struct iiss_krb_session *krb;
+    bool header_sign_offered, header_sign_accepted;
     bool lost[2];
     bool lost_note_pending[2]; /* for the first PDU of that side that cannot be unsealed */
     iiss_note lost_note[2];

@@ -1,4 +1,5 @@
-/* Keytab reading through MIT krb5: only the keys are taken, as NT hashes. */
+/* Keytab reading through MIT krb5: every key for Kerberos, RC4-HMAC keys
+ * also as NT hashes. */
 #include "keytab.h"
 
 #include <stdio.h>
@@ -22,6 +23,40 @@ static bool label_taken(const iiss_credentials *creds, size_t first, const char 
         if (strcmp(iiss_credentials_get(creds, i)->label, label) == 0)
             return true;
     return false;
+}
+
+/* The RC4-HMAC key as an NT hash, labelled "keytab FILE entry PRINC". */
+static iiss_credential_status add_nt_hash(iiss_credentials *creds, size_t first, const char *path, const char *shown,
+                                          const krb5_keytab_entry *entry)
+{
+    char label[IISS_CREDENTIAL_LABEL_MAX];
+    snprintf(label, sizeof label, "keytab %s entry %s", path, shown);
+    if (label_taken(creds, first, label))
+        snprintf(label, sizeof label, "keytab %s entry %s kvno %u", path, shown, (unsigned)entry->vno);
+    /* The account hint: the first component, and the realm. */
+    char user[IISS_CREDENTIAL_NAME_MAX] = "", realm[IISS_CREDENTIAL_NAME_MAX] = "";
+    const char *at = strrchr(shown, '@');
+    size_t user_len = strcspn(shown, "/@");
+    if (user_len >= sizeof user)
+        user_len = sizeof user - 1;
+    memcpy(user, shown, user_len);
+    user[user_len] = '\0';
+    if (at)
+        snprintf(realm, sizeof realm, "%s", at + 1);
+    return iiss_credentials_add_key(creds, IISS_CREDENTIAL_KEYTAB, entry->key.contents, label, realm, user);
+}
+
+/* Every key for Kerberos tickets: "keytab FILE entry PRINC kvno N ENCTYPE". */
+static iiss_credential_status add_kerberos_key(iiss_credentials *creds, const char *path, const char *shown,
+                                               const krb5_keytab_entry *entry)
+{
+    char enctype[64];
+    if (krb5_enctype_to_name(entry->key.enctype, false, enctype, sizeof enctype) != 0)
+        snprintf(enctype, sizeof enctype, "enctype %d", (int)entry->key.enctype);
+    char label[IISS_CREDENTIAL_LABEL_MAX];
+    snprintf(label, sizeof label, "keytab %s entry %s kvno %u %s", path, shown, (unsigned)entry->vno, enctype);
+    return iiss_credentials_add_krb_key(creds, shown, entry->vno, entry->key.enctype, entry->key.contents,
+                                        entry->key.length, label);
 }
 
 int iiss_credentials_read_keytab(iiss_credentials *creds, const char *path, iiss_keytab_result *result)
@@ -54,31 +89,21 @@ int iiss_credentials_read_keytab(iiss_credentials *creds, const char *path, iiss
     int rc = 0;
     krb5_keytab_entry entry;
     while ((code = krb5_kt_next_entry(ctx, kt, &entry, &cursor)) == 0) {
-        if (entry.key.enctype != ENCTYPE_ARCFOUR_HMAC || entry.key.length != IISS_NT_HASH_LEN) {
-            result->other_keys++;
-            krb5_free_keytab_entry_contents(ctx, &entry);
-            continue;
-        }
         char *principal = NULL;
         if (krb5_unparse_name(ctx, entry.principal, &principal) != 0)
             principal = NULL;
         const char *shown = principal ? principal : "?";
-        char label[IISS_CREDENTIAL_LABEL_MAX];
-        snprintf(label, sizeof label, "keytab %s entry %s", path, shown);
-        if (label_taken(creds, first, label))
-            snprintf(label, sizeof label, "keytab %s entry %s kvno %u", path, shown, (unsigned)entry.vno);
-        /* The account hint: the first component, and the realm. */
-        char user[IISS_CREDENTIAL_NAME_MAX] = "", realm[IISS_CREDENTIAL_NAME_MAX] = "";
-        const char *at = strrchr(shown, '@');
-        size_t user_len = strcspn(shown, "/@");
-        if (user_len >= sizeof user)
-            user_len = sizeof user - 1;
-        memcpy(user, shown, user_len);
-        user[user_len] = '\0';
-        if (at)
-            snprintf(realm, sizeof realm, "%s", at + 1);
-        iiss_credential_status st =
-            iiss_credentials_add_key(creds, IISS_CREDENTIAL_KEYTAB, entry.key.contents, label, realm, user);
+        iiss_credential_status st = add_kerberos_key(creds, path, shown, &entry);
+        if (st == IISS_CREDENTIAL_OK)
+            result->kerberos_keys++;
+        if (st == IISS_CREDENTIAL_OK && entry.key.enctype == ENCTYPE_ARCFOUR_HMAC &&
+            entry.key.length == IISS_NT_HASH_LEN) {
+            st = add_nt_hash(creds, first, path, shown, &entry);
+            if (st == IISS_CREDENTIAL_OK)
+                result->rc4_keys++;
+        } else if (st == IISS_CREDENTIAL_OK) {
+            result->other_keys++;
+        }
         if (principal)
             krb5_free_unparsed_name(ctx, principal);
         krb5_free_keytab_entry_contents(ctx, &entry);
@@ -87,7 +112,6 @@ int iiss_credentials_read_keytab(iiss_credentials *creds, const char *path, iiss
             rc = -1;
             break;
         }
-        result->rc4_keys++;
     }
     if (rc == 0 && code != KRB5_KT_END) {
         set_error(result, ctx, code, path, "cannot read the keytab");

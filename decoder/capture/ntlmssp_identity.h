@@ -1,4 +1,5 @@
 /* Who authenticated a DCE/RPC connection, read from the NTLMSSP messages
+ * (or, for Kerberos, from the ticket: see service_principal)
  * carried as auth values of bind / bind_ack / alter_context / auth3
  * (MS-NLMP 2.2.1). The CHALLENGE names the server (target info AV pairs),
  * the AUTHENTICATE names the caller. Nothing here is secret: these fields
@@ -18,6 +19,11 @@ typedef struct iiss_ntlm_identity {
     char workstation[IISS_NTLM_NAME_MAX];
     char server_netbios[IISS_NTLM_NAME_MAX];
     char server_dns[IISS_NTLM_NAME_MAX];
+    /* Kerberos (dce_auth.c fills it): the service principal and realm of
+     * the AP-REQ's ticket, in clear ("host/web01.contoso.local@CONTOSO.LOCAL");
+     * domain and user are then the ticket's client realm and name, known
+     * only when a keytab key opened the ticket. */
+    char service_principal[2 * IISS_NTLM_NAME_MAX];
 } iiss_ntlm_identity;
 
 typedef enum iiss_ntlm_message_type {

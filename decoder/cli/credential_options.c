@@ -64,11 +64,8 @@ iiss_credentials *iissdump_credentials_load(const iissdump_credential_options *o
             snprintf(err, err_len, "--keytab %s", r.message);
             goto fail;
         }
-        if (r.rc4_keys == 0)
-            fprintf(stderr,
-                    "iissdump: --keytab %s: no RC4-HMAC (etype 23) key, the only kind NTLMSSP can use "
-                    "(%zu keys of other types)\n",
-                    o->keytabs[i], r.other_keys);
+        if (r.kerberos_keys == 0)
+            fprintf(stderr, "iissdump: --keytab %s: no key in it\n", o->keytabs[i]);
     }
     return c;
 fail:

@@ -118,6 +118,7 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
     add_text_or_null(g, "domain", id ? id->domain : NULL);
     add_text_or_null(g, "user", id ? id->user : NULL);
     add_text_or_null(g, "workstation", id ? id->workstation : NULL);
+    add_text_or_null(g, "service_principal", id ? id->service_principal : NULL);
     if (id && id->server_netbios[0])
         iissdump_json_add_string(g, "server_netbios", id->server_netbios);
     if (id && id->server_dns[0])

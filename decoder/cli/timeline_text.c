@@ -84,6 +84,13 @@ static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
         return;
     const iiss_ntlm_identity *id = &rec->identity;
     iissdump_buf_add(out, "  ", 2);
+    if (id->service_principal[0]) {
+        /* Kerberos: the ticket's client principal, user@REALM. */
+        iissdump_buf_str(out, id->user[0] ? id->user : "?");
+        iissdump_buf_char(out, '@');
+        iissdump_buf_str(out, id->domain);
+        return;
+    }
     if (id->domain[0]) {
         iissdump_buf_str(out, id->domain);
         iissdump_buf_char(out, '\\');

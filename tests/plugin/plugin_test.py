@@ -17,6 +17,7 @@ Subcommands (exit 0 pass, 1 fail, 77 skip):
                   (-T fields and -V -O iiss), expected anomalies as expert infos
   srt             -z dcerpc,srt over the samples names the five methods
   sealed          NTLMSSP-sealed capture with and without the password
+  kerberos        Kerberos-sealed capture with and without the keytab (Wireshark decrypts)
   fuzz            editcap -E corruption rounds, no crash nor dissector bug
 
 Goldens live in tests/plugin/golden/, the same for every Wireshark version:
@@ -647,6 +648,58 @@ def cmd_sealed(env, args):
     return 0
 
 
+# ---- kerberos ----
+
+def cmd_kerberos(env, args):
+    """The Kerberos-sealed sample through Wireshark's own keytab decryption
+    (-K, kerberos.decrypt): the plugin dissects every call with the
+    plaintext values of the expected file; without the keytab no value is
+    shown (the stubs stay encrypted) and nothing fails."""
+    cap, expected = load_expected(args.samples_dir, "sealed-kerberos")
+    if cap is None:
+        print("SKIP: sample sealed-kerberos not in %s yet" % args.samples_dir)
+        return SKIP
+    staged = env.stage(cap)
+    keytab = env.stage(os.path.join(args.samples_dir, "sealed-kerberos.keytab"))
+    base = ["-n", "-r", staged] + tshark_options(expected)
+    fields = ["-T", "fields", "-e", "frame.number", "-e", "iiss.opnum", "-e", "iiss.hresult",
+              "-e", "iiss.buffer_size", "-e", "iiss.num_services"]
+    rc, out, err = env.run(base + fields, check=False)
+    if rc != 0 or "Dissector bug" in out + err:
+        raise Failure("without the keytab tshark failed (%d): %s" % (rc, err))
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) > 2 and parts[2] != "":
+            raise Failure("without the keytab an HRESULT was shown (misread): %s" % line)
+    rc, out, err = env.run(base + ["-K", keytab, "-o", "kerberos.decrypt:TRUE", "-Y", "iiss"] + fields, check=False)
+    if rc != 0 or "Dissector bug" in out + err:
+        raise Failure("with the keytab tshark failed (%d): %s" % (rc, err))
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        rows[int(parts[0])] = parts[1:]
+    checked = 0
+    for call in expected["calls"]:
+        req, resp = call.get("frame_request"), call.get("frame_response")
+        if req not in rows or rows[req][0].split(",")[0] != str(call["opnum"]):
+            raise Failure("with the keytab, request frame %s not dissected as opnum %s: %r"
+                          % (req, call["opnum"], rows.get(req)))
+        want_size = (call.get("params") or {}).get("buffer_size")
+        if want_size is not None and rows[req][2].split(",")[0] != str(want_size):
+            raise Failure("with the keytab, frame %s buffer_size %r, expected %s" % (req, rows[req][2], want_size))
+        if resp and call.get("hresult") is not None:
+            got = rows.get(resp, ["", "", "", ""])[1].split(",")[0]
+            if got == "" or as_int(got) != int(call["hresult"], 0):
+                raise Failure("with the keytab, frame %s HRESULT %r, expected %s" % (resp, got, call["hresult"]))
+            if call.get("num_services") is not None and rows[resp][3].split(",")[0] != str(call["num_services"]):
+                raise Failure("with the keytab, frame %s num_services %r, expected %s"
+                              % (resp, rows[resp][3], call["num_services"]))
+        checked += 1
+    print("sealed-kerberos: %d calls decrypted by Wireshark's keytab decryption and dissected; without the keytab "
+          "no value shown" % checked)
+    return 0
+
+
 # ---- mixed: NDR20-layout ORPC in an NDR64 context ----
 
 def cmd_mixed(env, args):
@@ -763,6 +816,7 @@ def main():
     sp.add_argument("name")
     sub.add_parser("srt")
     sub.add_parser("sealed")
+    sub.add_parser("kerberos")
     sub.add_parser("mixed")
     fp = sub.add_parser("fuzz")
     fp.add_argument("--rounds", type=int, default=4)
@@ -775,7 +829,8 @@ def main():
         return 1
     env = Env(args)
     try:
-        rc = {"load": cmd_load, "sample": cmd_sample, "srt": cmd_srt, "sealed": cmd_sealed, "mixed": cmd_mixed,
+        rc = {"load": cmd_load, "sample": cmd_sample, "srt": cmd_srt, "sealed": cmd_sealed, "kerberos": cmd_kerberos,
+              "mixed": cmd_mixed,
               "fuzz": cmd_fuzz}[args.cmd](env, args)
         return rc or 0
     except Failure as e:
