@@ -26,7 +26,7 @@ const char *iiss_note_kind_name(iiss_note_kind kind);
 
 /* One note: what, where (the frame it was noticed in; 0 when the stage
  * that records it fills the frame in), and a message for the reader. */
-#define IISS_NOTE_MESSAGE_MAX 96
+#define IISS_NOTE_MESSAGE_MAX 160 /* room for a principal and an enctype */
 typedef struct iiss_note {
     iiss_note_kind kind;
     uint64_t frame;

@@ -83,7 +83,7 @@ typedef struct call_seen {
         size_t services;
         size_t note_count;
         iiss_note_kind note_kind[8];
-        char note[8][96];
+        char note[8][IISS_NOTE_MESSAGE_MAX];
         uint64_t note_frame[8];
 } call_seen;
 
