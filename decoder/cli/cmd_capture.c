@@ -213,7 +213,7 @@ int iissdump_capture_main(int argc, char **argv)
          "NT hashes as a domain dump writes them (DOMAIN\\user:RID:LM:NT:::) or user:NT lines (repeatable)",
          "FILE"},
         {"keytab", 'K', 0, G_OPTION_ARG_FILENAME_ARRAY, &o.keytabs,
-         "Keytab whose RC4-HMAC keys serve as NT hashes (repeatable)", "FILE"},
+         "MIT keytab: service keys for Kerberos tickets, RC4-HMAC keys also as NT hashes (repeatable)", "FILE"},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &progress, "Show progress on a terminal even for small input", NULL},
         {"no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "Never show progress", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
