@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include "call_view.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,6 +87,33 @@ const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t 
         snprintf(buf, n, "result unreadable");
     }
     return buf;
+}
+
+const char *iissdump_call_outcome(const iiss_call_record *rec)
+{
+    if (rec->has_response && rec->is_fault)
+        return "failure";
+    if (!rec->has_response || rec->sealed || !rec->response_decoded || !rec->response.hresult.present)
+        return "unknown";
+    return (rec->response.hresult.value & 0x80000000u) ? "failure" : "success";
+}
+
+const char *iissdump_endpoint_ip(const iiss_endpoint *ep, char *buf, size_t n)
+{
+    if (n == 0)
+        return buf;
+    if (!inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, buf, (socklen_t)n))
+        buf[0] = '\0';
+    return buf;
+}
+
+const char *iissdump_server_name(const iiss_call_record *rec)
+{
+    if (!rec->has_identity)
+        return NULL;
+    if (rec->identity.server_dns[0])
+        return rec->identity.server_dns;
+    return rec->identity.server_netbios[0] ? rec->identity.server_netbios : NULL;
 }
 
 #define ENDPOINT_SLOTS 1024u /* a power of two */

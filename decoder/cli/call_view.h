@@ -20,6 +20,19 @@ const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n
 #define IISSDUMP_RESULT_MAX 128
 const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n);
 
+/* Did the call work: "success" (an HRESULT without the failure bit),
+ * "failure" (a failure HRESULT or a fault), "unknown" (no response, sealed,
+ * unreadable). ECS's event.outcome values. */
+const char *iissdump_call_outcome(const iiss_call_record *rec);
+
+/* The endpoint's address alone: "10.0.0.5", "2001:db8::5". */
+#define IISSDUMP_IP_MAX 48
+const char *iissdump_endpoint_ip(const iiss_endpoint *ep, char *buf, size_t n);
+
+/* The server's own name, from the NTLMSSP CHALLENGE (DNS, else NetBIOS);
+ * NULL when the capture does not say. */
+const char *iissdump_server_name(const iiss_call_record *rec);
+
 /* iiss_endpoint_format, remembered: a timeline names the same endpoints
  * over and over, and inet_ntop + snprintf cost more than the rest of a call
  * line. A direct-mapped cache; a collision only means formatting again. */

@@ -17,6 +17,7 @@
 #include "iissdump.h"
 #include "output_json.h"
 #include "pipeline.h"
+#include "timeline_formats.h"
 #include "timeline_json.h"
 #include "timeline_text.h"
 
@@ -32,7 +33,7 @@
 #define PROGRESS_MIN_BYTES (64u * 1024u * 1024u)
 
 typedef struct capture_run {
-    gboolean json;
+    iissdump_format format;
     gboolean quiet;
     gboolean stats_wanted;
     gboolean show_progress;
@@ -40,7 +41,8 @@ typedef struct capture_run {
     FILE *out;
     iissdump_buf text;            /* the current call's text, one fwrite per call */
     iissdump_table_scratch table; /* services table cells, reused */
-    yajl_gen json_gen;            /* --json: one JSON Lines document per call */
+    yajl_gen json_gen;            /* the JSON formats: one JSON Lines document per call */
+    iissdump_buf scratch;         /* a JSON format's message text, a CSV list cell */
     iissdump_endpoint_names endpoints;
     uint64_t calls;
     iissdump_timeline_stats stats;
@@ -63,12 +65,27 @@ static void on_record(void *user, const iiss_call_record *rec)
     if (run->quiet)
         return;
     clear_progress(run); /* stdout may share the terminal */
-    if (run->json) {
+    switch (run->format) {
+    case IISSDUMP_FORMAT_JSONL:
         iissdump_timeline_json_call(run->json_gen, &run->endpoints, rec);
         iissdump_json_write(run->json_gen, run->out);
-    } else {
+        break;
+    case IISSDUMP_FORMAT_TIMESKETCH:
+        iissdump_timeline_timesketch_call(run->json_gen, &run->scratch, &run->endpoints, rec);
+        iissdump_json_write(run->json_gen, run->out);
+        break;
+    case IISSDUMP_FORMAT_ECS:
+        iissdump_timeline_ecs_call(run->json_gen, &run->scratch, &run->endpoints, rec);
+        iissdump_json_write(run->json_gen, run->out);
+        break;
+    case IISSDUMP_FORMAT_CSV:
+        iissdump_timeline_csv_call(&run->text, &run->scratch, &run->endpoints, rec);
+        iissdump_buf_write(&run->text, run->out);
+        break;
+    case IISSDUMP_FORMAT_TEXT:
         iissdump_timeline_text_call(&run->text, &run->table, &run->endpoints, rec);
         iissdump_buf_write(&run->text, run->out);
+        break;
     }
 }
 
@@ -138,7 +155,7 @@ static gboolean parse_size(const char *text, uint64_t *out)
 
 /* What GOptionContext allocated for us, freed on every way out. */
 typedef struct option_strings {
-    gchar *filter, *max_flow, *max_total, *max_stub;
+    gchar *filter, *max_flow, *max_total, *max_stub, *format;
     gchar **files;
     gchar **passwords, **password_files, **nt_hashes, **nt_hash_files, **keytabs;
     iiss_credentials *credentials;
@@ -167,6 +184,7 @@ static void option_strings_free(option_strings *o)
     g_strfreev(o->keytabs);
     iiss_credentials_free(o->credentials);
     g_free(o->filter);
+    g_free(o->format);
     g_free(o->max_flow);
     g_free(o->max_total);
     g_free(o->max_stub);
@@ -189,7 +207,9 @@ int iissdump_capture_main(int argc, char **argv)
     gboolean version = FALSE;
     option_strings o = {0};
     GOptionEntry entries[] = {
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call", NULL},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &o.format,
+         "Output format: text (default), jsonl, timesketch, ecs (Elastic Common Schema) or csv", "FORMAT"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call (--format jsonl)", NULL},
         {"stats", 0, 0, G_OPTION_ARG_NONE, &stats, "End with counts per method, result and server", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No line per call (with --stats: only the counts)", NULL},
         {"filter", 'f', 0, G_OPTION_ARG_STRING, &o.filter, "Read only packets matching this BPF filter", "EXPR"},
@@ -242,6 +262,21 @@ int iissdump_capture_main(int argc, char **argv)
         return usage_error(octx, &o, "%s", "no capture file given");
     if (progress && no_progress)
         return usage_error(octx, &o, "%s", "--progress and --no-progress exclude each other");
+    iissdump_format format = json ? IISSDUMP_FORMAT_JSONL : IISSDUMP_FORMAT_TEXT;
+    if (o.format) {
+        iissdump_format named;
+        if (!iissdump_format_parse(o.format, &named))
+            return usage_error(octx, &o, "unknown --format '%s' (text, jsonl, timesketch, ecs, csv)", o.format);
+        if (json && named != IISSDUMP_FORMAT_JSONL)
+            return usage_error(octx, &o, "--json is --format jsonl: it excludes --format %s", o.format);
+        format = named;
+    }
+    /* Only text and jsonl have a place for --stats in their output; for the
+     * others, the counts go to standard error and standard output stays one
+     * document per call. */
+    gboolean stats_to_stderr = format != IISSDUMP_FORMAT_TEXT && format != IISSDUMP_FORMAT_JSONL;
+    gboolean json_out = format == IISSDUMP_FORMAT_JSONL || format == IISSDUMP_FORMAT_TIMESKETCH ||
+                        format == IISSDUMP_FORMAT_ECS;
 
     iiss_pipeline_config pcfg;
     iiss_pipeline_config_default(&pcfg);
@@ -287,7 +322,7 @@ int iissdump_capture_main(int argc, char **argv)
      * a reader there sees each call as it comes, between progress lines. */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER_BYTES);
-    capture_run run = {.json = json, .quiet = quiet, .stats_wanted = stats, .out = stdout};
+    capture_run run = {.format = format, .quiet = quiet, .stats_wanted = stats, .out = stdout};
     if (stats)
         iissdump_stats_init(&run.stats);
     if (!no_progress && isatty(STDERR_FILENO)) {
@@ -302,8 +337,8 @@ int iissdump_capture_main(int argc, char **argv)
     }
 
     iiss_pipeline *pl = iiss_pipeline_new(&pcfg, on_record, &run);
-    run.json_gen = json ? iissdump_json_new(false) : NULL;
-    if (!pl || (json && !run.json_gen)) {
+    run.json_gen = json_out ? iissdump_json_new(false) : NULL;
+    if (!pl || (json_out && !run.json_gen)) {
         fprintf(stderr, "iissdump: out of memory\n");
         if (run.json_gen)
             yajl_gen_free(run.json_gen);
@@ -318,13 +353,20 @@ int iissdump_capture_main(int argc, char **argv)
         .on_file_end = on_file_end,
         .on_progress = run.show_progress ? on_progress : NULL,
     };
+    if (format == IISSDUMP_FORMAT_CSV && !quiet) {
+        iissdump_timeline_csv_header(&run.text);
+        iissdump_buf_write(&run.text, run.out);
+    }
     size_t failed = iiss_pipeline_run_files(pl, (const char *const *)files, count, &cb);
     clear_progress(&run);
 
     if (stats) {
-        if (json) {
+        if (format == IISSDUMP_FORMAT_JSONL) {
             iissdump_timeline_json_stats(run.json_gen, &run.stats);
             iissdump_json_write(run.json_gen, run.out);
+        } else if (stats_to_stderr) {
+            fflush(run.out);
+            iissdump_timeline_text_stats(stderr, &run.stats, FALSE);
         } else {
             iissdump_timeline_text_stats(run.out, &run.stats, !quiet && run.calls > 0);
         }
@@ -345,6 +387,7 @@ int iissdump_capture_main(int argc, char **argv)
                 lost, pstats.calls.records_dropped);
     iiss_pipeline_free(pl);
     iissdump_buf_free(&run.text);
+    iissdump_buf_free(&run.scratch);
     iissdump_table_scratch_free(&run.table);
     iissdump_endpoint_names_free(&run.endpoints);
     if (run.json_gen)

@@ -180,10 +180,28 @@ static void add_inference(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_array_close(g);
 }
 
+/* ATT&CK technique ids, as iiss_attack_techniques gives them. */
+static void add_tags(yajl_gen g, const iiss_call_record *rec)
+{
+    const iiss_attack_technique *tech[IISS_ATTACK_PER_CALL_MAX];
+    size_t n = iiss_attack_techniques(rec->opnum, tech);
+    iissdump_json_key(g, "tags");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++)
+        yajl_gen_string(g, (const unsigned char *)tech[i]->id, strlen(tech[i]->id));
+    yajl_gen_array_close(g);
+}
+
 void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
 {
-    char text[IISSDUMP_RESULT_MAX];
     yajl_gen_map_open(g);
+    iissdump_timeline_json_call_fields(g, endpoints, rec);
+    yajl_gen_map_close(g);
+}
+
+void iissdump_timeline_json_call_fields(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
+{
+    char text[IISSDUMP_RESULT_MAX];
     iissdump_json_add_string(g, "time", iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
     iissdump_json_add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
     if (rec->has_response)
@@ -194,6 +212,7 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
     iissdump_json_add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
     iissdump_json_add_int(g, "opnum", rec->opnum);
     add_text_or_null(g, "method", rec->method);
+    add_tags(g, rec);
     add_params(g, rec);
 
     const iiss_response *rs = rec->response_decoded ? &rec->response : NULL;
@@ -253,7 +272,6 @@ void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints,
         iissdump_json_add_null(g, "activation_frame");
     add_rtt_ms(g, rec);
     iissdump_json_add_int(g, "call_id", rec->call_id);
-    yajl_gen_map_close(g);
 }
 
 static void add_counts(yajl_gen g, const char *name, const iissdump_count_table *t)

@@ -13,6 +13,9 @@
 /* Each generates one document into g (a one-line generator of
  * iissdump_json_new); iissdump_json_write puts it out. */
 void iissdump_timeline_json_call(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
+/* The same call's keys and values into a map the caller has opened (the
+ * formats that wrap a call's fields: Timesketch, ECS). */
+void iissdump_timeline_json_call_fields(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
 void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *stats);
 
 #endif

@@ -143,6 +143,22 @@ static void add_rtt(iissdump_buf *out, int64_t rtt_ns)
 void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
                                  iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
 {
+    iissdump_timeline_text_line(out, endpoints, rec);
+    iissdump_buf_char(out, '\n');
+
+    if (rec->has_blob && rec->blob.service_count > 0)
+        iissdump_text_services(out, table, &rec->blob, "    ");
+    add_notes(out, rec, "    ! ");
+    if (rec->request_decoded)
+        iissdump_text_anomalies(out, &rec->request.anomalies, 0, "    ! request ");
+    if (rec->response_decoded)
+        iissdump_text_anomalies(out, &rec->response.anomalies, 0, "    ! response ");
+    if (rec->has_blob)
+        iissdump_text_anomalies(out, &rec->blob.anomalies, 0, "    ! buffer ");
+}
+
+void iissdump_timeline_text_line(iissdump_buf *out, iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
+{
     char text[IISSDUMP_RESULT_MAX > IISSDUMP_TIME_MAX ? IISSDUMP_RESULT_MAX : IISSDUMP_TIME_MAX];
     static const char arrow[] = " → ";
     iissdump_buf_str(out, iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
@@ -222,15 +238,4 @@ void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *tabl
         iissdump_buf_str(out, " [decrypted]");
     if (rec->verified == IISS_DCE_VERIFIED_FALSE)
         iissdump_buf_str(out, " [signature invalid]");
-    iissdump_buf_char(out, '\n');
-
-    if (rec->has_blob && rec->blob.service_count > 0)
-        iissdump_text_services(out, table, &rec->blob, "    ");
-    add_notes(out, rec, "    ! ");
-    if (rec->request_decoded)
-        iissdump_text_anomalies(out, &rec->request.anomalies, 0, "    ! request ");
-    if (rec->response_decoded)
-        iissdump_text_anomalies(out, &rec->response.anomalies, 0, "    ! response ");
-    if (rec->has_blob)
-        iissdump_text_anomalies(out, &rec->blob.anomalies, 0, "    ! buffer ");
 }

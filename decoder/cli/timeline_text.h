@@ -12,6 +12,10 @@
 #include "output_text.h"
 #include "text_buf.h"
 
+/* The call's one line, without its newline (also the message of the
+ * formats that carry one: Timesketch, ECS). */
+void iissdump_timeline_text_line(iissdump_buf *out, iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
+
 /* Appends the call's line, its services table and its anomalies to out. */
 void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
                                  iissdump_endpoint_names *endpoints, const iiss_call_record *rec);

@@ -536,3 +536,19 @@ const char *iiss_uuid_format(const uint8_t u[16], char *buf, size_t n)
     buf[keep] = '\0';
     return buf;
 }
+
+const iiss_attack_technique iiss_attack_remote_dcom = {"T1021.003",
+                                                       "Remote Services: Distributed Component Object Model"};
+const iiss_attack_technique iiss_attack_service_stop = {"T1489", "Service Stop"};
+const iiss_attack_technique iiss_attack_system_reboot = {"T1529", "System Shutdown/Reboot"};
+
+size_t iiss_attack_techniques(uint16_t opnum, const iiss_attack_technique *out[IISS_ATTACK_PER_CALL_MAX])
+{
+    size_t n = 0;
+    out[n++] = &iiss_attack_remote_dcom;
+    if (opnum == IISS_OPNUM_STOP || opnum == IISS_OPNUM_KILL)
+        out[n++] = &iiss_attack_service_stop;
+    else if (opnum == IISS_OPNUM_REBOOT)
+        out[n++] = &iiss_attack_system_reboot;
+    return n;
+}

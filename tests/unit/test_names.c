@@ -210,6 +210,32 @@ static void test_tables_well_formed(void **state)
     assert_null(iiss_lookup(NULL, 0));
 }
 
+/* MITRE ATT&CK (attack.mitre.org): T1021.003 Remote Services: Distributed
+ * Component Object Model; T1489 Service Stop; T1529 System
+ * Shutdown/Reboot. Every opnum is a remote DCOM call; only Stop and Kill
+ * stop services, only Reboot reboots. */
+static void test_attack_techniques(void **state)
+{
+    (void)state;
+    const iiss_attack_technique *t[IISS_ATTACK_PER_CALL_MAX];
+    for (uint16_t opnum = 0; opnum < 16; opnum++) {
+        size_t n = iiss_attack_techniques(opnum, t);
+        assert_string_equal(t[0]->id, "T1021.003");
+        assert_string_equal(t[0]->name, "Remote Services: Distributed Component Object Model");
+        if (opnum == IISS_OPNUM_STOP || opnum == IISS_OPNUM_KILL) {
+            assert_int_equal(n, 2);
+            assert_string_equal(t[1]->id, "T1489");
+            assert_string_equal(t[1]->name, "Service Stop");
+        } else if (opnum == IISS_OPNUM_REBOOT) {
+            assert_int_equal(n, 2);
+            assert_string_equal(t[1]->id, "T1529");
+            assert_string_equal(t[1]->name, "System Shutdown/Reboot");
+        } else {
+            assert_int_equal(n, 1); /* Start, Status and the IUnknown/IDispatch opnums */
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_fault_status),
         cmocka_unit_test(test_dce_names_and_uuid),
         cmocka_unit_test(test_tables_well_formed),
+        cmocka_unit_test(test_attack_techniques),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

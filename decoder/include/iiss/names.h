@@ -97,4 +97,20 @@ const char *iiss_win32_error_format(uint32_t code, char *buf, size_t n);
 #define IISS_UUID_STR_MAX 37
 const char *iiss_uuid_format(const uint8_t uuid[16], char *buf, size_t n);
 
+/* MITRE ATT&CK techniques a captured IIsServiceControl call stands for:
+ * T1021.003 (Remote Services: Distributed Component Object Model) for every
+ * call, as every call on the wire is a remote DCOM call; then T1489 (Service
+ * Stop) for Stop and Kill, T1529 (System Shutdown/Reboot) for Reboot. */
+typedef struct iiss_attack_technique {
+    const char *id;   /* "T1489" */
+    const char *name; /* "Service Stop" */
+} iiss_attack_technique;
+#define IISS_ATTACK_PER_CALL_MAX 2
+extern const iiss_attack_technique iiss_attack_remote_dcom;
+extern const iiss_attack_technique iiss_attack_service_stop;
+extern const iiss_attack_technique iiss_attack_system_reboot;
+/* The techniques of a call with this opnum, most general first, into
+ * out[0, IISS_ATTACK_PER_CALL_MAX); returns how many. */
+size_t iiss_attack_techniques(uint16_t opnum, const iiss_attack_technique *out[IISS_ATTACK_PER_CALL_MAX]);
+
 #endif

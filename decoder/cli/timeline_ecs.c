@@ -1,0 +1,144 @@
+/* The Elastic Common Schema form of a call (see timeline_formats.h). ECS
+ * leaves a field out when it has no value, so unknown names are absent
+ * here, not null; the call's own keys keep their nulls under "iiss". */
+#include <ctype.h>
+#include <string.h>
+
+#include "iiss/names.h"
+#include "output_json.h"
+#include "timeline_formats.h"
+#include "timeline_json.h"
+#include "timeline_text.h"
+
+/* The ECS release whose field definitions these follow. */
+#define ECS_VERSION "8.11.0"
+
+static void add_endpoint(yajl_gen g, const char *key, const iiss_endpoint *ep, const char *domain)
+{
+    char ip[IISSDUMP_IP_MAX];
+    iissdump_json_key(g, key);
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "ip", iissdump_endpoint_ip(ep, ip, sizeof ip));
+    iissdump_json_add_int(g, "port", ep->port);
+    if (domain)
+        iissdump_json_add_string(g, "domain", domain);
+    yajl_gen_map_close(g);
+}
+
+/* "iis-stop", "iis-status" ...; "iis-opnum-N" for an opnum with no name. */
+static void add_action(yajl_gen g, const iiss_call_record *rec)
+{
+    char action[48];
+    if (rec->method) {
+        size_t at = 0;
+        memcpy(action, "iis-", 4);
+        at = 4;
+        for (const char *m = rec->method; *m && at + 1 < sizeof action; m++)
+            action[at++] = (char)tolower((unsigned char)*m);
+        action[at] = '\0';
+    } else {
+        snprintf(action, sizeof action, "iis-opnum-%u", (unsigned)rec->opnum);
+    }
+    iissdump_json_add_string(g, "action", action);
+}
+
+static void add_threat(yajl_gen g, const iiss_attack_technique *const *tech, size_t n)
+{
+    iissdump_json_key(g, "threat");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "framework", "MITRE ATT&CK");
+    iissdump_json_key(g, "technique");
+    yajl_gen_map_open(g);
+    iissdump_json_key(g, "id");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++)
+        iissdump_json_string(g, tech[i]->id);
+    yajl_gen_array_close(g);
+    iissdump_json_key(g, "name");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++)
+        iissdump_json_string(g, tech[i]->name);
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+}
+
+void iissdump_timeline_ecs_call(yajl_gen g, iissdump_buf *scratch, iissdump_endpoint_names *endpoints,
+                                const iiss_call_record *rec)
+{
+    char text[IISSDUMP_TIME_MAX];
+    const iiss_attack_technique *tech[IISS_ATTACK_PER_CALL_MAX];
+    size_t ntech = iiss_attack_techniques(rec->opnum, tech);
+    const char *server_name = iissdump_server_name(rec);
+    const iiss_ntlm_identity *id = rec->has_identity ? &rec->identity : NULL;
+
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "@timestamp",
+                             iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
+    scratch->len = 0;
+    iissdump_timeline_text_line(scratch, endpoints, rec);
+    iissdump_json_key(g, "message");
+    yajl_gen_string(g, (const unsigned char *)scratch->data, scratch->len);
+    iissdump_json_key(g, "ecs");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "version", ECS_VERSION);
+    yajl_gen_map_close(g);
+
+    iissdump_json_key(g, "event");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "kind", "event");
+    iissdump_json_key(g, "category");
+    yajl_gen_array_open(g);
+    iissdump_json_string(g, "network");
+    yajl_gen_array_close(g);
+    iissdump_json_key(g, "type");
+    yajl_gen_array_open(g);
+    iissdump_json_string(g, "protocol");
+    yajl_gen_array_close(g);
+    add_action(g, rec);
+    iissdump_json_add_string(g, "outcome", iissdump_call_outcome(rec));
+    iissdump_json_add_string(g, "dataset", "iiss.call");
+    iissdump_json_add_string(g, "start", text);
+    int64_t rtt_ns;
+    if (iissdump_call_rtt_ns(rec, &rtt_ns)) {
+        char end[IISSDUMP_TIME_MAX];
+        iissdump_json_add_string(g, "end", iissdump_format_time(rec->response_meta.ts_sec, rec->response_meta.ts_nsec,
+                                                                end, sizeof end));
+        iissdump_json_add_int(g, "duration", rtt_ns);
+    }
+    yajl_gen_map_close(g);
+
+    add_endpoint(g, "source", &rec->client, id && id->workstation[0] ? id->workstation : NULL);
+    add_endpoint(g, "destination", &rec->server, server_name);
+    iissdump_json_key(g, "network");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "transport", "tcp");
+    iissdump_json_add_string(g, "protocol", "dcerpc");
+    yajl_gen_map_close(g);
+    if (id && id->user[0]) {
+        iissdump_json_key(g, "user");
+        yajl_gen_map_open(g);
+        iissdump_json_add_string(g, "name", id->user);
+        if (id->domain[0])
+            iissdump_json_add_string(g, "domain", id->domain);
+        yajl_gen_map_close(g);
+    }
+    if (server_name) {
+        iissdump_json_key(g, "host");
+        yajl_gen_map_open(g);
+        iissdump_json_add_string(g, "name", server_name);
+        yajl_gen_map_close(g);
+    }
+    add_threat(g, tech, ntech);
+    iissdump_json_key(g, "tags");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < ntech; i++)
+        iissdump_json_string(g, tech[i]->id);
+    yajl_gen_array_close(g);
+
+    iissdump_json_key(g, "iiss");
+    yajl_gen_map_open(g);
+    iissdump_timeline_json_call_fields(g, endpoints, rec);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+}
