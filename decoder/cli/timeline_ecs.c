@@ -42,6 +42,17 @@ static void add_action(yajl_gen g, const iiss_call_record *rec)
     iissdump_json_add_string(g, "action", action);
 }
 
+/* key: [the techniques' ids] or [their names] */
+static void add_technique_list(yajl_gen g, const char *key, const iiss_attack_technique *const *tech, size_t n,
+                               bool names)
+{
+    iissdump_json_key(g, key);
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++)
+        iissdump_json_string(g, names ? tech[i]->name : tech[i]->id);
+    yajl_gen_array_close(g);
+}
+
 static void add_threat(yajl_gen g, const iiss_attack_technique *const *tech, size_t n)
 {
     iissdump_json_key(g, "threat");
@@ -49,16 +60,8 @@ static void add_threat(yajl_gen g, const iiss_attack_technique *const *tech, siz
     iissdump_json_add_string(g, "framework", "MITRE ATT&CK");
     iissdump_json_key(g, "technique");
     yajl_gen_map_open(g);
-    iissdump_json_key(g, "id");
-    yajl_gen_array_open(g);
-    for (size_t i = 0; i < n; i++)
-        iissdump_json_string(g, tech[i]->id);
-    yajl_gen_array_close(g);
-    iissdump_json_key(g, "name");
-    yajl_gen_array_open(g);
-    for (size_t i = 0; i < n; i++)
-        iissdump_json_string(g, tech[i]->name);
-    yajl_gen_array_close(g);
+    add_technique_list(g, "id", tech, n, false);
+    add_technique_list(g, "name", tech, n, true);
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
 }
@@ -130,11 +133,7 @@ void iissdump_timeline_ecs_call(yajl_gen g, iissdump_buf *scratch, iissdump_endp
         yajl_gen_map_close(g);
     }
     add_threat(g, tech, ntech);
-    iissdump_json_key(g, "tags");
-    yajl_gen_array_open(g);
-    for (size_t i = 0; i < ntech; i++)
-        iissdump_json_string(g, tech[i]->id);
-    yajl_gen_array_close(g);
+    add_technique_list(g, "tags", tech, ntech, false);
 
     iissdump_json_key(g, "iiss");
     yajl_gen_map_open(g);
