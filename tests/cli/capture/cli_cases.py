@@ -501,6 +501,36 @@ def case_cut_first_record(iissdump, samples, work):
     check("nothing was decoded" in line and "first record" in line, f"message does not say it plainly: {line!r}")
 
 
+def case_inference_evidence(iissdump, samples, work):
+    """midstream-bound-port.pcap: the second client's Kill, whose reply is not
+    in the capture, is kept only because the port was bound earlier in the
+    same capture; cut away the first client's connection, or read it as a
+    file of its own before, and the Kill is no IIS call (evidence is not
+    carried from one file to the next)."""
+    src = os.path.join(samples, "midstream-bound-port.pcap")
+    rc, out, err = run(iissdump, src, "--json")
+    got = json_calls(out)
+    check(rc == 0 and [c["method"] for c in got] == ["Status", "Stop", "Kill"], f"whole: exit {rc}, {got}")
+    check([c["inference"] for c in got] == [None, ["request_shape", "response_shape", "port_bound_earlier"],
+                                            ["request_shape", "port_bound_earlier"]], f"whole: {got}")
+    stop_frame = got[1]["frame_request"]
+    data = open(src, "rb").read()
+    ends = record_ends(data)
+    second = os.path.join(work, "second-client.pcap")
+    with open(second, "wb") as f:  # the file header, then the records from the Stop request on
+        f.write(data[:24] + data[ends[stop_frame - 2]:])
+    for files in ([second], [os.path.join(samples, "iisreset-remote.pcap"), second]):
+        rc, out, err = run(iissdump, *files, "--json")
+        got = [c for c in json_calls(out) if c["interface"] == "inferred"]
+        check(rc == 0 and [(c["method"], c["inference"]) for c in got] ==
+              [("Stop", ["request_shape", "response_shape"])], f"{len(files)} file(s): exit {rc}, {got}")
+    rc, out, err = run(iissdump, src, "--json", "--no-infer")
+    check(rc == 0 and [c["method"] for c in json_calls(out)] == ["Status"], f"--no-infer: {out[:200]!r}")
+    for name in ("decoys", "decoys-bound"):
+        rc, out, err = run(iissdump, os.path.join(samples, name + ".pcap"), "--json")
+        check(rc == 0 and json_calls(out) == [], f"{name}: exit {rc}, {out[:300]!r}")
+
+
 class Skip(Exception):
     pass
 
