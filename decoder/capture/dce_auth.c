@@ -225,7 +225,8 @@ static void on_kerberos_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, boo
         case IISS_KRB_FIT_NONE:
             if ((n = conn_note(conn)) != NULL) {
                 if (tok->ticket.has_kvno)
-                    iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "no keytab key opens the ticket for %s (%s, kvno %u)",
+                    iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame,
+                                  "no keytab key opens the ticket for %s (%s, kvno %u)",
                              principal, enctype, (unsigned)tok->ticket.kvno);
                 else
                     iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "no keytab key opens the ticket for %s (%s)",
@@ -234,7 +235,8 @@ static void on_kerberos_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, boo
             break;
         case IISS_KRB_FIT_BAD_TICKET:
             if ((n = conn_note(conn)) != NULL)
-                iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "the ticket for %s decrypts but cannot be read", principal);
+                iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "the ticket for %s decrypts but cannot be read",
+                              principal);
             break;
         case IISS_KRB_FIT_BAD_AUTHENTICATOR:
             if ((n = conn_note(conn)) != NULL)
@@ -247,7 +249,8 @@ static void on_kerberos_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, boo
     } else if (tok->kind == IISS_KRB_TOKEN_AP_REP && from_server && ks->ap_rep_bad) {
         iiss_note *n = conn_note(conn);
         if (n)
-            iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame, "the AP-REP (frame %llu) does not open with the session key",
+            iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame,
+                          "the AP-REP (frame %llu) does not open with the session key",
                      (unsigned long long)frame);
     }
 }
@@ -388,7 +391,8 @@ static protect_result unprotect_kerberos(iiss_dce_auth *auth, iiss_dce_auth_conn
     const char *what = v->ptype == IISS_DCE_REQUEST ? "request" : v->ptype == IISS_DCE_FAULT ? "fault" : "response";
     if (v->truncated || !v->has_auth || trailer_off < body_off) {
         *has_why = true;
-        iiss_note_set(why, IISS_NOTE_NOT_DECRYPTED, 0, "this sealed %s is cut short: its Kerberos token cannot be checked",
+        iiss_note_set(why, IISS_NOTE_NOT_DECRYPTED, 0,
+                      "this sealed %s is cut short: its Kerberos token cannot be checked",
                  what);
         return PROTECT_NONE;
     }
@@ -412,14 +416,10 @@ static protect_result unprotect_kerberos(iiss_dce_auth *auth, iiss_dce_auth_conn
                                           "is unknown",
                  what);
         return PROTECT_NONE;
-    case IISS_KRB_UNWRAP_UNSUPPORTED:
-        *has_why = true;
-        iiss_note_set(why, IISS_NOTE_NOT_DECRYPTED, 0, "this %s is sealed with an RC4-HMAC token (RFC 4757): not decrypted",
-                 what);
-        return PROTECT_NONE;
     default:
         *has_why = true;
-        iiss_note_set(why, IISS_NOTE_NOT_DECRYPTED, 0, "the Kerberos token of this %s is not a sealed DCE-style wrap token",
+        iiss_note_set(why, IISS_NOTE_NOT_DECRYPTED, 0,
+                      "the Kerberos token of this %s is not a sealed DCE-style wrap token",
                  what);
         return PROTECT_NONE;
     }

@@ -260,13 +260,127 @@ static iiss_krb_unwrap_result unwrap_once(krb5_context ctx, const krb5_keyblock 
     return r;
 }
 
+/* MIT krb5's RFC 4757 GSS encryption: RC4 under HMAC(HMAC(key, usage),
+ * kd_data) over the iov's data buffers in order. libk5crypto exports it
+ * for MIT's own GSS library; no public header declares it. */
+krb5_error_code krb5int_arcfour_gsscrypt(const krb5_keyblock *keyblock, krb5_keyusage usage, const krb5_data *kd_data,
+                                         krb5_crypto_iov *data, size_t num_data);
+
+#define RC4_TOKEN_LEN 32u
+/* RFC 4757 7.3: the Wrap checksum's usage (the HMAC-MD5 checksum's salt). */
+#define RC4_WRAP_CHECKSUM_USAGE 13
+
+/* The RC4 checksum over the token's first 8 bytes, the confounder and (in
+ * order) the header, the plaintext body and the sec_trailer when header
+ * signing; true when its first 8 bytes are the token's SGN_CKSUM. */
+static bool rc4_checksum_fits(krb5_context ctx, const krb5_keyblock *key, bool header_signing, const uint8_t *header,
+                              size_t header_len, const uint8_t *plain, size_t body_len, const uint8_t *trailer,
+                              size_t trailer_len, const uint8_t *token, const uint8_t confounder[8])
+{
+    size_t len = 16 + (header_signing ? header_len + trailer_len : 0) + body_len;
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return false;
+    size_t at = 0;
+    memcpy(buf + at, token, 8);
+    at += 8;
+    memcpy(buf + at, confounder, 8);
+    at += 8;
+    if (header_signing) {
+        memcpy(buf + at, header, header_len);
+        at += header_len;
+    }
+    memcpy(buf + at, plain, body_len);
+    at += body_len;
+    if (header_signing)
+        memcpy(buf + at, trailer, trailer_len);
+    krb5_data input = {KV5M_DATA, (unsigned)len, (char *)buf};
+    krb5_checksum sum;
+    bool ok = krb5_c_make_checksum(ctx, CKSUMTYPE_HMAC_MD5_ARCFOUR, key, RC4_WRAP_CHECKSUM_USAGE, &input, &sum) == 0;
+    if (ok) {
+        ok = sum.length >= 8 && memcmp(sum.contents, token + 16, 8) == 0;
+        krb5_free_checksum_contents(ctx, &sum);
+    }
+    iiss_wipe(buf, len);
+    free(buf);
+    return ok;
+}
+
+/* An RFC 4757 wrap token (7.3) as DCE carries it: 32 bytes, the sealed
+ * body where the stub was. */
+static iiss_krb_unwrap_result unwrap_rc4(krb5_context ctx, const iiss_krb_keyslot *slot, bool from_server,
+                                         bool header_signing, const uint8_t *header, size_t header_len,
+                                         const uint8_t *body, uint8_t *plain, size_t body_len, const uint8_t *trailer,
+                                         size_t trailer_len, const uint8_t *token, size_t token_len)
+{
+    static const uint8_t sealed_head[8] = {0x02, 0x01, 0x11, 0x00, 0x10, 0x00, 0xFF, 0xFF};
+    if (token_len != RC4_TOKEN_LEN || memcmp(token, sealed_head, sizeof sealed_head) != 0 ||
+        slot->enctype != ENCTYPE_ARCFOUR_HMAC || slot->len != 16)
+        return IISS_KRB_UNWRAP_MALFORMED;
+    krb5_keyblock kb = keyblock_of(slot->enctype, slot->bytes, slot->len);
+    /* SND_SEQ under HMAC(HMAC(key, 0), SGN_CKSUM). */
+    uint8_t seq[8], confounder[8];
+    memcpy(seq, token + 8, 8);
+    memcpy(confounder, token + 24, 8);
+    krb5_data checksum8 = {KV5M_DATA, 8, (char *)token + 16};
+    krb5_crypto_iov iov[2];
+    memset(iov, 0, sizeof iov);
+    iov[0].flags = KRB5_CRYPTO_TYPE_DATA;
+    iov[0].data = (krb5_data){KV5M_DATA, 8, (char *)seq};
+    if (krb5int_arcfour_gsscrypt(&kb, 0, &checksum8, iov, 1) != 0)
+        return IISS_KRB_UNWRAP_MALFORMED;
+    /* The direction: 0xFFFFFFFF from the acceptor, zeros from the initiator. */
+    uint8_t direction = from_server ? 0xFF : 0x00;
+    if (seq[4] != direction || seq[5] != direction || seq[6] != direction || seq[7] != direction)
+        return IISS_KRB_UNWRAP_INVALID;
+    /* The confounder and body under HMAC(HMAC(key ^ 0xF0, 0), SND_SEQ[0..4]). */
+    uint8_t local[16];
+    for (size_t i = 0; i < sizeof local; i++)
+        local[i] = slot->bytes[i] ^ 0xF0;
+    krb5_keyblock klocal = keyblock_of(slot->enctype, local, sizeof local);
+    krb5_data seq_number = {KV5M_DATA, 4, (char *)seq};
+    memcpy(plain, body, body_len);
+    iov[0].data = (krb5_data){KV5M_DATA, 8, (char *)confounder};
+    iov[1].flags = KRB5_CRYPTO_TYPE_DATA;
+    iov[1].data = (krb5_data){KV5M_DATA, (unsigned)body_len, (char *)plain};
+    krb5_error_code err = krb5int_arcfour_gsscrypt(&klocal, 0, &seq_number, iov, 2);
+    iiss_wipe(local, sizeof local);
+    if (err)
+        return IISS_KRB_UNWRAP_MALFORMED;
+    bool ok = rc4_checksum_fits(ctx, &kb, header_signing, header, header_len, plain, body_len, trailer, trailer_len,
+                                token, confounder) ||
+              rc4_checksum_fits(ctx, &kb, !header_signing, header, header_len, plain, body_len, trailer,
+                                trailer_len, token, confounder);
+    iiss_wipe(confounder, sizeof confounder);
+    return ok ? IISS_KRB_UNWRAP_OK : IISS_KRB_UNWRAP_INVALID;
+}
+
 iiss_krb_unwrap_result iiss_krb_session_unwrap(const iiss_krb_session *s, bool from_server, bool header_signing,
                                                const uint8_t *header, size_t header_len, const uint8_t *body,
                                                uint8_t *plain, size_t body_len, const uint8_t *trailer,
                                                size_t trailer_len, const uint8_t *verifier, size_t verifier_len)
 {
-    if (verifier_len >= 2 && verifier[0] == 0x02 && verifier[1] == 0x01)
-        return IISS_KRB_UNWRAP_UNSUPPORTED; /* RFC 4757 4.2.6.2 wrap token */
+    /* RFC 4757 tokens come in the GSS framing of RFC 1964 tokens:
+     * [APPLICATION 0], length, the Kerberos OID, then the 32-byte token. */
+    static const uint8_t rc4_framing[13] = {0x60, 0x2B, 0x06, 0x09, 0x2A, 0x86, 0x48,
+                                            0x86, 0xF7, 0x12, 0x01, 0x02, 0x02};
+    if (verifier_len == sizeof rc4_framing + RC4_TOKEN_LEN && memcmp(verifier, rc4_framing, sizeof rc4_framing) == 0) {
+        verifier += sizeof rc4_framing;
+        verifier_len -= sizeof rc4_framing;
+    }
+    if (verifier_len >= 2 && verifier[0] == 0x02 && verifier[1] == 0x01) {
+        /* RFC 4757 has no acceptor-subkey flag: the context key is the
+         * acceptor's subkey when the AP-REP gave one (MS-KILE 3.4.5.4.1). */
+        const iiss_krb_keyslot *slot = s->acceptor_subkey.present    ? &s->acceptor_subkey
+                                       : s->initiator_subkey.present ? &s->initiator_subkey
+                                                                     : &s->session_key;
+        if (!slot->present || !s->ctx)
+            return IISS_KRB_UNWRAP_NO_KEY;
+        if (body_len > UINT32_MAX)
+            return IISS_KRB_UNWRAP_MALFORMED;
+        return unwrap_rc4(s->ctx, slot, from_server, header_signing, header, header_len, body, plain, body_len,
+                          trailer, trailer_len, verifier, verifier_len);
+    }
     if (verifier_len < CFX_HEADER_LEN || verifier_len > VERIFIER_MAX || verifier[0] != 0x05 ||
         verifier[1] != 0x04 || verifier[3] != 0xFF || body_len > UINT32_MAX)
         return IISS_KRB_UNWRAP_MALFORMED;

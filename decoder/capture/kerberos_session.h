@@ -6,9 +6,11 @@
  * initiator's subkey and sequence number; the AP-REPs for the acceptor
  * subkey. Then each CFX wrap token (DCE style: EC and RRC, the PDU header
  * and sec_trailer signed when header signing was negotiated) is unwrapped
- * and its checksum verified. Every cryptographic operation is MIT krb5's
- * (krb5_c_decrypt, krb5_c_decrypt_iov); nothing checks clocks: captures are
- * old when they are read.
+ * and its checksum verified; so is each RFC 4757 (RC4-HMAC) wrap token.
+ * Every cryptographic operation is MIT krb5's (krb5_c_decrypt,
+ * krb5_c_decrypt_iov, krb5_c_make_checksum, and for RC4 tokens the
+ * krb5int_arcfour_gsscrypt MIT's GSS library uses); nothing checks
+ * clocks: captures are old when they are read.
  *
  * Keys live only here and are wiped by iiss_krb_session_clear. */
 #ifndef IISS_KERBEROS_SESSION_H
@@ -69,8 +71,7 @@ typedef enum iiss_krb_unwrap_result {
     IISS_KRB_UNWRAP_OK,          /* unsealed, the checksum verified */
     IISS_KRB_UNWRAP_INVALID,     /* the checksum (or the header copy) does not verify */
     IISS_KRB_UNWRAP_NO_KEY,      /* the token asks for a key the exchange did not give */
-    IISS_KRB_UNWRAP_MALFORMED,   /* not a sealed CFX token in the DCE layout */
-    IISS_KRB_UNWRAP_UNSUPPORTED, /* an RFC 4757 (RC4-HMAC) token, not decrypted here */
+    IISS_KRB_UNWRAP_MALFORMED,   /* not a sealed CFX or RFC 4757 token in the DCE layout */
 } iiss_krb_unwrap_result;
 
 /* One sealed PDU of `from_server`'s side: the body ciphertext `body`

@@ -293,9 +293,98 @@ static void put_token_header(uint8_t out[16], uint8_t flags, uint16_t ec, uint16
         out[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
-int krb_cfx_seal_pdu(krb_sealer *s, uint8_t *pdu, size_t pdu_len, size_t body_off, size_t body_len,
+size_t krb_verifier_len(const krb5_keyblock *key)
+{
+    return key->enctype == ENCTYPE_ARCFOUR_HMAC ? KRB_RC4_VERIFIER_LEN : KRB_CFX_AES_VERIFIER_LEN;
+}
+
+/* MIT krb5's RFC 4757 GSS encryption (libk5crypto exports it for its GSS
+ * library; no public header declares it): RC4 under HMAC(HMAC(key, usage),
+ * kd_data), over the iov's data buffers in order. */
+krb5_error_code krb5int_arcfour_gsscrypt(const krb5_keyblock *keyblock, krb5_keyusage usage, const krb5_data *kd_data,
+                                         krb5_crypto_iov *data, size_t num_data);
+
+/* RFC 4757 7.3 "Wrap" for DCE: the checksum (HMAC-MD5 checksum type,
+ * usage 13) over the token's first 8 bytes, the confounder and, in order,
+ * the PDU header, the body and the sec_trailer (header signing); the
+ * confounder and body RC4-encrypted under Klocal = key ^ 0xF0 and the
+ * sequence number; SND_SEQ encrypted under the key and the checksum. */
+static int rc4_seal_pdu(krb_sealer *s, uint8_t *pdu, size_t body_off, size_t body_len, uint8_t *v)
+{
+    static const uint8_t head[8] = {0x02, 0x01, 0x11, 0x00, 0x10, 0x00, 0xFF, 0xFF};
+    memcpy(v, head, sizeof head);
+    uint8_t seq[8];
+    for (int i = 0; i < 4; i++)
+        seq[i] = (uint8_t)(s->seq >> (24 - 8 * i));
+    memset(seq + 4, s->acceptor ? 0xFF : 0x00, 4);
+    krb5_data confounder = {KV5M_DATA, 8, (char *)v + 24};
+    krb5_c_random_make_octets(s->ctx, &confounder);
+
+    bytebuf signed_bytes;
+    bb_init(&signed_bytes);
+    bb_put_bytes(&signed_bytes, v, 8);
+    bb_put_bytes(&signed_bytes, v + 24, 8);
+    if (s->header_signing)
+        bb_put_bytes(&signed_bytes, pdu, body_off);
+    bb_put_bytes(&signed_bytes, pdu + body_off, body_len);
+    if (s->header_signing)
+        bb_put_bytes(&signed_bytes, pdu + body_off + body_len, 8);
+    krb5_data input = {KV5M_DATA, (unsigned)signed_bytes.len, (char *)signed_bytes.data};
+    krb5_checksum cksum;
+    krb5_error_code err = krb5_c_make_checksum(s->ctx, CKSUMTYPE_HMAC_MD5_ARCFOUR, s->key, 13, &input, &cksum);
+    bb_free(&signed_bytes);
+    if (err || cksum.length < 8)
+        return -1;
+    memcpy(v + 16, cksum.contents, 8);
+    krb5_free_checksum_contents(s->ctx, &cksum);
+
+    uint8_t local[16];
+    if (s->key->length != sizeof local)
+        return -1;
+    for (size_t i = 0; i < sizeof local; i++)
+        local[i] = s->key->contents[i] ^ 0xF0;
+    krb5_keyblock klocal = *s->key;
+    klocal.contents = local;
+    krb5_data seq_number = {KV5M_DATA, 4, (char *)seq};
+    krb5_crypto_iov iov[2];
+    iov[0].flags = KRB5_CRYPTO_TYPE_DATA;
+    iov[0].data = confounder;
+    iov[1].flags = KRB5_CRYPTO_TYPE_DATA;
+    iov[1].data = (krb5_data){KV5M_DATA, (unsigned)body_len, (char *)pdu + body_off};
+    err = krb5int_arcfour_gsscrypt(&klocal, 0, &seq_number, iov, 2);
+    memset(local, 0, sizeof local);
+    if (err)
+        return -1;
+    krb5_data checksum8 = {KV5M_DATA, 8, (char *)v + 16};
+    memcpy(v + 8, seq, 8);
+    iov[0].data = (krb5_data){KV5M_DATA, 8, (char *)v + 8};
+    return krb5int_arcfour_gsscrypt(s->key, 0, &checksum8, iov, 1) ? -1 : 0;
+}
+
+int krb_seal_pdu(krb_sealer *s, uint8_t *pdu, size_t pdu_len, size_t body_off, size_t body_len,
                      size_t verifier_off, size_t verifier_len)
 {
+    if (s->key->enctype == ENCTYPE_ARCFOUR_HMAC) {
+        if (verifier_len != KRB_RC4_VERIFIER_LEN || verifier_off + verifier_len != pdu_len ||
+            body_off + body_len + 8 != verifier_off)
+            return -1;
+        /* The GSS framing: [APPLICATION 0], length, the Kerberos OID. */
+        uint8_t *v = pdu + verifier_off;
+        v[0] = 0x60;
+        v[1] = (uint8_t)(KRB_RC4_VERIFIER_LEN - 2);
+        v[2] = 0x06;
+        v[3] = (uint8_t)sizeof OID_KERBEROS;
+        memcpy(v + 4, OID_KERBEROS, sizeof OID_KERBEROS);
+        if (rc4_seal_pdu(s, pdu, body_off, body_len, v + 4 + sizeof OID_KERBEROS) != 0)
+            return -1;
+        s->seq++;
+        if (s->tamper_next) {
+            pdu[pdu_len - 14] ^= 0x5A; /* a byte of SGN_CKSUM flipped in transit */
+            s->tamper_next = false;
+            return 1;
+        }
+        return 0;
+    }
     const size_t trailer_len = 8; /* the sec_trailer */
     if (verifier_len != KRB_CFX_AES_VERIFIER_LEN || verifier_off + verifier_len != pdu_len ||
         body_off + body_len + trailer_len != verifier_off)

@@ -38,6 +38,13 @@ enum { KRB_CFX_SENT_BY_ACCEPTOR = 0x01, KRB_CFX_SEALED = 0x02, KRB_CFX_ACCEPTOR_
 #define KRB_CFX_EC 16u
 #define KRB_CFX_RRC 28u
 #define KRB_CFX_AES_VERIFIER_LEN 76u
+/* An RC4-HMAC wrap token (RFC 4757 7.3: TOK_ID, SGN_ALG, SEAL_ALG,
+ * filler, SND_SEQ, SGN_CKSUM, confounder; 32 bytes) in its GSS framing
+ * ([APPLICATION 0], the Kerberos OID: 13 bytes), as RFC 1964 tokens go. */
+#define KRB_RC4_TOKEN_LEN 32u
+#define KRB_RC4_VERIFIER_LEN 45u
+/* The verifier a sealed PDU carries under `key`. */
+size_t krb_verifier_len(const krb5_keyblock *key);
 
 /* Restarts the fixed "random" stream the confounders are drawn from. */
 void krb_random_reset(uint64_t seed);
@@ -89,10 +96,11 @@ typedef struct krb_sealer {
 } krb_sealer;
 
 /* Seals pdu[body_off, body_off+body_len) in place and writes the
- * KRB_CFX_AES_VERIFIER_LEN verifier at pdu+verifier_off (the 8-byte
- * sec_trailer lies just before it). 0, DCE_PROTECT_TAMPERED-like 1 when
- * tampered on purpose, -1 on error. */
-int krb_cfx_seal_pdu(krb_sealer *s, uint8_t *pdu, size_t pdu_len, size_t body_off, size_t body_len,
+ * verifier (krb_verifier_len: a CFX token for AES keys, an RFC 4757 token
+ * for RC4-HMAC keys) at pdu+verifier_off (the 8-byte sec_trailer lies just
+ * before it). 0, DCE_PROTECT_TAMPERED-like 1 when tampered on purpose, -1
+ * on error. */
+int krb_seal_pdu(krb_sealer *s, uint8_t *pdu, size_t pdu_len, size_t body_off, size_t body_len,
                      size_t verifier_off, size_t verifier_len);
 
 #endif

@@ -7,7 +7,7 @@
 static int seal_pdu(void *ctx, uint8_t *pdu, size_t pdu_len, size_t body_offset, size_t body_len,
                     size_t verifier_offset, size_t verifier_len)
 {
-    int rc = krb_cfx_seal_pdu(ctx, pdu, pdu_len, body_offset, body_len, verifier_offset, verifier_len);
+    int rc = krb_seal_pdu(ctx, pdu, pdu_len, body_offset, body_len, verifier_offset, verifier_len);
     return rc == 1 ? DCE_PROTECT_TAMPERED : rc;
 }
 
@@ -65,7 +65,7 @@ void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, uint8_t auth_level,
     a->client = (dce_auth){.auth_type = DCE_AUTHN_GSS_KERBEROS,
                            .auth_level = auth_level,
                            .auth_context_id = auth_context_id,
-                           .verifier_len = KRB_CFX_AES_VERIFIER_LEN,
+                           .verifier_len = krb_verifier_len(&x->acceptor_subkey),
                            .protect = seal_pdu,
                            .protect_ctx = &a->to_server};
     a->server = a->client;

@@ -34,6 +34,7 @@ static const sample_entry SAMPLES[] = {
     {"integrity-tampered", write_sample_integrity_tampered},
     {"sealed-two-users", write_sample_sealed_two_users},
     {"sealed-kerberos", write_sample_sealed_kerberos},
+    {"sealed-kerberos-rc4", write_sample_sealed_kerberos_rc4},
 #endif
 };
 #define N_SAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])

@@ -3,7 +3,8 @@
  * Kerberos, DCE style, AES256, PKT_PRIVACY; its keytab beside it): as
  * captured, byte by byte, without the keytab, with a wrong one, with the
  * AP-REP spoilt, with a sealed stub tampered with, with bytes lost, and
- * with the AP-REQ cut short or its lengths made hostile. First, RFC 3962's
+ * with the AP-REQ cut short or its lengths made hostile; and
+ * samples/sealed-kerberos-rc4.pcap (RC4-HMAC, RFC 4757 tokens). First, RFC 3962's
  * string-to-key test vectors through the MIT krb5 call the keys come from,
  * and the sample's service key as string-to-key of its documented machine
  * password (samples/gen/scenario_kerberos.c). */
@@ -51,11 +52,14 @@ static const char *samples_dir(void)
     return dir ? dir : "samples";
 }
 
-/* Ethernet, IPv4, TCP: the TCP payloads of the sample, in order. */
-static void load_sample(void)
+/* Ethernet, IPv4, TCP: the TCP payloads of samples/NAME.pcap, in order;
+ * keytab_path is its keytab. */
+static void use_sample(const char *name)
 {
+    n_segments = 0;
+    snprintf(keytab_path, sizeof keytab_path, "%s/%s.keytab", samples_dir(), name);
     char path[1024];
-    snprintf(path, sizeof path, "%s/sealed-kerberos.pcap", samples_dir());
+    snprintf(path, sizeof path, "%s/%s.pcap", samples_dir(), name);
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *p = pcap_open_offline(path, err);
     assert_non_null(p);
@@ -111,8 +115,7 @@ static void write_wrong_keytab(void)
 static int setup(void **state)
 {
     (void)state;
-    load_sample();
-    snprintf(keytab_path, sizeof keytab_path, "%s/sealed-kerberos.keytab", samples_dir());
+    use_sample("sealed-kerberos");
     if (!mkdtemp(tmpdir))
         return -1;
     write_wrong_keytab();
@@ -192,6 +195,7 @@ static void test_rfc3962_string_to_key(void **state)
 static void test_sample_key_from_password(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     iiss_credentials *c = iiss_credentials_new();
     iiss_keytab_result r;
     assert_int_equal(iiss_credentials_read_keytab(c, keytab_path, &r), 0);
@@ -342,7 +346,7 @@ static size_t index_of(uint8_t ptype, size_t nth)
 
 /* The generator's plaintext (iisreset-remote.expected.json's calls), the
  * caller named from the ticket. */
-static void assert_plaintext_calls(const result *r)
+static void assert_plaintext_calls_with(const result *r, const char *enctype_name)
 {
     static const char *const methods[] = {"Status", "Status", "Stop", "Status", "Start", "Reboot", "Kill"};
     assert_int_equal(r->n, 7);
@@ -353,7 +357,9 @@ static void assert_plaintext_calls(const result *r)
         assert_string_equal(r->calls[i].user, "webadmin");
         assert_string_equal(r->calls[i].domain, "CONTOSO.LOCAL");
         assert_string_equal(r->calls[i].service, SERVICE);
-        assert_non_null(strstr(r->calls[i].credential, "entry " SERVICE " kvno 3 aes256-cts-hmac-sha1-96"));
+        char label[256];
+        snprintf(label, sizeof label, "entry " SERVICE " kvno 3 %s", enctype_name);
+        assert_non_null(strstr(r->calls[i].credential, label));
         assert_true(r->calls[i].has_hresult);
         assert_int_equal(r->calls[i].note_count, 0);
     }
@@ -364,9 +370,15 @@ static void assert_plaintext_calls(const result *r)
     assert_int_equal(r->calls[5].hresult, 0x80004001u);
 }
 
+static void assert_plaintext_calls(const result *r)
+{
+    assert_plaintext_calls_with(r, "aes256-cts-hmac-sha1-96");
+}
+
 static void test_as_captured(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     run_edited(&h, keytab_path, SIZE_MAX, NULL);
     assert_plaintext_calls(&h.r);
@@ -375,6 +387,7 @@ static void test_as_captured(void **state)
 static void test_byte_by_byte(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     harness_open(&h, keytab_path);
     for (size_t i = 0; i < n_segments; i++)
@@ -388,6 +401,7 @@ static void test_byte_by_byte(void **state)
 static void test_without_keytab(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     run_edited(&h, NULL, SIZE_MAX, NULL);
     assert_int_equal(h.r.n, 7);
@@ -414,11 +428,13 @@ static void assert_all_sealed(const result *r)
 static void test_wrong_keytab(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     run_edited(&h, wrong_keytab_path, SIZE_MAX, NULL);
     assert_all_sealed(&h.r);
     assert_true(has_note(&h.r, 0, IISS_NOTE_NOT_DECRYPTED,
-                         "no keytab key opens the ticket for " SERVICE " (enctype 18 (aes256-cts-hmac-sha1-96), kvno 3)"));
+                         "no keytab key opens the ticket for " SERVICE
+                         " (enctype 18 (aes256-cts-hmac-sha1-96), kvno 3)"));
     assert_string_equal(h.r.calls[0].user, "");
     for (size_t i = 1; i < 7; i++)
         assert_int_equal(h.r.calls[i].note_count, 0); /* said once per connection */
@@ -437,6 +453,7 @@ static void spoil_ap_rep(segment *s)
 static void test_missing_ap_rep(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     run_edited(&h, keytab_path, index_of(IISS_DCE_BIND_ACK, 0), spoil_ap_rep);
     assert_int_equal(h.r.n, 7);
@@ -462,6 +479,7 @@ static void flip_body_byte(segment *s)
 static void test_tampered(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     run_edited(&h, keytab_path, index_of(IISS_DCE_REQUEST, 0), flip_body_byte);
     assert_int_equal(h.r.n, 7);
@@ -481,6 +499,7 @@ static void test_tampered(void **state)
 static void test_gap(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     harness_open(&h, keytab_path);
     size_t second = index_of(IISS_DCE_REQUEST, 1);
@@ -498,6 +517,50 @@ static void test_gap(void **state)
     assert_int_equal(h.r.calls[last].verified, IISS_DCE_VERIFIED_TRUE);
 }
 
+/* ---- RC4-HMAC (RFC 4757) ---- */
+
+/* samples/sealed-kerberos-rc4.pcap: the same exchange with RC4-HMAC keys,
+ * RFC 4757 wrap tokens; read as in clear, the caller named. */
+static void test_rc4_as_captured(void **state)
+{
+    (void)state;
+    use_sample("sealed-kerberos-rc4");
+    harness h;
+    run_edited(&h, keytab_path, SIZE_MAX, NULL);
+    assert_plaintext_calls_with(&h.r, "arcfour-hmac");
+    harness_open(&h, keytab_path);
+    for (size_t i = 0; i < n_segments; i++)
+        for (size_t b = 0; b < segments[i].len; b++)
+            deliver(&h, segments[i].dir, segments[i].data + b, 1, segments[i].frame);
+    harness_close(&h);
+    assert_plaintext_calls_with(&h.r, "arcfour-hmac");
+}
+
+/* A flipped stub byte fails that PDU's RC4 checksum only; a flipped
+ * SGN_CKSUM byte garbles its sequence number's direction: invalid too. */
+static void flip_rc4_checksum_byte(segment *s)
+{
+    s->data[s->len - 14] ^= 0x01; /* SGN_CKSUM: bytes 16..23 of the 32-byte token that ends the PDU */
+}
+
+static void test_rc4_tampered(void **state)
+{
+    (void)state;
+    use_sample("sealed-kerberos-rc4");
+    harness h;
+    run_edited(&h, keytab_path, index_of(IISS_DCE_REQUEST, 0), flip_body_byte);
+    assert_int_equal(h.r.n, 7);
+    assert_false(h.r.calls[0].decrypted);
+    assert_int_equal(h.r.calls[0].verified, IISS_DCE_VERIFIED_FALSE);
+    assert_true(has_note(&h.r, 0, IISS_NOTE_SIGNATURE_INVALID, "Kerberos checksum of this sealed request"));
+    for (size_t i = 1; i < 7; i++)
+        assert_int_equal(h.r.calls[i].verified, IISS_DCE_VERIFIED_TRUE);
+    run_edited(&h, keytab_path, index_of(IISS_DCE_RESPONSE, 1), flip_rc4_checksum_byte);
+    assert_int_equal(h.r.calls[1].verified, IISS_DCE_VERIFIED_FALSE);
+    assert_false(h.r.calls[1].has_hresult);
+    assert_int_equal(h.r.calls[0].verified, IISS_DCE_VERIFIED_TRUE);
+}
+
 /* ---- the AP-REQ cut short and with hostile lengths ---- */
 
 static const uint8_t *bind_auth_value(size_t *len)
@@ -512,6 +575,7 @@ static const uint8_t *bind_auth_value(size_t *len)
 static void test_truncated_ap_req(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     size_t len;
     const uint8_t *value = bind_auth_value(&len);
     iiss_krb_token tok;
@@ -535,6 +599,7 @@ static void test_truncated_ap_req(void **state)
 static void test_hostile_ap_req(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     size_t len;
     const uint8_t *value = bind_auth_value(&len);
     static const uint8_t hostile[] = {0x00, 0x7F, 0x80, 0x84, 0xFF};
@@ -590,6 +655,7 @@ static void spoil_ticket_length(segment *s)
 static void test_hostile_length_in_stage(void **state)
 {
     (void)state;
+    use_sample("sealed-kerberos");
     harness h;
     run_edited(&h, keytab_path, index_of(IISS_DCE_BIND, 0), spoil_ticket_length);
     assert_all_sealed(&h.r);
@@ -608,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_missing_ap_rep),
         cmocka_unit_test(test_tampered),
         cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_rc4_as_captured),
+        cmocka_unit_test(test_rc4_tampered),
         cmocka_unit_test(test_truncated_ap_req),
         cmocka_unit_test(test_hostile_ap_req),
         cmocka_unit_test(test_hostile_length_in_stage),

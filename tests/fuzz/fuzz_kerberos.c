@@ -1,6 +1,6 @@
 /* Fuzzes the Kerberos authentication code with a fixed keytab key (the
- * service key of samples/sealed-kerberos.pcap: AES256 string-to-key of its
- * machine password), so that a fitting AP-REQ reaches ticket and
+ * service keys of samples/sealed-kerberos.pcap and sealed-kerberos-rc4.pcap:
+ * AES256 and RC4-HMAC string-to-key of their machine password), so that a fitting AP-REQ reaches ticket and
  * authenticator decryption, the AP-REP's subkey and CFX unwrapping. The
  * input is a list of records: a byte h, a little-endian u16 length, then
  * that many bytes (or what is left). h & 0x80: sent by the server. h & 0x03:
@@ -9,7 +9,7 @@
  * the verifier the last auth_length bytes, the 8-byte sec_trailer before
  * it), 3 bytes given to the decrypted-part parsers (EncTicketPart,
  * Authenticator, EncAPRepPart). The seed corpus holds the tokens and the
- * first sealed PDUs of samples/sealed-kerberos.pcap in this form. */
+ * first sealed PDUs of both samples in this form. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +34,15 @@ static void init(void)
     const char *pw = "Web01-Machine-Account-Secret", *salt = "CONTOSO.LOCALhostweb01.contoso.local";
     krb5_data pd = {KV5M_DATA, (unsigned)strlen(pw), (char *)pw};
     krb5_data sd = {KV5M_DATA, (unsigned)strlen(salt), (char *)salt};
-    krb5_keyblock key;
-    if (krb5_c_string_to_key(ctx, ENCTYPE_AES256_CTS_HMAC_SHA1_96, &pd, &sd, &key) != 0)
-        abort();
-    iiss_credentials_add_krb_key(creds, "host/web01.contoso.local@CONTOSO.LOCAL", 3, key.enctype, key.contents,
-                                 key.length, "fuzz keytab");
-    krb5_free_keyblock_contents(ctx, &key);
+    static const krb5_enctype enctypes[] = {ENCTYPE_AES256_CTS_HMAC_SHA1_96, ENCTYPE_ARCFOUR_HMAC};
+    for (size_t i = 0; i < sizeof enctypes / sizeof enctypes[0]; i++) {
+        krb5_keyblock key;
+        if (krb5_c_string_to_key(ctx, enctypes[i], &pd, &sd, &key) != 0)
+            abort();
+        iiss_credentials_add_krb_key(creds, "host/web01.contoso.local@CONTOSO.LOCAL", 3, key.enctype, key.contents,
+                                     key.length, "fuzz keytab");
+        krb5_free_keyblock_contents(ctx, &key);
+    }
 }
 
 static void run_pdu(const iiss_krb_session *s, bool from_server, const uint8_t *data, size_t len)

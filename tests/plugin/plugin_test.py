@@ -650,17 +650,29 @@ def cmd_sealed(env, args):
 
 # ---- kerberos ----
 
+KERBEROS_SAMPLES = ("sealed-kerberos", "sealed-kerberos-rc4")
+
+
 def cmd_kerberos(env, args):
-    """The Kerberos-sealed sample through Wireshark's own keytab decryption
-    (-K, kerberos.decrypt): the plugin dissects every call with the
-    plaintext values of the expected file; without the keytab no value is
-    shown (the stubs stay encrypted) and nothing fails."""
-    cap, expected = load_expected(args.samples_dir, "sealed-kerberos")
-    if cap is None:
-        print("SKIP: sample sealed-kerberos not in %s yet" % args.samples_dir)
-        return SKIP
+    """The Kerberos-sealed samples (AES256 CFX tokens, RC4-HMAC RFC 4757
+    tokens) through Wireshark's own keytab decryption (-K,
+    kerberos.decrypt): the plugin dissects every call with the plaintext
+    values of the expected file; without the keytab no value is shown (the
+    stubs stay encrypted) and nothing fails."""
+    checked = 0
+    for name in KERBEROS_SAMPLES:
+        cap, expected = load_expected(args.samples_dir, name)
+        if cap is None:
+            print("SKIP: sample %s not in %s yet" % (name, args.samples_dir))
+            return SKIP
+        kerberos_sample(env, args, name, cap, expected)
+        checked += 1
+    return 0
+
+
+def kerberos_sample(env, args, name, cap, expected):
     staged = env.stage(cap)
-    keytab = env.stage(os.path.join(args.samples_dir, "sealed-kerberos.keytab"))
+    keytab = env.stage(os.path.join(args.samples_dir, name + ".keytab"))
     base = ["-n", "-r", staged] + tshark_options(expected)
     fields = ["-T", "fields", "-e", "frame.number", "-e", "iiss.opnum", "-e", "iiss.hresult",
               "-e", "iiss.buffer_size", "-e", "iiss.num_services"]
@@ -695,9 +707,8 @@ def cmd_kerberos(env, args):
                 raise Failure("with the keytab, frame %s num_services %r, expected %s"
                               % (resp, rows[resp][3], call["num_services"]))
         checked += 1
-    print("sealed-kerberos: %d calls decrypted by Wireshark's keytab decryption and dissected; without the keytab "
-          "no value shown" % checked)
-    return 0
+    print("%s: %d calls decrypted by Wireshark's keytab decryption and dissected; without the keytab "
+          "no value shown" % (name, checked))
 
 
 # ---- mixed: NDR20-layout ORPC in an NDR64 context ----
