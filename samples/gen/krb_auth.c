@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "spnego.h"
+
 static int seal_pdu(void *ctx, uint8_t *pdu, size_t pdu_len, size_t body_offset, size_t body_len,
                     size_t verifier_offset, size_t verifier_len)
 {
@@ -11,14 +13,16 @@ static int seal_pdu(void *ctx, uint8_t *pdu, size_t pdu_len, size_t body_offset,
     return rc == 1 ? DCE_PROTECT_TAMPERED : rc;
 }
 
-void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, uint8_t auth_level, uint32_t auth_context_id)
+void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, krb_wrapping wrapping, uint8_t auth_level,
+                   uint32_t auth_context_id)
 {
     memset(a, 0, sizeof *a);
     snprintf(a->service_principal, sizeof a->service_principal, "%s/%s@%s", x->service[0], x->service[1],
              x->realm);
     bool privacy = auth_level == DCE_AUTHN_LEVEL_PKT_PRIVACY;
     s->sealed = privacy;
-    s->auth.type = "KERBEROS";
+    uint8_t auth_type = wrapping == KRB_SPNEGO ? DCE_AUTHN_GSS_NEGOTIATE : DCE_AUTHN_GSS_KERBEROS;
+    s->auth.type = wrapping == KRB_SPNEGO ? "SPNEGO" : "KERBEROS";
     s->auth.level = privacy ? "PKT_PRIVACY" : "PKT_INTEGRITY";
     s->auth.domain = x->realm;
     s->auth.user = x->client;
@@ -28,32 +32,60 @@ void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, uint8_t auth_level,
     /* The client's clock when it binds. */
     x->ctime = s->cap.now_ns / 1000000000u;
     x->cusec = (uint32_t)(s->cap.now_ns / 1000u % 1000000u);
-    bytebuf ap_req, ap_rep, client_ap_rep;
+    bytebuf ap_req, ap_rep, client_ap_rep, token[4];
     bb_init(&ap_req);
     bb_init(&ap_rep);
     bb_init(&client_ap_rep);
+    for (size_t i = 0; i < 4; i++)
+        bb_init(&token[i]);
     krb_write_ap_req(&ap_req, x);
     krb_write_ap_rep(&ap_rep, x);
     krb_write_client_ap_rep(&client_ap_rep, x);
+    if (wrapping == KRB_SPNEGO) {
+        bytebuf framed;
+        bb_init(&framed);
+        krb_write_gss_ap_req(&framed, ap_req.data, ap_req.len);
+        spnego_write_neg_token_init(&token[0], SPNEGO_MECH_KERBEROS, framed.data, framed.len);
+        bb_free(&framed);
+        spnego_write_neg_token_resp(&token[1], SPNEGO_MECH_KERBEROS, SPNEGO_ACCEPT_INCOMPLETE, 1, ap_rep.data,
+                                    ap_rep.len, NULL, 0);
+        spnego_write_neg_token_resp(&token[2], SPNEGO_MECH_KERBEROS, SPNEGO_NO_NEG_STATE, 0, client_ap_rep.data,
+                                    client_ap_rep.len, NULL, 0);
+        spnego_write_neg_token_resp(&token[3], SPNEGO_MECH_KERBEROS, SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, NULL, 0);
+    } else {
+        bb_put_bytes(&token[0], ap_req.data, ap_req.len);
+        bb_put_bytes(&token[1], ap_rep.data, ap_rep.len);
+        bb_put_bytes(&token[2], client_ap_rep.data, client_ap_rep.len);
+    }
 
-    dce_auth bind_auth = {.auth_type = DCE_AUTHN_GSS_KERBEROS,
+    dce_auth bind_auth = {.auth_type = auth_type,
                           .auth_level = auth_level,
                           .auth_context_id = auth_context_id,
-                          .token = ap_req.data,
-                          .token_len = ap_req.len};
+                          .token = token[0].data,
+                          .token_len = token[0].len};
     dce_auth bind_ack_auth = bind_auth;
-    bind_ack_auth.token = ap_rep.data;
-    bind_ack_auth.token_len = ap_rep.len;
+    bind_ack_auth.token = token[1].data;
+    bind_ack_auth.token_len = token[1].len;
     s->client_auth = &bind_auth;
     s->server_auth = &bind_ack_auth;
     uint32_t bind_call_id = s->next_call_id;
     session_bind(s);
-    dce_auth auth3_auth = bind_auth;
-    auth3_auth.token = client_ap_rep.data;
-    auth3_auth.token_len = client_ap_rep.len;
-    dce_write_auth3(&s->to_server, bind_call_id, &auth3_auth);
-    session_send(s, TCP_CLIENT, NULL, 0);
-    cap_advance_us(&s->cap, 380);
+    dce_auth third = bind_auth, fourth = bind_auth;
+    third.token = token[2].data;
+    third.token_len = token[2].len;
+    if (wrapping == KRB_SPNEGO) {
+        /* alter_context with the client's AP-REP, alter_context_resp
+         * accept-completed, on the bind's call id. */
+        fourth.token = token[3].data;
+        fourth.token_len = token[3].len;
+        s->client_auth = &third;
+        s->server_auth = &fourth;
+        session_alter_auth(s, bind_call_id);
+    } else {
+        dce_write_auth3(&s->to_server, bind_call_id, &third);
+        session_send(s, TCP_CLIENT, NULL, 0);
+        cap_advance_us(&s->cap, 380);
+    }
 
     /* Both directions seal with the acceptor subkey (RFC 4121 2: the
      * AcceptorSubkey flag), each from its own sequence number; the bind
@@ -62,7 +94,7 @@ void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, uint8_t auth_level,
                                 .header_signing = true, .seq = x->initiator_seq};
     a->to_client = (krb_sealer){.ctx = x->ctx, .key = &x->acceptor_subkey, .acceptor = true,
                                 .header_signing = true, .seq = x->acceptor_seq};
-    a->client = (dce_auth){.auth_type = DCE_AUTHN_GSS_KERBEROS,
+    a->client = (dce_auth){.auth_type = auth_type,
                            .auth_level = auth_level,
                            .auth_context_id = auth_context_id,
                            .verifier_len = krb_verifier_len(&x->acceptor_subkey),
@@ -75,6 +107,8 @@ void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, uint8_t auth_level,
     bb_free(&ap_req);
     bb_free(&ap_rep);
     bb_free(&client_ap_rep);
+    for (size_t i = 0; i < 4; i++)
+        bb_free(&token[i]);
 }
 
 void krb_auth_free(krb_auth *a)

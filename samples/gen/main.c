@@ -35,6 +35,7 @@ static const sample_entry SAMPLES[] = {
     {"sealed-two-users", write_sample_sealed_two_users},
     {"sealed-kerberos", write_sample_sealed_kerberos},
     {"sealed-kerberos-rc4", write_sample_sealed_kerberos_rc4},
+    {"sealed-kerberos-spnego", write_sample_sealed_kerberos_spnego},
 #endif
 };
 #define N_SAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])

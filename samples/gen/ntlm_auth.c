@@ -81,7 +81,7 @@ static void mech_list_mic(ntlmssp_sealer *sealer, uint8_t mic[NTLMSSP_SIGNATURE_
 {
     bytebuf list;
     bb_init(&list);
-    spnego_write_mech_type_list(&list);
+    spnego_write_mech_type_list(&list, SPNEGO_MECH_NTLMSSP);
     ntlmssp_sign(sealer, list.data, list.len, mic);
     ntlmssp_sealer_restore_rc4(sealer);
     bb_free(&list);
@@ -121,8 +121,9 @@ void ntlm_auth_bind(ntlm_auth *a, session *s, const ntlm_account *account, ntlm_
     ntlmssp_write_challenge(&challenge, challenge_flags, account->server_challenge, "CONTOSO", server_info.data,
                             server_info.len, &SERVER_VERSION);
     if (wrapping == NTLM_SPNEGO) {
-        spnego_write_neg_token_init(&token[0], negotiate.data, negotiate.len);
-        spnego_write_neg_token_resp(&token[1], SPNEGO_ACCEPT_INCOMPLETE, 1, challenge.data, challenge.len, NULL,
+        spnego_write_neg_token_init(&token[0], SPNEGO_MECH_NTLMSSP, negotiate.data, negotiate.len);
+        spnego_write_neg_token_resp(&token[1], SPNEGO_MECH_NTLMSSP, SPNEGO_ACCEPT_INCOMPLETE, 1, challenge.data,
+                                    challenge.len, NULL,
                                     0);
     } else {
         bb_put_bytes(&token[0], negotiate.data, negotiate.len);
@@ -178,9 +179,10 @@ void ntlm_auth_bind(ntlm_auth *a, session *s, const ntlm_account *account, ntlm_
         uint8_t client_mic[NTLMSSP_SIGNATURE_LEN], server_mic[NTLMSSP_SIGNATURE_LEN];
         mech_list_mic(a->to_server.sealer, client_mic);
         mech_list_mic(a->to_client.sealer, server_mic);
-        spnego_write_neg_token_resp(&token[2], SPNEGO_NO_NEG_STATE, 0, authenticate.data, authenticate.len,
+        spnego_write_neg_token_resp(&token[2], SPNEGO_MECH_NTLMSSP, SPNEGO_NO_NEG_STATE, 0, authenticate.data,
+                                    authenticate.len,
                                     client_mic, sizeof client_mic);
-        spnego_write_neg_token_resp(&token[3], SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, server_mic,
+        spnego_write_neg_token_resp(&token[3], SPNEGO_MECH_NTLMSSP, SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, server_mic,
                                     sizeof server_mic);
         dce_auth alter_auth = bind_auth, alter_resp_auth = bind_auth;
         alter_auth.token = token[2].data;

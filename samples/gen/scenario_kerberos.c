@@ -47,6 +47,7 @@ typedef struct kerberos_sample {
     const char *keytab;
     const char *description;
     krb5_enctype enctype;
+    krb_wrapping wrapping;
     uint32_t client_isn, server_isn;
     uint64_t random_seed;
 } kerberos_sample;
@@ -109,7 +110,7 @@ static int write_kerberos_sample(const char *out_dir, const kerberos_sample *k)
     krb_key_from_bytes(&x.initiator_subkey, k->enctype, INITIATOR_SUBKEY, key_len);
     krb_key_from_bytes(&x.acceptor_subkey, k->enctype, ACCEPTOR_SUBKEY, key_len);
     krb_auth auth;
-    krb_auth_bind(&auth, &s, &x, DCE_AUTHN_LEVEL_PKT_PRIVACY, KRB_AUTH_CONTEXT_ID);
+    krb_auth_bind(&auth, &s, &x, k->wrapping, DCE_AUTHN_LEVEL_PKT_PRIVACY, KRB_AUTH_CONTEXT_ID);
     s.auth.with_credential = true;
     scenario_iisreset_calls(&s);
     session_close_tcp(&s);
@@ -160,6 +161,26 @@ int write_sample_sealed_kerberos_rc4(const char *out_dir)
         .client_isn = 0x4C0E2A97u,
         .server_isn = 0x1F93D6B8u,
         .random_seed = 0x0DDBA11C0FFEE123ull,
+    };
+    return write_kerberos_sample(out_dir, &k);
+}
+
+int write_sample_sealed_kerberos_spnego(const char *out_dir)
+{
+    static const kerberos_sample k = {
+        .name = "sealed-kerberos-spnego",
+        .keytab = "sealed-kerberos-spnego.keytab",
+        .description =
+            "The sealed-kerberos exchange (AES256) inside SPNEGO (auth_type 9), as Windows negotiates in a domain: "
+            "bind with negTokenInit (mechTypes MS Kerberos, Kerberos, NTLMSSP; mechToken the GSS-framed AP-REQ), "
+            "bind_ack with negTokenResp (accept-incomplete, supportedMech MS Kerberos, the AP-REP), alter_context "
+            "with negTokenResp (the client's AP-REP), alter_context_resp with accept-completed; then every stub "
+            "sealed with CFX wrap tokens as in sealed-kerberos. Keytab file sealed-kerberos-spnego.keytab.",
+        .enctype = ENCTYPE_AES256_CTS_HMAC_SHA1_96,
+        .wrapping = KRB_SPNEGO,
+        .client_isn = 0x7D21C4E9u,
+        .server_isn = 0x35B80F6Au,
+        .random_seed = 0x5B1E60C0DE5EED01ull,
     };
     return write_kerberos_sample(out_dir, &k);
 }

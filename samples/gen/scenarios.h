@@ -34,6 +34,7 @@ int write_sample_integrity_tampered(const char *out_dir);
 int write_sample_sealed_two_users(const char *out_dir);
 int write_sample_sealed_kerberos(const char *out_dir);
 int write_sample_sealed_kerberos_rc4(const char *out_dir);
+int write_sample_sealed_kerberos_spnego(const char *out_dir);
 #endif
 
 #endif

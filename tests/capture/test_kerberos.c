@@ -4,7 +4,8 @@
  * captured, byte by byte, without the keytab, with a wrong one, with the
  * AP-REP spoilt, with a sealed stub tampered with, with bytes lost, and
  * with the AP-REQ cut short or its lengths made hostile; and
- * samples/sealed-kerberos-rc4.pcap (RC4-HMAC, RFC 4757 tokens). First, RFC 3962's
+ * samples/sealed-kerberos-rc4.pcap (RC4-HMAC, RFC 4757 tokens) and
+ * sealed-kerberos-spnego.pcap (inside SPNEGO). First, RFC 3962's
  * string-to-key test vectors through the MIT krb5 call the keys come from,
  * and the sample's service key as string-to-key of its documented machine
  * password (samples/gen/scenario_kerberos.c). */
@@ -561,6 +562,26 @@ static void test_rc4_tampered(void **state)
     assert_int_equal(h.r.calls[0].verified, IISS_DCE_VERIFIED_TRUE);
 }
 
+/* ---- Kerberos inside SPNEGO (auth_type 9) ---- */
+
+/* samples/sealed-kerberos-spnego.pcap: the AP-REQ GSS-framed in the
+ * negTokenInit, the AP-REPs in negTokenResp responseTokens, four legs. */
+static void test_spnego(void **state)
+{
+    (void)state;
+    use_sample("sealed-kerberos-spnego");
+    harness h;
+    run_edited(&h, keytab_path, SIZE_MAX, NULL);
+    assert_plaintext_calls(&h.r);
+    run_edited(&h, NULL, SIZE_MAX, NULL);
+    assert_int_equal(h.r.n, 7);
+    for (size_t i = 0; i < 7; i++) {
+        assert_true(h.r.calls[i].sealed);
+        assert_string_equal(h.r.calls[i].service, SERVICE);
+        assert_string_equal(h.r.calls[i].user, "");
+    }
+}
+
 /* ---- the AP-REQ cut short and with hostile lengths ---- */
 
 static const uint8_t *bind_auth_value(size_t *len)
@@ -676,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_gap),
         cmocka_unit_test(test_rc4_as_captured),
         cmocka_unit_test(test_rc4_tampered),
+        cmocka_unit_test(test_spnego),
         cmocka_unit_test(test_truncated_ap_req),
         cmocka_unit_test(test_hostile_ap_req),
         cmocka_unit_test(test_hostile_length_in_stage),

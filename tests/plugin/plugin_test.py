@@ -650,12 +650,12 @@ def cmd_sealed(env, args):
 
 # ---- kerberos ----
 
-KERBEROS_SAMPLES = ("sealed-kerberos", "sealed-kerberos-rc4")
+KERBEROS_SAMPLES = ("sealed-kerberos", "sealed-kerberos-rc4", "sealed-kerberos-spnego")
 
 
 def cmd_kerberos(env, args):
     """The Kerberos-sealed samples (AES256 CFX tokens, RC4-HMAC RFC 4757
-    tokens) through Wireshark's own keytab decryption (-K,
+    tokens, Kerberos inside SPNEGO) through Wireshark's own keytab decryption (-K,
     kerberos.decrypt): the plugin dissects every call with the plaintext
     values of the expected file; without the keytab no value is shown (the
     stubs stay encrypted) and nothing fails."""

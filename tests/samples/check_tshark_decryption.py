@@ -14,7 +14,7 @@ each TCP stream whose AUTHENTICATE names that user:
     reassembled stub); where tshark 4.0 is known to be wrong, the PDU is named
     and its decrypted bytes must differ (so a change in tshark is noticed):
       * SPNEGO-wrapped NTLMSSP (auth_type 9): every sealed PDU after the first
-        of its direction;
+        of its direction (SPNEGO-wrapped Kerberos is right);
       * once one TCP segment has completed several sealed PDUs of a
         direction: the second of them and every later one of that direction;
   - PKT_INTEGRITY: the stub is in clear, tshark's stub must equal it.
@@ -63,16 +63,17 @@ def run_tshark(tshark, capture, options):
 
 
 def stream_users(frames, users=None):
-    """Who authenticates on each TCP stream: "DOMAIN\\user" from the NTLMSSP
-    AUTHENTICATE, or "user@REALM" from a Kerberos ticket tshark decrypted."""
+    """Who authenticates on each TCP stream, and with what: ("DOMAIN\\user",
+    "ntlmssp") from the NTLMSSP AUTHENTICATE, or ("user@REALM", "kerberos")
+    from a Kerberos ticket tshark decrypted."""
     users = dict(users or {})
     for row in frames.values():
         if row["ntlmssp.auth.username"] and row["tcp.stream"]:
             domain = row["ntlmssp.auth.domain"][0] if row["ntlmssp.auth.domain"] else ""
-            users[row["tcp.stream"][0]] = f"{domain}\\{row['ntlmssp.auth.username'][0]}"
+            users[row["tcp.stream"][0]] = (f"{domain}\\{row['ntlmssp.auth.username'][0]}", "ntlmssp")
         elif row["kerberos.CNameString"] and row["kerberos.crealm"] and row["tcp.stream"]:
             users.setdefault(row["tcp.stream"][0],
-                             f"{row['kerberos.CNameString'][0]}@{row['kerberos.crealm'][0]}")
+                             (f"{row['kerberos.CNameString'][0]}@{row['kerberos.crealm'][0]}", "kerberos"))
     return users
 
 
@@ -125,7 +126,8 @@ def main():
                 errors.append(f"frame {p['frame']}: tshark shows no such frame")
                 continue
             stream = row["tcp.stream"][0]
-            if run_users.get(stream) != run["user"]:
+            user, mech = run_users.get(stream, (None, None))
+            if user != run["user"]:
                 continue
             direction = (stream, row["tcp.srcport"][0])
             index = used.get(p["frame"], 0)
@@ -143,7 +145,7 @@ def main():
             if index == 1 and direction not in packed_at:
                 packed_at[direction] = p["frame"]
             reason = None
-            if p["auth_type"] == SPNEGO and count > 0:
+            if p["auth_type"] == SPNEGO and mech == "ntlmssp" and count > 0:
                 reason = "SPNEGO-wrapped NTLMSSP after the first sealed PDU of the direction"
             elif direction in packed_at:
                 reason = f"after TCP segment {packed_at[direction]} completed several sealed PDUs of the direction"
