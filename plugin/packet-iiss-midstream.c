@@ -8,9 +8,11 @@
  * one iissdump applies) to each unbound call on those ports: the request
  * must parse exactly as its opnum's with plausible values, the response too
  * (a response that does not fit rejects the call), and something besides
- * the request must vouch for it: the response's shape, or a call bound to
+ * the request must vouch for it: the response's shape, a call bound to
  * IIsServiceControl on the same server address and port earlier in the
- * capture. The request is shown once the call is decided: when its
+ * capture, or an object UUID that an activation of the IIS CLSID returned
+ * earlier in the capture (as Wireshark's ISystemActivator dissector reads
+ * the activation, on whatever port). The request is shown once the call is decided: when its
  * response has been seen (first pass), or, without one, on a later pass
  * (tshark -2, or the GUI once the file is read). */
 #include <string.h>
@@ -46,8 +48,10 @@ static dissector_handle_t iiss_midstream_handle;
 /* Wireshark 4.2 made field_info.value a pointer. */
 #if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
 #define IISS_FI_UINT(fi) fvalue_get_uinteger((fi)->value)
+#define IISS_FI_GUID(fi) fvalue_get_guid((fi)->value)
 #else
 #define IISS_FI_UINT(fi) fvalue_get_uinteger(&(fi)->value)
+#define IISS_FI_GUID(fi) fvalue_get_guid(&(fi)->value)
 #endif
 
 static int dcerpc_proto = -1;
@@ -56,6 +60,11 @@ static int dcerpc_field_call_id = -1;
 static int dcerpc_field_opnum = -1;
 static int dcerpc_field_byteorder = -1;
 static int dcerpc_field_stub_data = -1;
+static int dcerpc_field_object = -1;
+/* What Wireshark's ISystemActivator dissector reads of an activation: the
+ * CLSID asked for, and the IPIDs of the interfaces returned. */
+static int activator_field_clsid = -1;
+static int dcom_field_ipid = -1;
 
 /* A candidate call (its request fits), kept from the request to the
  * response and until the rule decides it. */
@@ -67,6 +76,7 @@ typedef struct iiss_midstream_call {
     guint req_len;
     gboolean req_big_endian;
     gboolean port_bound_earlier; /* known when the request was seen */
+    gboolean activation_ipid;    /* its object UUID was returned by an IIS activation before */
     gboolean decided;
     gboolean accepted;
     unsigned evidence;           /* IISS_INFER_* bits */
@@ -78,6 +88,10 @@ static wmem_map_t *iiss_midstream_calls;
 /* "address port" of the servers that carried a bound IIS call, as the
  * first pass met them. */
 static wmem_map_t *iiss_bound_servers;
+/* Activations of the IIS CLSID: (conversation << 32 | call ID) of their
+ * requests, and the IPIDs (as text) their responses returned. */
+static wmem_map_t *iiss_activation_requests;
+static wmem_map_t *iiss_activation_ipids;
 
 static const char *server_key(wmem_allocator_t *scope, const address *addr, guint32 port)
 {
@@ -117,6 +131,7 @@ static void decide(iiss_midstream_call *mc, gboolean has_response, gboolean is_f
     }
     in.ndr_hint = mc->ndr;
     in.port_bound_earlier = mc->port_bound_earlier;
+    in.activation_ipid = mc->activation_ipid;
     iiss_infer_verdict verdict;
     mc->accepted = iiss_infer_call(&in, &verdict);
     mc->evidence = verdict.evidence;
@@ -130,6 +145,9 @@ typedef struct iiss_pdu_fields {
     field_info *opnum;
     field_info *byteorder;
     field_info *stub;
+    field_info *object;
+    field_info *clsid;
+    GPtrArray *ipids; /* NULL: not wanted */
 } iiss_pdu_fields;
 
 static void collect_pdu_fields(proto_node *node, gpointer data)
@@ -148,6 +166,12 @@ static void collect_pdu_fields(proto_node *node, gpointer data)
             f->byteorder = fi;
         } else if (id == dcerpc_field_stub_data && f->stub == NULL) {
             f->stub = fi;
+        } else if (id == dcerpc_field_object && f->object == NULL) {
+            f->object = fi;
+        } else if (id == activator_field_clsid && f->clsid == NULL) {
+            f->clsid = fi;
+        } else if (id == dcom_field_ipid && f->ipids != NULL) {
+            g_ptr_array_add(f->ipids, fi);
         }
     }
     proto_tree_children_foreach(node, collect_pdu_fields, data);
@@ -223,6 +247,39 @@ static void show_inferred(tvbuff_t *stub_tvb, packet_info *pinfo, proto_tree *tr
     }
 }
 
+static const e_guid_t iiss_clsid = {0xE8FB8621, 0x588F, 0x11D2, {0x9D, 0x61, 0x00, 0xC0, 0x4F, 0x79, 0xC5, 0xFE}};
+
+/* First pass, any port: remember the IPIDs that activations of the IIS
+ * CLSID return. The activator's fields sit beside the DCE/RPC tree, not in
+ * it, so the whole frame is searched (an activation is one PDU a frame). */
+static void note_activations(packet_info *pinfo, proto_tree *tree)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (conv == NULL || activator_field_clsid == -1 || dcom_field_ipid == -1) {
+        return;
+    }
+    iiss_pdu_fields f;
+    memset(&f, 0, sizeof f);
+    f.ipids = g_ptr_array_new();
+    proto_tree_children_foreach(tree, collect_pdu_fields, &f);
+    if (f.pkt_type != NULL && f.call_id != NULL) {
+        guint32 type = IISS_FI_UINT(f.pkt_type);
+        guint32 call_id = IISS_FI_UINT(f.call_id);
+        guint64 key = ((guint64)conv->conv_index << 32) | call_id;
+        if (type == PDU_REQ && f.clsid != NULL && guid_cmp(IISS_FI_GUID(f.clsid), &iiss_clsid) == 0) {
+            wmem_map_insert(iiss_activation_requests, midstream_key(wmem_file_scope(), conv, call_id),
+                            GUINT_TO_POINTER(pinfo->num));
+        } else if (type == PDU_RESP && wmem_map_contains(iiss_activation_requests, &key)) {
+            for (guint k = 0; k < f.ipids->len; k++) {
+                const e_guid_t *ipid = IISS_FI_GUID((field_info *)g_ptr_array_index(f.ipids, k));
+                wmem_map_insert(iiss_activation_ipids, guid_to_str(wmem_file_scope(), ipid),
+                                GUINT_TO_POINTER(pinfo->num));
+            }
+        }
+    }
+    g_ptr_array_free(f.ipids, TRUE);
+}
+
 /* First pass: find the unbound request/response stubs of this frame that
  * are IIS ServiceControl calls. */
 static wmem_array_t *midstream_first_pass(packet_info *pinfo, GPtrArray *nodes)
@@ -281,6 +338,9 @@ static wmem_array_t *midstream_first_pass(packet_info *pinfo, GPtrArray *nodes)
             p.call->req_big_endian = p.big_endian;
             p.call->port_bound_earlier =
                 wmem_map_contains(iiss_bound_servers, server_key(pinfo->pool, &pinfo->dst, pinfo->destport));
+            p.call->activation_ipid =
+                f.object != NULL &&
+                wmem_map_contains(iiss_activation_ipids, guid_to_str(pinfo->pool, IISS_FI_GUID(f.object)));
             p.request = TRUE;
             wmem_map_insert(iiss_midstream_calls, midstream_key(wmem_file_scope(), conv, call_id), p.call);
         } else if (type == PDU_RESP) {
@@ -311,15 +371,19 @@ static int dissect_iiss_midstream(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     if (!midstream_enabled() || pinfo->ptype != PT_TCP) {
         return 0;
     }
-    if (!value_is_in_range(iiss_midstream_ports, pinfo->srcport) &&
-        !value_is_in_range(iiss_midstream_ports, pinfo->destport)) {
-        return 0;
-    }
     /* The DCE/RPC PDUs of the frame, when this pass built them. */
     iiss_dcerpc_nodes found;
     found.nodes = g_ptr_array_new();
     if (tree != NULL) {
         proto_tree_children_foreach(tree, collect_dcerpc_nodes, &found);
+    }
+    if (!PINFO_FD_VISITED(pinfo) && found.nodes->len > 0) {
+        note_activations(pinfo, tree);
+    }
+    if (!value_is_in_range(iiss_midstream_ports, pinfo->srcport) &&
+        !value_is_in_range(iiss_midstream_ports, pinfo->destport)) {
+        g_ptr_array_free(found.nodes, TRUE);
+        return 0;
     }
     wmem_array_t *pdus = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_iiss, 0);
     if (!PINFO_FD_VISITED(pinfo) && pdus == NULL && found.nodes->len > 0) {
@@ -366,8 +430,9 @@ static void iiss_prefs_apply(void)
     }
     GArray *wanted = NULL;
     if (midstream_enabled() && dcerpc_proto != -1) {
-        const int ids[] = {dcerpc_proto, dcerpc_field_pkt_type, dcerpc_field_call_id, dcerpc_field_opnum,
-                           dcerpc_field_byteorder, dcerpc_field_stub_data};
+        const int ids[] = {dcerpc_proto,           dcerpc_field_pkt_type,  dcerpc_field_call_id,
+                           dcerpc_field_opnum,     dcerpc_field_byteorder, dcerpc_field_stub_data,
+                           dcerpc_field_object,    activator_field_clsid,  dcom_field_ipid};
         wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
         for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
             if (ids[i] != -1) {
@@ -404,6 +469,9 @@ void iiss_midstream_register(int proto, int hf_opnum, gint ett, expert_module_t 
         &iiss_midstream_ports, 65535);
     iiss_midstream_calls = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
     iiss_bound_servers = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash, g_str_equal);
+    iiss_activation_requests =
+        wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    iiss_activation_ipids = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash, g_str_equal);
 }
 
 void iiss_midstream_handoff(void)
@@ -414,6 +482,9 @@ void iiss_midstream_handoff(void)
     dcerpc_field_opnum = proto_registrar_get_id_byname("dcerpc.opnum");
     dcerpc_field_byteorder = proto_registrar_get_id_byname("dcerpc.drep.byteorder");
     dcerpc_field_stub_data = proto_registrar_get_id_byname("dcerpc.stub_data");
+    dcerpc_field_object = proto_registrar_get_id_byname("dcerpc.obj_id");
+    activator_field_clsid = proto_registrar_get_id_byname("isystemactivator.properties.instninfo.clsid");
+    dcom_field_ipid = proto_registrar_get_id_byname("dcom.ipid");
     iiss_midstream_handle = create_dissector_handle(dissect_iiss_midstream, proto_iiss);
     register_postdissector(iiss_midstream_handle);
     iiss_prefs_apply();

@@ -814,6 +814,41 @@ def cmd_fuzz(env, args):
     return 0
 
 
+def cmd_activation(env, args):
+    """The activation as evidence: iisreset-remote with the bind to
+    IIsServiceControl cut away (frames 14-15) and the Kill's reply too
+    (frame 32). Its RemoteCreateInstance of the IIS CLSID (frames 6-7, port
+    135) returned the IPID the calls carry, so the unanswered Kill is kept,
+    naming activation_ipid; cut the activation away as well and it is not."""
+    src = os.path.join(args.samples_dir, "iisreset-remote.pcap")
+    if not os.path.exists(src):
+        print("SKIP: iisreset-remote.pcap not in %s" % args.samples_dir)
+        return SKIP
+    editcap = shutil.which("editcap") or os.path.join(os.path.dirname(env.tshark), "editcap")
+    cases = [("activated.pcap", ["14-15", "32"], True), ("not-activated.pcap", ["6-7", "14-15", "32"], False)]
+    for name, cut, kill_kept in cases:
+        cap = os.path.join(env.caps, name)
+        subprocess.run([editcap, src, cap] + cut, check=True, capture_output=True)
+        os.chmod(cap, 0o644)
+        _, out, _ = env.run(["-2", "-n", "-r", cap, "-o", "iiss.midstream_ports:49155", "-Y", "iiss.opnum == 11",
+                             "-V", "-O", "iiss"])
+        kill = [l.strip() for l in out.splitlines() if l.startswith("IIS ServiceControl, Kill")]
+        if kill_kept and kill != ["IIS ServiceControl, Kill (interface inferred: request_shape, activation_ipid)"]:
+            raise Failure("%s: the unanswered Kill shows as %r" % (name, kill))
+        if not kill_kept and kill:
+            raise Failure("%s: the unanswered Kill is shown without the activation: %r" % (name, kill))
+        # the answered calls are inferred either way, with the activation named where it is there
+        _, out, _ = env.run(["-2", "-n", "-r", cap, "-o", "iiss.midstream_ports:49155", "-Y", "iiss", "-V", "-O",
+                             "iiss"])
+        lines = [l for l in out.splitlines() if l.startswith("IIS ServiceControl, ")]
+        want = "request_shape, response_shape, activation_ipid)" if kill_kept else "request_shape, response_shape)"
+        if len(lines) != 12 + (1 if kill_kept else 0) or \
+                any(not l.endswith(want) for l in lines if "Kill" not in l):
+            raise Failure("%s: the inferred calls show as %r" % (name, lines))
+    print("activation: the unanswered Kill kept by the activation's IPID, and only with it")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plugin", required=True, help="the built iiss.so")
@@ -829,6 +864,7 @@ def main():
     sub.add_parser("sealed")
     sub.add_parser("kerberos")
     sub.add_parser("mixed")
+    sub.add_parser("activation")
     fp = sub.add_parser("fuzz")
     fp.add_argument("--rounds", type=int, default=4)
     fp.add_argument("--probability", type=float, default=0.02)
@@ -841,7 +877,7 @@ def main():
     env = Env(args)
     try:
         rc = {"load": cmd_load, "sample": cmd_sample, "srt": cmd_srt, "sealed": cmd_sealed, "kerberos": cmd_kerberos,
-              "mixed": cmd_mixed,
+              "mixed": cmd_mixed, "activation": cmd_activation,
               "fuzz": cmd_fuzz}[args.cmd](env, args)
         return rc or 0
     except Failure as e:
