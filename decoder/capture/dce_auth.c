@@ -184,6 +184,10 @@ static void on_kerberos_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, boo
         if (id) {
             memset(id, 0, sizeof *id);
             join_text(id->service_principal, sizeof id->service_principal, tok->service, "@", tok->realm);
+            id->ticket_enctype = tok->ticket.etype;
+            id->authenticator_enctype = tok->authenticator.etype;
+            id->has_ticket_kvno = tok->ticket.has_kvno;
+            id->ticket_kvno = tok->ticket.kvno;
         }
         conn->credential = NULL;
         conn->has_conn_note = false;
@@ -195,8 +199,18 @@ static void on_kerberos_token(iiss_dce_auth *auth, iiss_dce_auth_conn *conn, boo
                      (unsigned)tok->error_code);
         return;
     }
-    if (!with_keys)
+    if (!with_keys) {
+        /* Passwords or NT hashes cannot open a ticket: say what would. */
+        iiss_note *n = tok->kind == IISS_KRB_TOKEN_AP_REQ && !from_server &&
+                               iiss_credentials_count(auth->cfg.credentials) > 0
+                           ? conn_note(conn)
+                           : NULL;
+        if (n)
+            iiss_note_set(n, IISS_NOTE_NOT_DECRYPTED, frame,
+                          "Kerberos: only a keytab with the key of %s (-K) opens this connection",
+                          conn->identity ? conn->identity->service_principal : "its service");
         return;
+    }
     if (!conn->krb) {
         if (tok->kind != IISS_KRB_TOKEN_AP_REQ)
             return;

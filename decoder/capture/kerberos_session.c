@@ -1,6 +1,8 @@
 /* The Kerberos security context; see kerberos_session.h. */
 #include "kerberos_session.h"
 
+#include "iiss/names.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,8 @@ void iiss_krb_session_clear(iiss_krb_session *s)
 
 void iiss_krb_enctype_text(int32_t enctype, char *out, size_t cap)
 {
-    char name[64];
-    if (krb5_enctype_to_name(enctype, false, name, sizeof name) == 0)
+    const char *name = iiss_krb_enctype_name(enctype);
+    if (name)
         snprintf(out, cap, "enctype %d (%s)", (int)enctype, name);
     else
         snprintf(out, cap, "enctype %d", (int)enctype);

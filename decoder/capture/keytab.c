@@ -7,6 +7,8 @@
 
 #include <krb5/krb5.h>
 
+#include "iiss/names.h"
+
 static void set_error(iiss_keytab_result *result, krb5_context ctx, krb5_error_code code, const char *path,
                       const char *what)
 {
@@ -51,7 +53,10 @@ static iiss_credential_status add_kerberos_key(iiss_credentials *creds, const ch
                                                const krb5_keytab_entry *entry)
 {
     char enctype[64];
-    if (krb5_enctype_to_name(entry->key.enctype, false, enctype, sizeof enctype) != 0)
+    const char *name = iiss_krb_enctype_name(entry->key.enctype);
+    if (name)
+        snprintf(enctype, sizeof enctype, "%s", name);
+    else
         snprintf(enctype, sizeof enctype, "enctype %d", (int)entry->key.enctype);
     char label[IISS_CREDENTIAL_LABEL_MAX];
     snprintf(label, sizeof label, "keytab %s entry %s kvno %u %s", path, shown, (unsigned)entry->vno, enctype);

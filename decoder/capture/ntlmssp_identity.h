@@ -7,6 +7,7 @@
 #ifndef IISS_NTLMSSP_IDENTITY_H
 #define IISS_NTLMSSP_IDENTITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@ typedef struct iiss_ntlm_identity {
      * domain and user are then the ticket's client realm and name, known
      * only when a keytab key opened the ticket. */
     char service_principal[2 * IISS_NTLM_NAME_MAX];
+    /* Kerberos, also in clear: the ticket's and the authenticator's
+     * encryption types (RFC 3961 numbers, 0 when not Kerberos) and the
+     * ticket's key version. */
+    int32_t ticket_enctype;
+    int32_t authenticator_enctype;
+    bool has_ticket_kvno;
+    uint32_t ticket_kvno;
 } iiss_ntlm_identity;
 
 typedef enum iiss_ntlm_message_type {

@@ -119,6 +119,17 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
     add_text_or_null(g, "user", id ? id->user : NULL);
     add_text_or_null(g, "workstation", id ? id->workstation : NULL);
     add_text_or_null(g, "service_principal", id ? id->service_principal : NULL);
+    if (id && id->service_principal[0]) {
+        /* Kerberos: what the AP-REQ says in clear about its keys. */
+        add_name_or_number(g, "ticket_enctype", iiss_krb_enctype_name(id->ticket_enctype), id->ticket_enctype);
+        iissdump_json_key(g, "ticket_kvno");
+        if (id->has_ticket_kvno)
+            yajl_gen_integer(g, id->ticket_kvno);
+        else
+            yajl_gen_null(g);
+        add_name_or_number(g, "authenticator_enctype", iiss_krb_enctype_name(id->authenticator_enctype),
+                           id->authenticator_enctype);
+    }
     if (id && id->server_netbios[0])
         iissdump_json_add_string(g, "server_netbios", id->server_netbios);
     if (id && id->server_dns[0])

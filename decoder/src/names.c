@@ -340,6 +340,21 @@ const iiss_value_name iiss_dce_auth_type_names[] = {
     {0, "NONE"}, {9, "SPNEGO"}, {10, "NTLMSSP"}, {14, "SCHANNEL"}, {16, "KERBEROS"}, {68, "NETLOGON"}, {0, NULL},
 };
 
+const iiss_value_name iiss_krb_enctype_names[] = {
+    {1, "des-cbc-crc"},
+    {3, "des-cbc-md5"},
+    {16, "des3-cbc-sha1"},
+    {17, "aes128-cts-hmac-sha1-96"},
+    {18, "aes256-cts-hmac-sha1-96"},
+    {19, "aes128-cts-hmac-sha256-128"},
+    {20, "aes256-cts-hmac-sha384-192"},
+    {23, "arcfour-hmac"},
+    {24, "arcfour-hmac-exp"},
+    {25, "camellia128-cts-cmac"},
+    {26, "camellia256-cts-cmac"},
+    {0, NULL},
+};
+
 const iiss_value_name iiss_dce_auth_level_names[] = {
     {0, "DEFAULT"}, {1, "NONE"}, {2, "CONNECT"}, {3, "CALL"}, {4, "PKT"}, {5, "PKT_INTEGRITY"}, {6, "PKT_PRIVACY"},
     {0, NULL},
@@ -495,6 +510,11 @@ const char *iiss_win32_error_format(uint32_t code, char *buf, size_t n)
     else
         snprintf(buf, n, "%u", code);
     return buf;
+}
+
+const char *iiss_krb_enctype_name(int32_t enctype)
+{
+    return enctype > 0 ? iiss_lookup(iiss_krb_enctype_names, (uint32_t)enctype) : NULL;
 }
 
 const char *iiss_dce_auth_type_name(uint8_t auth_type)

@@ -6,6 +6,17 @@
 
 #include "spnego.h"
 
+/* RFC 3961 8 names (RFC 3962, RFC 4757), as keytab tools spell them. */
+static const char *enctype_name(krb5_enctype enctype)
+{
+    switch (enctype) {
+    case ENCTYPE_AES128_CTS_HMAC_SHA1_96: return "aes128-cts-hmac-sha1-96";
+    case ENCTYPE_AES256_CTS_HMAC_SHA1_96: return "aes256-cts-hmac-sha1-96";
+    case ENCTYPE_ARCFOUR_HMAC: return "arcfour-hmac";
+    default: return NULL;
+    }
+}
+
 static int seal_pdu(void *ctx, uint8_t *pdu, size_t pdu_len, size_t body_offset, size_t body_len,
                     size_t verifier_offset, size_t verifier_len)
 {
@@ -28,6 +39,9 @@ void krb_auth_bind(krb_auth *a, session *s, krb_exchange *x, krb_wrapping wrappi
     s->auth.user = x->client;
     s->auth.workstation = NULL;
     s->auth.service_principal = a->service_principal;
+    s->auth.ticket_enctype = enctype_name(x->service_key->enctype);
+    s->auth.authenticator_enctype = enctype_name(x->session_key.enctype);
+    s->auth.ticket_kvno = (int)x->service_kvno;
 
     /* The client's clock when it binds. */
     x->ctime = s->cap.now_ns / 1000000000u;

@@ -69,6 +69,11 @@ typedef struct session_auth {
     /* Kerberos: the ticket's service principal ("host/NAME@REALM"); NULL
      * for NTLMSSP (the key is left out). */
     const char *service_principal;
+    /* Kerberos: the enctype (RFC 3961 name) of the ticket and of the
+     * authenticator, and the ticket's kvno. */
+    const char *ticket_enctype;
+    const char *authenticator_enctype;
+    int ticket_kvno;
     /* The expected file assumes the fitting credential (its
      * "iissdump_options"): sealed calls carry their plaintext values and
      * "decrypted": true, and "auth" says whether every signature verified. */

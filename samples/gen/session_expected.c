@@ -214,8 +214,12 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
         json_string(j, "domain", c->auth.domain);
         json_string(j, "user", c->auth.user);
         json_string(j, "workstation", c->auth.workstation);
-        if (c->auth.service_principal)
+        if (c->auth.service_principal) {
             json_string(j, "service_principal", c->auth.service_principal);
+            json_string(j, "ticket_enctype", c->auth.ticket_enctype);
+            json_int(j, "ticket_kvno", c->auth.ticket_kvno);
+            json_string(j, "authenticator_enctype", c->auth.authenticator_enctype);
+        }
         if (c->auth.with_credential)
             json_bool(j, "verified", !c->signature_invalid);
         json_end_object(j);

@@ -229,6 +229,8 @@ typedef struct call_seen {
     iiss_dce_verified verified;
     char credential[200];
     char user[96], domain[96], service[192];
+    int32_t ticket_enctype, authenticator_enctype;
+    uint32_t ticket_kvno;
     bool has_hresult;
     uint32_t hresult;
     bool has_timeout;
@@ -258,6 +260,9 @@ static void on_record(void *user, const iiss_call_record *rec)
         snprintf(c->user, sizeof c->user, "%s", rec->identity.user);
         snprintf(c->domain, sizeof c->domain, "%s", rec->identity.domain);
         snprintf(c->service, sizeof c->service, "%s", rec->identity.service_principal);
+        c->ticket_enctype = rec->identity.ticket_enctype;
+        c->authenticator_enctype = rec->identity.authenticator_enctype;
+        c->ticket_kvno = rec->identity.has_ticket_kvno ? rec->identity.ticket_kvno : 0;
     }
     c->has_hresult = rec->response_decoded && rec->response.hresult.present;
     c->hresult = rec->response.hresult.value;
@@ -278,13 +283,17 @@ typedef struct harness {
     result r;
 } harness;
 
+/* keytab: a file, or "password:PW" for a password only. */
 static void harness_open(harness *h, const char *keytab)
 {
     memset(h, 0, sizeof *h);
     if (keytab) {
         h->creds = iiss_credentials_new();
         iiss_keytab_result kr;
-        assert_int_equal(iiss_credentials_read_keytab(h->creds, keytab, &kr), 0);
+        if (strncmp(keytab, "password:", 9) == 0)
+            assert_int_equal(iiss_credentials_add_password(h->creds, keytab + 9), IISS_CREDENTIAL_OK);
+        else
+            assert_int_equal(iiss_credentials_read_keytab(h->creds, keytab, &kr), 0);
     }
     iiss_calls_config ccfg = {0};
     h->calls = iiss_calls_new(&ccfg, on_record, &h->r);
@@ -412,8 +421,13 @@ static void test_without_keytab(void **state)
         assert_string_equal(h.r.calls[i].service, SERVICE);
         assert_string_equal(h.r.calls[i].user, "");
         assert_int_equal(h.r.calls[i].note_count, 0);
+        /* What the AP-REQ says in clear about its keys. */
+        assert_int_equal(h.r.calls[i].ticket_enctype, 18);
+        assert_int_equal(h.r.calls[i].ticket_kvno, 3);
+        assert_int_equal(h.r.calls[i].authenticator_enctype, 18);
     }
 }
+
 
 static void assert_all_sealed(const result *r)
 {
@@ -439,6 +453,20 @@ static void test_wrong_keytab(void **state)
     assert_string_equal(h.r.calls[0].user, "");
     for (size_t i = 1; i < 7; i++)
         assert_int_equal(h.r.calls[i].note_count, 0); /* said once per connection */
+}
+
+/* A password given, no keytab: the connection's first call says what
+ * would open it. */
+static void test_password_for_kerberos(void **state)
+{
+    (void)state;
+    use_sample("sealed-kerberos");
+    harness h;
+    run_edited(&h, "password:Iis-Reset-2024!", SIZE_MAX, NULL);
+    assert_all_sealed(&h.r);
+    assert_true(has_note(&h.r, 0, IISS_NOTE_NOT_DECRYPTED, "only a keytab with the key of " SERVICE));
+    for (size_t i = 1; i < 7; i++)
+        assert_int_equal(h.r.calls[i].note_count, 0);
 }
 
 /* The bind_ack's AP-REP made unreadable ([APPLICATION 15] → 16): the
@@ -692,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_byte_by_byte),
         cmocka_unit_test(test_without_keytab),
         cmocka_unit_test(test_wrong_keytab),
+        cmocka_unit_test(test_password_for_kerberos),
         cmocka_unit_test(test_missing_ap_rep),
         cmocka_unit_test(test_tampered),
         cmocka_unit_test(test_gap),

@@ -175,6 +175,12 @@ static void test_dce_names_and_uuid(void **state)
     assert_string_equal(iiss_dce_auth_type_name(10), "NTLMSSP");
     assert_string_equal(iiss_dce_auth_type_name(9), "SPNEGO");
     assert_string_equal(iiss_dce_auth_type_name(16), "KERBEROS");
+    /* RFC 3962 and RFC 4757 numbers, MIT's spelling. */
+    assert_string_equal(iiss_krb_enctype_name(17), "aes128-cts-hmac-sha1-96");
+    assert_string_equal(iiss_krb_enctype_name(18), "aes256-cts-hmac-sha1-96");
+    assert_string_equal(iiss_krb_enctype_name(23), "arcfour-hmac");
+    assert_null(iiss_krb_enctype_name(-128));
+    assert_null(iiss_krb_enctype_name(99));
     assert_string_equal(iiss_dce_ptype_name(19), "orphaned");
     assert_string_equal(iiss_dce_ptype_name(15), "alter_context_resp");
     assert_null(iiss_dce_ptype_name(1)); /* connectionless only */
@@ -206,6 +212,7 @@ static void test_tables_well_formed(void **state)
     assert_table_well_formed(iiss_fault_status_names, 10);
     assert_table_well_formed(iiss_dce_auth_type_names, 6);
     assert_table_well_formed(iiss_dce_auth_level_names, 7);
+    assert_table_well_formed(iiss_krb_enctype_names, 11);
     assert_table_well_formed(iiss_dce_ptype_names, 12);
     assert_null(iiss_lookup(NULL, 0));
 }

@@ -55,6 +55,12 @@ const char *iiss_dce_auth_type_name(uint8_t auth_type);
 const char *iiss_dce_auth_level_name(uint8_t auth_level);
 const char *iiss_dce_ptype_name(uint8_t ptype);
 
+/* Kerberos encryption types (RFC 3961 8, RFC 3962, RFC 4757, RFC 8009),
+ * named as MIT krb5 and keytab tools spell them: 18
+ * "aes256-cts-hmac-sha1-96", 23 "arcfour-hmac" ... NULL without a name. */
+extern const iiss_value_name iiss_krb_enctype_names[];
+const char *iiss_krb_enctype_name(int32_t enctype);
+
 /* Named GUIDs, in the little-endian-fields form (as iiss_iid_bytes): this
  * interface and class, the DCOM activation interfaces and activation
  * property CLSIDs (MS-DCOM 1.9), and the interfaces a DCOM client commonly
