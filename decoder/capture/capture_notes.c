@@ -14,6 +14,7 @@ static const char *const note_names[IISS_NOTE_KIND_COUNT] = {
     [IISS_NOTE_PDU_TRUNCATED] = "pdu_truncated",
     [IISS_NOTE_SIGNATURE_INVALID] = "signature_invalid",
     [IISS_NOTE_NOT_DECRYPTED] = "not_decrypted",
+    [IISS_NOTE_LIMIT_REACHED] = "limit_reached",
 };
 
 const char *iiss_note_kind_name(iiss_note_kind kind)

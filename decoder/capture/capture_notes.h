@@ -18,6 +18,7 @@ typedef enum iiss_note_kind {
     IISS_NOTE_PDU_TRUNCATED,         /* "pdu_truncated": a PDU of the call was cut short by the capture */
     IISS_NOTE_SIGNATURE_INVALID,     /* "signature_invalid": a PDU's verifier (or a mechListMIC) does not verify */
     IISS_NOTE_NOT_DECRYPTED,         /* "not_decrypted": credentials were given but none fits this connection */
+    IISS_NOTE_LIMIT_REACHED,         /* "limit_reached": a memory or connection limit of the reader dropped part of the call */
     IISS_NOTE_KIND_COUNT
 } iiss_note_kind;
 

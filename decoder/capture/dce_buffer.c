@@ -4,27 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-void iiss_dce_buf_free(iiss_dce_budget *budget, iiss_dce_buf *b)
+void iiss_dce_buf_free(const iiss_dce_budget *budget, iiss_memory_owner *owner, iiss_memory_kind kind,
+                       iiss_dce_buf *b)
 {
-    budget->buffered -= b->cap;
+    iiss_memory_release(budget->memory, owner, kind, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
 
-void iiss_dce_buf_recycle(iiss_dce_budget *budget, iiss_dce_buf *b, size_t keep)
+void iiss_dce_buf_recycle(const iiss_dce_budget *budget, iiss_memory_owner *owner, iiss_memory_kind kind,
+                          iiss_dce_buf *b, size_t keep)
 {
     b->len = 0;
     if (b->cap > keep)
-        iiss_dce_buf_free(budget, b);
+        iiss_dce_buf_free(budget, owner, kind, b);
 }
 
-static bool budget_allows(const iiss_dce_budget *budget, size_t grow)
-{
-    return budget->buffered <= budget->limit && grow <= budget->limit - budget->buffered;
-}
-
-bool iiss_dce_buf_append(iiss_dce_budget *budget, iiss_dce_buf *b, const uint8_t *data, size_t n, size_t limit)
+bool iiss_dce_buf_append(const iiss_dce_budget *budget, iiss_memory_owner *owner, iiss_memory_kind kind,
+                         iiss_dce_buf *b, const uint8_t *data, size_t n, size_t limit)
 {
     if (n == 0)
         return true;
@@ -37,25 +35,23 @@ bool iiss_dce_buf_append(iiss_dce_budget *budget, iiss_dce_buf *b, const uint8_t
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
         if (cap > limit)
             cap = limit;
+        /* Doubling only while it fits as it is: under pressure, room is
+         * made (and refused) for what is needed, no more. */
+        if (cap > need && !iiss_memory_fits(budget->memory, owner, cap - b->cap))
+            cap = need;
         size_t grow = cap - b->cap;
-        if (!budget_allows(budget, grow)) {
-            if (budget->release_idle)
-                budget->release_idle(budget->release_user);
-            if (!budget_allows(budget, grow)) {
-                budget->stats->budget_refusals++;
-                return false;
-            }
+        if (!iiss_memory_charge(budget->memory, owner, kind, grow)) {
+            budget->stats->budget_refusals++;
+            return false;
         }
         uint8_t *p = realloc(b->data, cap);
         if (!p) {
+            iiss_memory_release(budget->memory, owner, kind, grow);
             budget->stats->alloc_failures++;
             return false;
         }
         b->data = p;
         b->cap = cap;
-        budget->buffered += grow;
-        if (budget->buffered > budget->stats->buffered_peak)
-            budget->stats->buffered_peak = budget->buffered;
     }
     memcpy(b->data + b->len, data, n);
     b->len = need;

@@ -1,6 +1,6 @@
-/* Byte buffers of the DCE/RPC stages, all counted against one memory
- * budget: the framing's partial PDUs and the calls' reassembled stubs draw
- * on the same cfg.max_buffered_total. */
+/* Byte buffers of the DCE/RPC stages: the framing's partial PDUs and the
+ * calls' reassembled stubs, each growth charged to the chain's memory budget
+ * (memory_budget.h) on behalf of its connection, each shrink released. */
 #ifndef IISS_DCE_BUFFER_H
 #define IISS_DCE_BUFFER_H
 
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dce_stats.h"
+#include "memory_budget.h"
 
 typedef struct iiss_dce_buf {
     uint8_t *data;
@@ -16,22 +17,21 @@ typedef struct iiss_dce_buf {
     size_t cap;
 } iiss_dce_buf;
 
+/* What every buffer of the stage is charged to and counted in. */
 typedef struct iiss_dce_budget {
-    size_t limit;    /* bytes of capacity over every buffer */
-    size_t buffered; /* capacity held now */
-    iiss_dce_stats *stats; /* budget_refusals, buffered_peak */
-    /* Gives back memory no one is using (recycled buffers) before a growth
-     * is refused; may be NULL. */
-    void (*release_idle)(void *user);
-    void *release_user;
+    iiss_memory_budget *memory;
+    iiss_dce_stats *stats; /* budget_refusals, alloc_failures */
 } iiss_dce_budget;
 
-/* Appends without exceeding `limit` bytes in this buffer nor the budget;
- * false when the data did not fit (or allocation failed), leaving what was
- * there. */
-bool iiss_dce_buf_append(iiss_dce_budget *budget, iiss_dce_buf *b, const uint8_t *data, size_t n, size_t limit);
+/* Appends without exceeding `limit` bytes in this buffer, the owner's share
+ * nor the budget (charged as `kind` to `owner`, NULL for none); false when
+ * the data did not fit (or allocation failed), leaving what was there. */
+bool iiss_dce_buf_append(const iiss_dce_budget *budget, iiss_memory_owner *owner, iiss_memory_kind kind,
+                         iiss_dce_buf *b, const uint8_t *data, size_t n, size_t limit);
 /* Empties the buffer; frees it when its capacity exceeds `keep`. */
-void iiss_dce_buf_recycle(iiss_dce_budget *budget, iiss_dce_buf *b, size_t keep);
-void iiss_dce_buf_free(iiss_dce_budget *budget, iiss_dce_buf *b);
+void iiss_dce_buf_recycle(const iiss_dce_budget *budget, iiss_memory_owner *owner, iiss_memory_kind kind,
+                          iiss_dce_buf *b, size_t keep);
+void iiss_dce_buf_free(const iiss_dce_budget *budget, iiss_memory_owner *owner, iiss_memory_kind kind,
+                       iiss_dce_buf *b);
 
 #endif

@@ -39,9 +39,12 @@ struct iiss_dce_slot {
     iiss_note notes[IISS_DCE_NOTES_MAX];
 };
 
+/* What a call slot costs the budget: the slot and malloc's overhead. */
+#define SLOT_CHARGE (sizeof(iiss_dce_slot) + 16u)
+
 struct iiss_dce_calls {
     iiss_dce_calls_config cfg;
-    iiss_dce_budget *budget;
+    const iiss_dce_budget *budget;
     iiss_dce_stats *stats;
     iiss_dce_call_fn on_call;
     void *user;
@@ -51,17 +54,31 @@ struct iiss_dce_calls {
     uint64_t next_seq;
 };
 
-/* Recycled slots keep their stub buffers: the budget asks for those first. */
-static void release_idle_buffers(void *user)
+static void slot_free(iiss_dce_calls *calls, iiss_dce_slot *s, iiss_memory_owner *owner)
 {
-    iiss_dce_calls *calls = user;
-    for (iiss_dce_slot *s = calls->free_slots; s; s = s->conn_next) {
-        iiss_dce_buf_free(calls->budget, &s->req_stub);
-        iiss_dce_buf_free(calls->budget, &s->resp_stub);
-    }
+    iiss_dce_buf_free(calls->budget, owner, IISS_MEMORY_STUBS, &s->req_stub);
+    iiss_dce_buf_free(calls->budget, owner, IISS_MEMORY_STUBS, &s->resp_stub);
+    iiss_memory_release(calls->budget->memory, owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
+    free(s);
 }
 
-iiss_dce_calls *iiss_dce_calls_new(const iiss_dce_calls_config *cfg, iiss_dce_budget *budget,
+/* Recycled slots keep their stub buffers (charged to no connection): the
+ * budget asks for those, and the slots, before anything in use. */
+static bool release_idle_slots(void *user, const iiss_memory_owner *keep)
+{
+    (void)keep;
+    iiss_dce_calls *calls = user;
+    if (!calls->free_slots)
+        return false;
+    while (calls->free_slots) {
+        iiss_dce_slot *next = calls->free_slots->conn_next;
+        slot_free(calls, calls->free_slots, NULL);
+        calls->free_slots = next;
+    }
+    return true;
+}
+
+iiss_dce_calls *iiss_dce_calls_new(const iiss_dce_calls_config *cfg, const iiss_dce_budget *budget,
                                    iiss_dce_stats *stats, iiss_dce_call_fn on_call, void *user)
 {
     iiss_dce_calls *calls = calloc(1, sizeof *calls);
@@ -76,37 +93,24 @@ iiss_dce_calls *iiss_dce_calls_new(const iiss_dce_calls_config *cfg, iiss_dce_bu
     calls->stats = stats;
     calls->on_call = on_call;
     calls->user = user;
-    budget->release_idle = release_idle_buffers;
-    budget->release_user = calls;
+    iiss_memory_add_reclaimer(budget->memory, release_idle_slots, calls);
     return calls;
-}
-
-static void slot_free(iiss_dce_calls *calls, iiss_dce_slot *s)
-{
-    iiss_dce_buf_free(calls->budget, &s->req_stub);
-    iiss_dce_buf_free(calls->budget, &s->resp_stub);
-    free(s);
 }
 
 void iiss_dce_calls_free(iiss_dce_calls *calls)
 {
     if (!calls)
         return;
-    iiss_dce_slot *s = calls->free_slots;
-    while (s) {
-        iiss_dce_slot *next = s->conn_next;
-        slot_free(calls, s);
-        s = next;
-    }
+    release_idle_slots(calls, NULL);
     /* Outstanding slots belong to connections that should have been
      * closed; free them without emitting. */
-    s = calls->order_head;
+    iiss_dce_slot *s = calls->order_head;
     while (s) {
         iiss_dce_slot *next = s->order_next;
-        slot_free(calls, s);
+        slot_free(calls, s, NULL);
         s = next;
     }
-    calls->budget->release_idle = NULL;
+    iiss_memory_remove_reclaimer(calls->budget->memory, calls);
     free(calls);
 }
 
@@ -116,6 +120,7 @@ void iiss_dce_calls_conn_init(iiss_dce_calls_conn *conn, const iiss_tcp_stream *
     memset(conn, 0, sizeof *conn);
     conn->stream = stream;
     conn->auth = auth;
+    conn->owner = stream ? stream->memory : NULL;
 }
 
 static void note_add(iiss_dce_slot *slot, iiss_note_kind kind, uint64_t frame, const char *fmt, ...)
@@ -279,8 +284,12 @@ static void slot_finish(iiss_dce_calls *calls, iiss_dce_slot *slot, const uint8_
     if (calls->on_call)
         calls->on_call(calls->user, &call);
 
-    iiss_dce_buf_recycle(calls->budget, &slot->req_stub, KEEP_STUB_BYTES);
-    iiss_dce_buf_recycle(calls->budget, &slot->resp_stub, KEEP_STUB_BYTES);
+    iiss_memory_owner *owner = conn->owner;
+    iiss_dce_buf_recycle(calls->budget, owner, IISS_MEMORY_STUBS, &slot->req_stub, KEEP_STUB_BYTES);
+    iiss_dce_buf_recycle(calls->budget, owner, IISS_MEMORY_STUBS, &slot->resp_stub, KEEP_STUB_BYTES);
+    iiss_memory_transfer(calls->budget->memory, owner, NULL, IISS_MEMORY_STUBS,
+                         slot->req_stub.cap + slot->resp_stub.cap);
+    iiss_memory_transfer(calls->budget->memory, owner, NULL, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
     slot->conn_next = calls->free_slots;
     calls->free_slots = slot;
 }
@@ -309,10 +318,14 @@ static void enforce_pending_limits(iiss_dce_calls *calls, iiss_dce_calls_conn *c
            calls->order_head->req.meta.ts_sec < INT64_MAX - calls->cfg.pending_timeout_sec &&
            meta->ts_sec > calls->order_head->req.meta.ts_sec + calls->cfg.pending_timeout_sec)
         slot_abandon(calls, calls->order_head, meta->frame, "timeout");
-    while (conn->n_slots >= calls->cfg.max_pending_per_conn)
+    while (conn->n_slots >= calls->cfg.max_pending_per_conn) {
+        calls->stats->abandoned_per_conn_cap++;
         slot_abandon(calls, oldest_slot(conn), meta->frame, "too many outstanding calls on the connection");
-    while (calls->pending_total >= calls->cfg.max_pending_total && calls->order_head)
+    }
+    while (calls->pending_total >= calls->cfg.max_pending_total && calls->order_head) {
+        calls->stats->abandoned_total_cap++;
         slot_abandon(calls, calls->order_head, meta->frame, "too many outstanding calls");
+    }
 }
 
 static iiss_dce_slot *slot_new(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, const iiss_packet_meta *meta)
@@ -321,9 +334,17 @@ static iiss_dce_slot *slot_new(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
     iiss_dce_slot *slot = calls->free_slots;
     if (slot) {
         calls->free_slots = slot->conn_next;
+        iiss_memory_transfer(calls->budget->memory, NULL, conn->owner, IISS_MEMORY_STUBS,
+                             slot->req_stub.cap + slot->resp_stub.cap);
+        iiss_memory_transfer(calls->budget->memory, NULL, conn->owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
     } else {
+        /* A call's state is charged even past the limit (the budget makes
+         * what room it can first): the pending-call caps bound it, and
+         * refusing it would lose the call without a word. */
+        iiss_memory_charge_anyway(calls->budget->memory, conn->owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
         slot = calloc(1, sizeof *slot);
         if (!slot) {
+            iiss_memory_release(calls->budget->memory, conn->owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
             calls->stats->alloc_failures++;
             return NULL;
         }
@@ -394,21 +415,29 @@ static void half_append(iiss_dce_calls *calls, iiss_dce_slot *slot, iiss_dce_hal
     if (stub->verified == IISS_DCE_VERIFIED_FALSE ||
         (h->verified == IISS_DCE_VERIFIED_TRUE && stub->verified != IISS_DCE_VERIFIED_TRUE))
         h->verified = stub->verified;
-    if (v->truncated)
+    if (v->memory_cut)
+        note_add(slot, IISS_NOTE_LIMIT_REACHED, meta->frame,
+                 "%s could not be buffered within the memory limit: %zu of %zu bytes kept",
+                 iiss_dce_ptype_name(v->ptype), v->len, v->frag_length);
+    else if (v->truncated)
         note_add(slot, IISS_NOTE_PDU_TRUNCATED, meta->frame, "%s cut by the capture: %zu of %zu bytes present",
                  iiss_dce_ptype_name(v->ptype), v->len, v->frag_length);
     if (h->sealed || !h->stub_complete)
         return;
-    if (!iiss_dce_buf_append(calls->budget, buf, stub->stub, stub->stub_len, calls->cfg.max_call_stub)) {
+    iiss_memory_owner *owner = slot->conn->owner;
+    if (!iiss_dce_buf_append(calls->budget, owner, IISS_MEMORY_STUBS, buf, stub->stub, stub->stub_len,
+                             calls->cfg.max_call_stub)) {
         h->stub_complete = false;
-        calls->stats->stubs_capped++;
-        if (buf->len + stub->stub_len > calls->cfg.max_call_stub)
+        if (buf->len + stub->stub_len > calls->cfg.max_call_stub) {
+            calls->stats->stubs_capped++;
             note_add(slot, IISS_NOTE_STUB_TOO_LARGE, meta->frame,
                      "reassembled stub would exceed %zu bytes; the rest was dropped", calls->cfg.max_call_stub);
-        else
-            note_add(slot, IISS_NOTE_STUB_TOO_LARGE, meta->frame,
-                     "reassembly memory budget (%zu bytes over all calls) exhausted; the rest was dropped",
-                     calls->budget->limit);
+        } else {
+            calls->stats->stubs_cut_by_memory++;
+            note_add(slot, IISS_NOTE_LIMIT_REACHED, meta->frame, "the %s was reached; the rest of the stub was dropped",
+                     iiss_memory_fits(calls->budget->memory, NULL, stub->stub_len) ? "connection's memory share"
+                                                                                  : "memory limit");
+        }
     }
     if (v->truncated)
         h->stub_complete = false;
@@ -525,10 +554,17 @@ void iiss_dce_calls_on_fault(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, i
     slot_finish(calls, slot, NULL, 0);
 }
 
-void iiss_dce_calls_on_gap(iiss_dce_calls_conn *conn, iiss_direction dir, uint64_t missing_bytes,
-                           const iiss_packet_meta *meta)
+void iiss_dce_calls_on_loss(iiss_dce_calls_conn *conn, iiss_direction dir, const char *limit,
+                            uint64_t missing_bytes, const iiss_packet_meta *meta)
 {
     const char *side = dir == IISS_DIR_CLIENT_TO_SERVER ? "client to server" : "server to client";
+    iiss_note_kind kind = limit ? IISS_NOTE_LIMIT_REACHED : IISS_NOTE_TCP_GAP;
+    char what[IISS_NOTE_MESSAGE_MAX];
+    if (limit)
+        snprintf(what, sizeof what, "%llu bytes given up to the %s (%s)", (unsigned long long)missing_bytes, limit,
+                 side);
+    else
+        snprintf(what, sizeof what, "%llu bytes missing (%s)", (unsigned long long)missing_bytes, side);
     bool noted = false;
     for (iiss_dce_slot *s = conn->slots; s; s = s->conn_next) {
         bool request_side = s->request_dir == dir;
@@ -543,25 +579,62 @@ void iiss_dce_calls_on_gap(iiss_dce_calls_conn *conn, iiss_direction dir, uint64
         } else {
             continue;
         }
-        note_add(s, IISS_NOTE_TCP_GAP, meta ? meta->frame : 0, "%llu bytes missing (%s)",
-                 (unsigned long long)missing_bytes, side);
+        note_add(s, kind, meta ? meta->frame : 0, "%s", what);
         noted = true;
     }
     if (!noted) {
         /* Whatever was lost may have held the next call's start: warn on it. */
         conn->gap_note_pending = true;
-        conn->gap_note.kind = IISS_NOTE_TCP_GAP;
+        conn->gap_note.kind = kind;
         conn->gap_note.frame = meta ? meta->frame : 0;
-        snprintf(conn->gap_note.message, sizeof conn->gap_note.message, "%llu bytes missing (%s) before this call",
-                 (unsigned long long)missing_bytes, side);
+        snprintf(conn->gap_note.message, sizeof conn->gap_note.message, "%.70s before this call", what);
     }
 }
 
-void iiss_dce_calls_conn_close(iiss_dce_calls *calls, iiss_dce_calls_conn *conn)
+void iiss_dce_calls_on_gap(iiss_dce_calls_conn *conn, iiss_direction dir, uint64_t missing_bytes,
+                           const iiss_packet_meta *meta)
+{
+    iiss_dce_calls_on_loss(conn, dir, NULL, missing_bytes, meta);
+}
+
+/* Frees one side's stub to the budget: the side keeps what it knew (its
+ * fragments, its verification) and says what it lost. */
+static uint64_t shed_half(iiss_dce_calls *calls, iiss_dce_slot *slot, iiss_dce_half *h, iiss_dce_buf *buf,
+                          const char *side, const iiss_packet_meta *meta)
+{
+    if (buf->len == 0 && buf->cap == 0)
+        return 0;
+    uint64_t had = buf->len;
+    iiss_dce_buf_free(calls->budget, slot->conn->owner, IISS_MEMORY_STUBS, buf);
+    if (had == 0)
+        return 0;
+    h->stub_complete = false;
+    h->stub_is_prefix = true; /* an empty beginning */
+    note_add(slot, IISS_NOTE_LIMIT_REACHED, meta ? meta->frame : 0,
+             "the %s stub (%llu bytes) was given up to the memory limit while the call waited", side,
+             (unsigned long long)had);
+    return had;
+}
+
+uint64_t iiss_dce_calls_shed(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, const iiss_packet_meta *meta)
+{
+    uint64_t shed = 0;
+    for (iiss_dce_slot *s = conn->slots; s; s = s->conn_next) {
+        shed += shed_half(calls, s, &s->req, &s->req_stub, "request", meta);
+        shed += shed_half(calls, s, &s->resp, &s->resp_stub, "response", meta);
+    }
+    return shed;
+}
+
+void iiss_dce_calls_conn_close(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, const char *limit,
+                               const iiss_packet_meta *meta)
 {
     /* Outstanding calls end here without a response, oldest first. */
     while (conn->slots) {
         iiss_dce_slot *oldest = oldest_slot(conn);
+        if (limit)
+            note_add(oldest, IISS_NOTE_LIMIT_REACHED, meta ? meta->frame : 0,
+                     "the connection was ended early by the %s while this call waited", limit);
         if (oldest->state == SLOT_REQUEST_FRAGMENTS) {
             oldest->req.stub_complete = false;
             note_add(oldest, IISS_NOTE_FRAGMENTS_INCOMPLETE, 0, "the request's last fragment never came");

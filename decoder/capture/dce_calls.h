@@ -5,9 +5,11 @@
  * iiss_dce_call per request, once the call is over (response, fault, or no
  * response coming); it knows nothing of the interface being called.
  *
- * Memory: a call's reassembled stub is capped, and stubs count against the
- * stage's budget with the framing's partial PDUs. Call slots and their stub
- * buffers are recycled, so steady traffic allocates nothing. */
+ * Memory: a call's reassembled stub is capped; slots and stubs are charged
+ * to their connection in the chain's memory budget, which may take a
+ * waiting connection's stubs back (iiss_dce_calls_shed). Call slots and
+ * their stub buffers are recycled, so steady traffic allocates nothing;
+ * the recycled ones are the first the budget reclaims. */
 #ifndef IISS_DCE_CALLS_H
 #define IISS_DCE_CALLS_H
 
@@ -117,21 +119,24 @@ typedef struct iiss_dce_calls_conn {
     size_t n_slots;
     bool gap_note_pending;
     iiss_note gap_note;
+    iiss_memory_owner *owner; /* the stream's, NULL when it has none */
 } iiss_dce_calls_conn;
 
 typedef struct iiss_dce_calls iiss_dce_calls;
 
 /* The budget and stats are the caller's and outlive the stage. NULL on
  * allocation failure. */
-iiss_dce_calls *iiss_dce_calls_new(const iiss_dce_calls_config *cfg, iiss_dce_budget *budget,
+iiss_dce_calls *iiss_dce_calls_new(const iiss_dce_calls_config *cfg, const iiss_dce_budget *budget,
                                    iiss_dce_stats *stats, iiss_dce_call_fn on_call, void *user);
 /* Frees outstanding calls without emitting them: close the connections first. */
 void iiss_dce_calls_free(iiss_dce_calls *calls);
 
 void iiss_dce_calls_conn_init(iiss_dce_calls_conn *conn, const iiss_tcp_stream *stream,
                               const iiss_dce_auth_conn *auth);
-/* Emits the connection's outstanding calls, oldest first, without responses. */
-void iiss_dce_calls_conn_close(iiss_dce_calls *calls, iiss_dce_calls_conn *conn);
+/* Emits the connection's outstanding calls, oldest first, without responses;
+ * `limit` (NULL: none) names the limit that ended the connection early. */
+void iiss_dce_calls_conn_close(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, const char *limit,
+                               const iiss_packet_meta *meta);
 
 /* bind / alter_context proposed these contexts; an ack settles them. */
 void iiss_dce_calls_on_bind(iiss_dce_calls_conn *conn, const iiss_dce_context *proposed, size_t n);
@@ -154,5 +159,12 @@ void iiss_dce_calls_on_fault(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, i
  * it could): the calls they may belong to are told. */
 void iiss_dce_calls_on_gap(iiss_dce_calls_conn *conn, iiss_direction dir, uint64_t missing_bytes,
                            const iiss_packet_meta *meta);
+/* The same, for bytes a limit of the reader gave up (`limit` names it;
+ * NULL: lost by the capture, as on_gap). */
+void iiss_dce_calls_on_loss(iiss_dce_calls_conn *conn, iiss_direction dir, const char *limit,
+                            uint64_t missing_bytes, const iiss_packet_meta *meta);
+/* The memory budget takes the connection's stubs: each waiting call keeps
+ * its place and gets a note. Returns the stub bytes given up. */
+uint64_t iiss_dce_calls_shed(iiss_dce_calls *calls, iiss_dce_calls_conn *conn, const iiss_packet_meta *meta);
 
 #endif

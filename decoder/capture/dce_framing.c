@@ -9,15 +9,36 @@
  * handled: thousands of idle connections must not each pin 64 KiB. */
 #define KEEP_PARTIAL_BYTES (16u * 1024u)
 
-void iiss_dce_framer_init(iiss_dce_framer *f)
+void iiss_dce_framer_init(iiss_dce_framer *f, iiss_memory_owner *owner)
 {
     memset(f, 0, sizeof *f);
     f->hunting = true;
+    f->owner = owner;
 }
 
 void iiss_dce_framer_free(const iiss_dce_framing *fr, iiss_dce_framer *f)
 {
-    iiss_dce_buf_free(fr->budget, &f->partial);
+    iiss_dce_buf_free(fr->budget, f->owner, IISS_MEMORY_PARTIAL_PDUS, &f->partial);
+}
+
+static bool append_partial(const iiss_dce_framing *fr, iiss_dce_framer *f, const uint8_t *data, size_t n,
+                           size_t limit)
+{
+    return iiss_dce_buf_append(fr->budget, f->owner, IISS_MEMORY_PARTIAL_PDUS, &f->partial, data, n, limit);
+}
+
+size_t iiss_dce_framer_shed(const iiss_dce_framing *fr, iiss_dce_framer *f)
+{
+    size_t have = f->partial.len;
+    if (have > 0) {
+        fr->stats->pdus_dropped++;
+        if (have >= IISS_DCE_HEADER_LEN && !f->hunting)
+            f->skip = iiss_dce_header_frag_length(f->partial.data) - have;
+        else
+            f->hunting = true;
+    }
+    iiss_dce_framer_free(fr, f);
+    return have;
 }
 
 /* Offset of the first plausible header start in data (a full 16-byte
@@ -38,16 +59,18 @@ static size_t hunt(const uint8_t *data, size_t len)
     return len;
 }
 
-/* A PDU that cannot be buffered (memory budget) is passed over: `rest` of
- * its bytes, counted from the current position, are skipped so framing
- * holds. Its call then lacks that PDU, as after a gap. */
-static void drop_partial(const iiss_dce_framing *fr, iiss_dce_framer *f, size_t rest)
+/* A PDU that cannot be buffered (memory budget): what came of it is handed
+ * on, marked cut by the memory limit, so its call says what it lost; the
+ * rest of it (`frag_length` counted from its start) is passed over so
+ * framing holds. */
+static void drop_partial(const iiss_dce_framing *fr, iiss_dce_framer *f, const uint8_t *have, size_t have_len,
+                         size_t frag_length, const iiss_packet_meta *meta, void *user)
 {
     fr->stats->pdus_dropped++;
     f->partial.len = 0;
-    f->skip = rest;
-    if (rest == 0)
-        f->hunting = true;
+    f->skip = frag_length - have_len;
+    fr->on_pdu(user, have, have_len, frag_length, true, meta);
+    iiss_dce_buf_recycle(fr->budget, f->owner, IISS_MEMORY_PARTIAL_PDUS, &f->partial, KEEP_PARTIAL_BYTES);
 }
 
 /* The buffered header proved implausible: rescan its bytes after the
@@ -83,8 +106,11 @@ void iiss_dce_framer_data(const iiss_dce_framing *fr, iiss_dce_framer *f, const 
                 size_t take = IISS_DCE_HEADER_LEN - f->partial.len;
                 if (take > len)
                     take = len;
-                if (!iiss_dce_buf_append(fr->budget, &f->partial, data, take, IISS_DCE_HEADER_LEN)) {
-                    drop_partial(fr, f, 0); /* no room for 16 bytes: hunt afresh */
+                if (!append_partial(fr, f, data, take, IISS_DCE_HEADER_LEN)) {
+                    /* no room for 16 bytes: hunt afresh */
+                    fr->stats->pdus_dropped++;
+                    f->partial.len = 0;
+                    f->hunting = true;
                     return;
                 }
                 data += take;
@@ -100,9 +126,9 @@ void iiss_dce_framer_data(const iiss_dce_framing *fr, iiss_dce_framer *f, const 
             size_t take = frag_length - f->partial.len;
             if (take > len)
                 take = len;
-            if (!iiss_dce_buf_append(fr->budget, &f->partial, data, take, frag_length)) {
-                /* no room: lose this PDU but keep the framing */
-                drop_partial(fr, f, frag_length - f->partial.len);
+            if (!append_partial(fr, f, data, take, frag_length)) {
+                /* no room: lose the rest of this PDU but keep the framing */
+                drop_partial(fr, f, f->partial.data, f->partial.len, frag_length, &f->partial_meta, user);
                 continue;
             }
             data += take;
@@ -110,8 +136,8 @@ void iiss_dce_framer_data(const iiss_dce_framing *fr, iiss_dce_framer *f, const 
             if (f->partial.len < frag_length)
                 return;
             f->partial.len = 0;
-            fr->on_pdu(user, f->partial.data, frag_length, frag_length, meta);
-            iiss_dce_buf_recycle(fr->budget, &f->partial, KEEP_PARTIAL_BYTES);
+            fr->on_pdu(user, f->partial.data, frag_length, frag_length, false, meta);
+            iiss_dce_buf_recycle(fr->budget, f->owner, IISS_MEMORY_PARTIAL_PDUS, &f->partial, KEEP_PARTIAL_BYTES);
             continue;
         }
         if (f->hunting) {
@@ -130,8 +156,10 @@ void iiss_dce_framer_data(const iiss_dce_framing *fr, iiss_dce_framer *f, const 
                 fr->stats->resyncs++;
                 continue;
             }
-            if (!iiss_dce_buf_append(fr->budget, &f->partial, data, len, IISS_DCE_HEADER_LEN))
+            if (!append_partial(fr, f, data, len, IISS_DCE_HEADER_LEN)) {
+                fr->stats->pdus_dropped++;
                 f->hunting = true;
+            }
             f->partial_meta = *meta;
             return;
         }
@@ -148,14 +176,14 @@ void iiss_dce_framer_data(const iiss_dce_framing *fr, iiss_dce_framer *f, const 
         size_t frag_length = iiss_dce_header_frag_length(data);
         if (frag_length <= len) {
             /* Whole PDU in this chunk: handed on in place. */
-            fr->on_pdu(user, data, frag_length, frag_length, meta);
+            fr->on_pdu(user, data, frag_length, frag_length, false, meta);
             data += frag_length;
             len -= frag_length;
             continue;
         }
-        if (!iiss_dce_buf_append(fr->budget, &f->partial, data, len, frag_length)) {
-            drop_partial(fr, f, frag_length);
-            continue;
+        if (!append_partial(fr, f, data, len, frag_length)) {
+            drop_partial(fr, f, data, len, frag_length, meta, user);
+            return;
         }
         f->partial_meta = *meta;
         return;
@@ -170,7 +198,7 @@ bool iiss_dce_framer_gap(const iiss_dce_framing *fr, iiss_dce_framer *f, uint64_
         size_t rest = frag_length - f->partial.len;
         size_t have = f->partial.len;
         f->partial.len = 0;
-        fr->on_pdu(user, f->partial.data, have, frag_length, &f->partial_meta);
+        fr->on_pdu(user, f->partial.data, have, frag_length, false, &f->partial_meta);
         if (missing_bytes <= rest) {
             f->skip = rest - (size_t)missing_bytes;
             return false;

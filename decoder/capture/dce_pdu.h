@@ -68,6 +68,7 @@ typedef struct iiss_dce_pdu {
     size_t body_end;       /* where the stub or body ends (before padding and trailer) */
     bool malformed;        /* auth padding longer than the body */
     bool truncated;        /* cut by the capture: len < frag_length */
+    bool memory_cut;       /* truncated by the memory limit, not the capture (set by the caller) */
     size_t frag_length;
 } iiss_dce_pdu;
 

@@ -17,9 +17,14 @@ typedef struct dce_conn {
     iiss_dce_calls_conn calls;
 } dce_conn;
 
+/* What a connection's state costs the budget: its DCE/RPC state, the
+ * NTLMSSP identity most authenticated connections get, malloc's overhead. */
+#define CONN_CHARGE (sizeof(dce_conn) + sizeof(iiss_ntlm_identity) + 32u)
+
 struct iiss_dce {
     iiss_dce_config cfg;
     iiss_dce_stats stats;
+    iiss_memory_budget *own_memory; /* when the config gave none */
     iiss_dce_budget budget;
     iiss_dce_framing framing;
     iiss_dce_auth *auth;
@@ -33,11 +38,11 @@ void iiss_dce_config_default(iiss_dce_config *cfg)
     cfg->max_pending_per_conn = IISS_DCE_DEFAULT_MAX_PENDING_PER_CONN;
     cfg->max_pending_total = IISS_DCE_DEFAULT_MAX_PENDING_TOTAL;
     cfg->pending_timeout_sec = IISS_DCE_DEFAULT_PENDING_TIMEOUT_SEC;
-    cfg->max_buffered_total = IISS_DCE_DEFAULT_MAX_BUFFERED_TOTAL;
     iiss_dce_auth_config_default(&cfg->auth);
 }
 
-static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_length, const iiss_packet_meta *meta);
+static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_length, bool memory_cut,
+                   const iiss_packet_meta *meta);
 
 iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, void *user)
 {
@@ -58,9 +63,15 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
         dce->cfg.max_pending_total = defaults.max_pending_total;
     if (dce->cfg.pending_timeout_sec == 0)
         dce->cfg.pending_timeout_sec = defaults.pending_timeout_sec;
-    if (dce->cfg.max_buffered_total == 0)
-        dce->cfg.max_buffered_total = defaults.max_buffered_total;
-    dce->budget.limit = dce->cfg.max_buffered_total;
+    if (!dce->cfg.memory) {
+        dce->own_memory = iiss_memory_budget_new(NULL);
+        if (!dce->own_memory) {
+            free(dce);
+            return NULL;
+        }
+        dce->cfg.memory = dce->own_memory;
+    }
+    dce->budget.memory = dce->cfg.memory;
     dce->budget.stats = &dce->stats;
     dce->framing.budget = &dce->budget;
     dce->framing.stats = &dce->stats;
@@ -75,6 +86,7 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
     dce->calls = dce->auth ? iiss_dce_calls_new(&ccfg, &dce->budget, &dce->stats, on_call, user) : NULL;
     if (!dce->calls) {
         iiss_dce_auth_free(dce->auth);
+        iiss_memory_budget_free(dce->own_memory);
         free(dce);
         return NULL;
     }
@@ -87,7 +99,13 @@ void iiss_dce_free(iiss_dce *dce)
         return;
     iiss_dce_calls_free(dce->calls);
     iiss_dce_auth_free(dce->auth);
+    iiss_memory_budget_free(dce->own_memory);
     free(dce);
+}
+
+iiss_memory_budget *iiss_dce_memory(iiss_dce *dce)
+{
+    return dce->cfg.memory;
 }
 
 void iiss_dce_get_stats(const iiss_dce *dce, iiss_dce_stats *out)
@@ -102,6 +120,7 @@ iiss_stream_sink iiss_dce_sink(iiss_dce *dce)
         .on_data = iiss_dce_on_data,
         .on_gap = iiss_dce_on_gap,
         .on_close = iiss_dce_on_close,
+        .on_shed = iiss_dce_on_shed,
     };
     return sink;
 }
@@ -152,18 +171,22 @@ static void handle_bind_ack(iiss_dce *dce, dce_conn *conn, const iiss_dce_pdu *v
     iiss_dce_calls_on_bind_ack(&conn->calls, results, n);
 }
 
-static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_length, const iiss_packet_meta *meta)
+static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_length, bool memory_cut,
+                   const iiss_packet_meta *meta)
 {
     dce_conn *conn = user;
     iiss_dce *dce = conn->dce;
     iiss_direction dir = conn->current_dir;
     iiss_dce_pdu v;
     iiss_dce_pdu_init(&v, data, len, frag_length);
+    v.memory_cut = memory_cut && v.truncated;
     dce->stats.pdus++;
     if (v.truncated) {
         /* Only a call's PDUs are worth reading in part: a bind or ack cut
-         * short would map contexts (and tokens) from half a list. */
-        dce->stats.pdus_truncated++;
+         * short would map contexts (and tokens) from half a list. (Cut by
+         * the memory limit, the framing counted it dropped.) */
+        if (!v.memory_cut)
+            dce->stats.pdus_truncated++;
         if (v.ptype != IISS_DCE_REQUEST && v.ptype != IISS_DCE_RESPONSE && v.ptype != IISS_DCE_FAULT)
             return;
     }
@@ -202,15 +225,20 @@ static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_leng
 static dce_conn *conn_get(iiss_dce *dce, iiss_tcp_stream *stream)
 {
     if (!stream->app) {
+        if (!iiss_memory_charge(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, CONN_CHARGE)) {
+            dce->stats.conns_unread++; /* counted per attempt: each delivery asks again */
+            return NULL;
+        }
         dce_conn *conn = malloc(sizeof *conn);
         if (!conn) {
+            iiss_memory_release(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, CONN_CHARGE);
             dce->stats.alloc_failures++; /* the connection goes unread */
             return NULL;
         }
         conn->dce = dce;
         conn->current_dir = IISS_DIR_CLIENT_TO_SERVER;
-        iiss_dce_framer_init(&conn->dir[0]);
-        iiss_dce_framer_init(&conn->dir[1]);
+        iiss_dce_framer_init(&conn->dir[0], stream->memory);
+        iiss_dce_framer_init(&conn->dir[1], stream->memory);
         iiss_dce_auth_conn_init(&conn->auth);
         iiss_dce_calls_conn_init(&conn->calls, stream, &conn->auth);
         stream->app = conn;
@@ -245,8 +273,25 @@ void iiss_dce_on_gap(void *user, iiss_tcp_stream *stream, iiss_direction dir, ui
     uint64_t missing_after;
     if (iiss_dce_framer_gap(&dce->framing, &conn->dir[dir], missing_bytes, &missing_after, conn)) {
         iiss_dce_auth_on_gap(dce->auth, &conn->auth, dir, meta);
-        iiss_dce_calls_on_gap(&conn->calls, dir, missing_after, meta);
+        iiss_dce_calls_on_loss(&conn->calls, dir, stream->limit, missing_after, meta);
     }
+}
+
+void iiss_dce_on_shed(void *user, iiss_tcp_stream *stream, const iiss_packet_meta *meta)
+{
+    iiss_dce *dce = user;
+    dce_conn *conn = stream->app;
+    if (!conn)
+        return;
+    for (int d = 0; d < 2; d++) {
+        size_t lost = iiss_dce_framer_shed(&dce->framing, &conn->dir[d]);
+        if (lost > 0) {
+            /* The RC4 position of a sealed stream is lost with the bytes. */
+            iiss_dce_auth_on_gap(dce->auth, &conn->auth, (iiss_direction)d, meta);
+            iiss_dce_calls_on_loss(&conn->calls, (iiss_direction)d, "memory limit", lost, meta);
+        }
+    }
+    iiss_dce_calls_shed(dce->calls, &conn->calls, meta);
 }
 
 void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)
@@ -255,10 +300,11 @@ void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)
     dce_conn *conn = stream->app;
     if (!conn)
         return;
-    iiss_dce_calls_conn_close(dce->calls, &conn->calls);
+    iiss_dce_calls_conn_close(dce->calls, &conn->calls, stream->limit, NULL);
     iiss_dce_framer_free(&dce->framing, &conn->dir[0]);
     iiss_dce_framer_free(&dce->framing, &conn->dir[1]);
     iiss_dce_auth_conn_clear(&conn->auth);
     free(conn);
+    iiss_memory_release(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, CONN_CHARGE);
     stream->app = NULL;
 }

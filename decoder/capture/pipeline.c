@@ -16,6 +16,7 @@
 
 struct iiss_pipeline {
     iiss_pipeline_config cfg;
+    iiss_memory_budget *memory;
     iiss_calls *calls; /* NULL in a streams-only chain */
     iiss_dce *dce;
     iiss_tcp_reassembler *tcp;
@@ -25,6 +26,7 @@ struct iiss_pipeline {
 void iiss_pipeline_config_default(iiss_pipeline_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    iiss_memory_config_default(&cfg->memory);
     iiss_tcp_config_default(&cfg->tcp);
     iiss_dce_config_default(&cfg->dce);
     iiss_calls_config_default(&cfg->calls);
@@ -40,6 +42,13 @@ static iiss_pipeline *pipeline_alloc(const iiss_pipeline_config *cfg)
         pl->cfg = *cfg;
     if (pl->cfg.progress_interval_bytes == 0)
         pl->cfg.progress_interval_bytes = DEFAULT_PROGRESS_INTERVAL;
+    pl->memory = iiss_memory_budget_new(&pl->cfg.memory);
+    if (!pl->memory) {
+        free(pl);
+        return NULL;
+    }
+    pl->cfg.tcp.memory = pl->memory;
+    pl->cfg.dce.memory = pl->memory;
     return pl;
 }
 
@@ -69,6 +78,7 @@ iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const 
     iiss_stream_sink no_sink = {0};
     pl->tcp = iiss_tcp_reassembler_new(&pl->cfg.tcp, sink ? sink : &no_sink);
     if (!pl->tcp) {
+        iiss_memory_budget_free(pl->memory);
         free(pl);
         return NULL;
     }
@@ -102,6 +112,7 @@ iiss_stream_sink iiss_pipeline_stream_sink(iiss_pipeline *pl)
 void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out)
 {
     *out = pl->stats;
+    iiss_memory_get_stats(pl->memory, &out->memory);
     iiss_tcp_reassembler_get_stats(pl->tcp, &out->tcp);
     if (pl->dce)
         iiss_dce_get_stats(pl->dce, &out->dce);
@@ -126,6 +137,7 @@ void iiss_pipeline_free(iiss_pipeline *pl)
     iiss_tcp_reassembler_free(pl->tcp);
     iiss_dce_free(pl->dce);
     iiss_calls_free(pl->calls);
+    iiss_memory_budget_free(pl->memory);
     free(pl);
 }
 

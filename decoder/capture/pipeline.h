@@ -11,6 +11,13 @@
  * flushed and closed and every call record of it released, before
  * on_file_end. Stream ids stay unique over the whole run.
  *
+ * Memory: one budget (memory_budget.h) over every stage's state and
+ * buffers, made by the chain from cfg.memory; each stage charges it on
+ * behalf of the connection, the TCP stage makes room by the connections'
+ * capture-time activity (tcp_reassembly.h), and what a limit dropped is
+ * counted (iiss_pipeline_stats.memory and the stages' counters) and noted
+ * on the calls it concerns (limit_reached).
+ *
  * Out of memory, one policy for every stage: nothing aborts; what the failed
  * allocation was for (a flow, a held segment, a connection's DCE/RPC state,
  * a call, a buffer growth, an identity, a call record, a STATUS_BLOB's
@@ -34,8 +41,9 @@
 /* Zero fields (and a NULL config) take the defaults. */
 typedef struct iiss_pipeline_config {
     const char *filter; /* BPF expression applied to files, or NULL */
-    iiss_tcp_config tcp;
-    iiss_dce_config dce;
+    iiss_memory_config memory;
+    iiss_tcp_config tcp; /* its memory field is the chain's budget, whatever it says */
+    iiss_dce_config dce; /* likewise */
     iiss_calls_config calls;
     /* Bytes read between two progress callbacks (0: 4 MiB). */
     uint64_t progress_interval_bytes;
@@ -99,6 +107,7 @@ typedef struct iiss_pipeline_stats {
     uint64_t frames_filtered_out;
     uint64_t bytes_read;
     iiss_net_stats net;
+    iiss_memory_stats memory;
     iiss_tcp_stats tcp;
     iiss_dce_stats dce;
     iiss_calls_stats calls;

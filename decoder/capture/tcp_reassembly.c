@@ -10,11 +10,11 @@
 #include "tcp_reassembly.h"
 
 #include <glib.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_MAX_BUFFERED_PER_DIRECTION (4u * 1024 * 1024)
-#define DEFAULT_MAX_BUFFERED_TOTAL (64u * 1024 * 1024)
 #define DEFAULT_IDLE_TIMEOUT_SEC 600u
 #define DEFAULT_MAX_FLOWS 100000u
 /* How long a closed flow lingers to absorb late retransmissions and ACKs
@@ -37,9 +37,9 @@
 void iiss_tcp_config_default(iiss_tcp_config *opts)
 {
     opts->max_buffered_per_direction = DEFAULT_MAX_BUFFERED_PER_DIRECTION;
-    opts->max_buffered_total = DEFAULT_MAX_BUFFERED_TOTAL;
     opts->idle_timeout_sec = DEFAULT_IDLE_TIMEOUT_SEC;
     opts->max_flows = DEFAULT_MAX_FLOWS;
+    opts->memory = NULL;
 }
 
 /* ---- sequence arithmetic modulo 2^32 ---- */
@@ -106,7 +106,17 @@ typedef struct tcp_flow {
     bool delivered_any; /* the sink has heard of this stream */
     iiss_packet_meta last_meta;
     struct tcp_flow *lru_prev, *lru_next; /* in the list of its state, least recently active first */
+    iiss_memory_owner memory; /* the flow and what every stage holds for it */
 } tcp_flow;
+
+/* What a flow costs the budget: the flow, its hash table entry (keys,
+ * values, hashes, at the table's fill), malloc's overhead. */
+#define FLOW_CHARGE (sizeof(tcp_flow) + 48u)
+
+static tcp_flow *flow_of_owner(iiss_memory_owner *o)
+{
+    return (tcp_flow *)(void *)((char *)o - offsetof(tcp_flow, memory));
+}
 
 typedef struct flow_list {
     struct tcp_flow *head, *tail;
@@ -124,6 +134,9 @@ struct iiss_tcp_reassembler {
     GHashTable *known_servers;
     uint64_t next_stream_id;
     iiss_tcp_stats stats;
+    iiss_memory_budget *memory;
+    iiss_memory_budget *own_memory; /* when the config gave none */
+    bool flushing; /* closing every flow: nothing is reclaimed meanwhile */
 };
 
 /* ---- flow key and table ---- */
@@ -322,22 +335,29 @@ static void emitter_done(emitter *em)
     em->pending_gap = 0;
 }
 
-static void free_range(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range *r)
+/* What a held range costs: the range, its bytes, malloc's overhead. */
+static uint64_t range_charge(uint32_t len, bool lost)
 {
-    uint64_t charge = sizeof *r + (r->lost ? 0 : r->len);
+    return sizeof(ooo_range) + 16u + (lost ? 0 : len);
+}
+
+static void free_range(iiss_tcp_reassembler *ra, tcp_flow *f, flow_dir *fd, ooo_range *r)
+{
+    uint64_t charge = range_charge(r->len, r->lost);
     fd->buffered -= charge;
     fd->ranges--;
     ra->stats.buffered_bytes -= charge;
+    iiss_memory_release(ra->memory, &f->memory, IISS_MEMORY_OUT_OF_ORDER, charge);
     free(r);
 }
 
-static void pop_head(iiss_tcp_reassembler *ra, flow_dir *fd)
+static void pop_head(iiss_tcp_reassembler *ra, tcp_flow *f, flow_dir *fd)
 {
     ooo_range *r = fd->ooo;
     fd->ooo = r->next;
     if (!fd->ooo)
         fd->ooo_tail = NULL;
-    free_range(ra, fd, r);
+    free_range(ra, f, fd, r);
 }
 
 /* Counts bytes where a later copy differs from the buffered one. */
@@ -413,7 +433,7 @@ static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, con
                 else
                     pos = emit_range_part(&em, head->seq, head->data, head->len, 0, pos, head_end);
             }
-            pop_head(ra, fd);
+            pop_head(ra, f, fd);
             continue;
         }
         if (seq_lt(pos, new_end)) {
@@ -432,16 +452,22 @@ static void advance(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, con
         ra->stats.overlaps++;
 }
 
-/* Gives up the hole before the first buffered range: reports it missing and
- * delivers what follows. */
-static void give_up_first_hole(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
+/* Gives up the hole before the first buffered range: reports it missing
+ * (`limit` names the bound that gave it up, NULL when the capture lost it)
+ * and delivers what follows. */
+static void give_up_first_hole(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta,
+                               const char *limit)
 {
     flow_dir *fd = &f->dir[d];
     if (!fd->ooo)
         return;
     uint32_t hole_end = fd->ooo->seq;
     if (seq_lt(fd->next_seq, hole_end)) {
+        const char *was = f->stream.limit; /* a flow ended early keeps its reason */
+        if (limit)
+            f->stream.limit = limit;
         emit_gap(ra, f, d, (uint32_t)(hole_end - fd->next_seq), meta);
+        f->stream.limit = was;
         fd->next_seq = hole_end;
     }
     advance(ra, f, d, NULL, 0, 0, meta);
@@ -449,13 +475,18 @@ static void give_up_first_hole(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direc
 
 /* ---- buffering out-of-order ranges ---- */
 
-static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link, uint32_t seq,
+/* False when the piece could not be held (the budget, or malloc). */
+static bool insert_piece(iiss_tcp_reassembler *ra, tcp_flow *f, flow_dir *fd, ooo_range **link, uint32_t seq,
                          const uint8_t *data, uint32_t len, bool lost, const iiss_packet_meta *meta)
 {
     if (len == 0)
         return true;
+    uint64_t charge = range_charge(len, lost);
+    if (!iiss_memory_charge(ra->memory, &f->memory, IISS_MEMORY_OUT_OF_ORDER, charge))
+        return false;
     ooo_range *r = malloc(sizeof *r + (lost ? 0 : len));
     if (!r) {
+        iiss_memory_release(ra->memory, &f->memory, IISS_MEMORY_OUT_OF_ORDER, charge);
         ra->stats.alloc_failures++;
         return false;
     }
@@ -469,7 +500,6 @@ static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **lin
     *link = r;
     if (!r->next)
         fd->ooo_tail = r;
-    uint64_t charge = sizeof *r + (lost ? 0 : len);
     fd->buffered += charge;
     fd->ranges++;
     ra->stats.buffered_bytes += charge;
@@ -479,36 +509,40 @@ static bool insert_piece(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **lin
 }
 
 /* Inserts [seq, end) split at the data/lost boundary. */
-static void insert_span(iiss_tcp_reassembler *ra, flow_dir *fd, ooo_range **link, uint32_t seq, uint32_t end,
-                        uint32_t seg_seq, const uint8_t *data, uint32_t len, const iiss_packet_meta *meta)
+static bool insert_span(iiss_tcp_reassembler *ra, tcp_flow *f, flow_dir *fd, ooo_range **link, uint32_t seq,
+                        uint32_t end, uint32_t seg_seq, const uint8_t *data, uint32_t len,
+                        const iiss_packet_meta *meta)
 {
     uint32_t data_end = seg_seq + len;
     if (seq_lt(seq, data_end)) {
         uint32_t stop = seq_lt(end, data_end) ? end : data_end;
-        if (!insert_piece(ra, fd, link, seq, data + (uint32_t)(seq - seg_seq), (uint32_t)(stop - seq), false, meta))
-            return;
+        if (!insert_piece(ra, f, fd, link, seq, data + (uint32_t)(seq - seg_seq), (uint32_t)(stop - seq), false,
+                          meta))
+            return false;
         link = &(*link)->next;
         seq = stop;
     }
     if (seq_lt(seq, end))
-        insert_piece(ra, fd, link, seq, NULL, (uint32_t)(end - seq), true, meta);
+        return insert_piece(ra, f, fd, link, seq, NULL, (uint32_t)(end - seq), true, meta);
+    return true;
 }
 
 /* Buffers the parts of [seq, seq + len + lost) no buffered range covers
- * (first copy wins). */
-static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq, const uint8_t *data, uint32_t len,
-                           uint32_t lost, const iiss_packet_meta *meta)
+ * (first copy wins). False when a part could not be held: it is lost, as
+ * if not captured. */
+static bool buffer_segment(iiss_tcp_reassembler *ra, tcp_flow *f, flow_dir *fd, uint32_t seq, const uint8_t *data,
+                           uint32_t len, uint32_t lost, const iiss_packet_meta *meta)
 {
     uint32_t end = seq + len + lost;
     ooo_range **link = &fd->ooo;
     if (fd->ooo_tail && seq_le(fd->ooo_tail->seq + fd->ooo_tail->len, seq))
         link = &fd->ooo_tail->next; /* beyond everything buffered */
     uint32_t pos = seq;
-    bool overlapped = false;
+    bool overlapped = false, held = true;
     while (seq_lt(pos, end)) {
         ooo_range *r = *link;
         if (!r) {
-            insert_span(ra, fd, link, pos, end, seq, data, len, meta);
+            held = insert_span(ra, f, fd, link, pos, end, seq, data, len, meta);
             break;
         }
         uint32_t r_end = r->seq + r->len;
@@ -518,7 +552,10 @@ static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq,
         }
         if (seq_lt(pos, r->seq)) {
             uint32_t stop = seq_lt(end, r->seq) ? end : r->seq;
-            insert_span(ra, fd, link, pos, stop, seq, data, len, meta);
+            if (!insert_span(ra, f, fd, link, pos, stop, seq, data, len, meta)) {
+                held = false;
+                break;
+            }
             /* Step past what was just inserted, up to r. */
             while (*link != r)
                 link = &(*link)->next;
@@ -533,6 +570,7 @@ static void buffer_segment(iiss_tcp_reassembler *ra, flow_dir *fd, uint32_t seq,
     }
     if (overlapped)
         ra->stats.overlaps++;
+    return held;
 }
 
 /* ---- stream lifecycle ---- */
@@ -549,6 +587,7 @@ static void begin_stream(iiss_tcp_reassembler *ra, tcp_flow *f, const iiss_endpo
 {
     memset(&f->stream, 0, sizeof f->stream);
     memset(f->dir, 0, sizeof f->dir);
+    f->stream.memory = &f->memory;
     f->stream.id = ra->next_stream_id++;
     f->stream.client = *client;
     f->stream.server = *server;
@@ -574,7 +613,7 @@ static bool src_is_client_without_handshake(const iiss_tcp_reassembler *ra, cons
 static void flush_direction(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
 {
     while (f->dir[d].ooo)
-        give_up_first_hole(ra, f, d, meta);
+        give_up_first_hole(ra, f, d, meta, NULL);
 }
 
 /* Delivers what is held (gaps for holes) and tells the sink the stream is
@@ -590,6 +629,7 @@ static void close_stream(iiss_tcp_reassembler *ra, tcp_flow *f)
     if (f->delivered_any && ra->sink.on_close)
         ra->sink.on_close(ra->sink.user, &f->stream);
     f->stream.app = NULL;
+    f->stream.limit = NULL;
 }
 
 static void retire_flow(iiss_tcp_reassembler *ra, tcp_flow *f)
@@ -600,7 +640,81 @@ static void retire_flow(iiss_tcp_reassembler *ra, tcp_flow *f)
     lru_unlink(ra, f);
     g_hash_table_remove(ra->flows, &f->key);
     ra->stats.flows_now--;
+    iiss_memory_release(ra->memory, &f->memory, IISS_MEMORY_FLOWS, FLOW_CHARGE);
     free(f);
+}
+
+/* Drops the out-of-order bytes of both directions unread, reported as one
+ * gap per direction given up to the memory limit: delivering them would
+ * only buffer them again further on. */
+static void discard_out_of_order(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    for (int d = 0; d < 2; d++) {
+        flow_dir *fd = &f->dir[d];
+        if (!fd->ooo)
+            continue;
+        uint32_t end = fd->ooo_tail->seq + fd->ooo_tail->len;
+        while (fd->ooo)
+            pop_head(ra, f, fd);
+        if (seq_lt(fd->next_seq, end)) {
+            f->stream.limit = IISS_TCP_LIMIT_MEMORY;
+            emit_gap(ra, f, (iiss_direction)d, (uint32_t)(end - fd->next_seq), &f->last_meta);
+            f->stream.limit = NULL;
+            fd->next_seq = end;
+        }
+    }
+}
+
+/* Retires an open flow before its time; `limit` names the bound, for the
+ * calls it ends (which keep their stubs). */
+static void end_flow_early(iiss_tcp_reassembler *ra, tcp_flow *f, const char *limit)
+{
+    discard_out_of_order(ra, f);
+    f->stream.limit = limit;
+    retire_flow(ra, f);
+}
+
+/* The memory budget takes what the flow holds but its state: the sink's
+ * buffered data first (so the gap after finds no partial PDU to hand on),
+ * then the out-of-order bytes. */
+static void shed_flow(iiss_tcp_reassembler *ra, tcp_flow *f)
+{
+    if (f->delivered_any && ra->sink.on_shed)
+        ra->sink.on_shed(ra->sink.user, &f->stream, &f->last_meta);
+    discard_out_of_order(ra, f);
+}
+
+static tcp_flow *other_than(tcp_flow *f, const iiss_memory_owner *keep)
+{
+    if (f && &f->memory == keep)
+        f = f->lru_next;
+    return f;
+}
+
+/* The budget's reclaimer: one step of making room (tcp_reassembly.h). */
+static bool reclaim_memory(void *user, const iiss_memory_owner *keep)
+{
+    iiss_tcp_reassembler *ra = user;
+    if (ra->flushing)
+        return false;
+    tcp_flow *f = other_than(ra->lists[FLOW_CLOSED].head, keep);
+    if (f) {
+        retire_flow(ra, f);
+        return true;
+    }
+    iiss_memory_owner *o = iiss_memory_oldest_buffered(ra->memory, keep);
+    if (o) {
+        iiss_memory_count_shed(ra->memory);
+        shed_flow(ra, flow_of_owner(o));
+        return true;
+    }
+    f = other_than(ra->lists[FLOW_OPEN].head, keep);
+    if (f) {
+        iiss_memory_count_flow_ended(ra->memory);
+        end_flow_early(ra, f, IISS_TCP_LIMIT_MEMORY);
+        return true;
+    }
+    return false;
 }
 
 static void retire_idle(iiss_tcp_reassembler *ra, int64_t now_sec)
@@ -631,13 +745,21 @@ static tcp_flow *create_flow(iiss_tcp_reassembler *ra, const flow_key *key)
         tcp_flow *victim = ra->lists[FLOW_CLOSED].head ? ra->lists[FLOW_CLOSED].head : ra->lists[FLOW_OPEN].head;
         if (!victim)
             break;
-        if (victim->state == FLOW_OPEN)
+        if (victim->state == FLOW_OPEN) {
             ra->stats.flows_evicted++;
-        retire_flow(ra, victim);
+            end_flow_early(ra, victim, IISS_TCP_LIMIT_FLOWS);
+        } else {
+            retire_flow(ra, victim);
+        }
     }
     tcp_flow *f = calloc(1, sizeof *f);
     if (!f) {
         ra->stats.alloc_failures++;
+        return NULL;
+    }
+    if (!iiss_memory_charge(ra->memory, &f->memory, IISS_MEMORY_FLOWS, FLOW_CHARGE)) {
+        free(f);
+        ra->stats.flows_refused++;
         return NULL;
     }
     f->key = *key;
@@ -720,20 +842,24 @@ static void note_ack_and_give_up(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_dir
         return;
     while (fd->ooo && seq_lt(fd->ooo->seq, fd->peer_ack) && seq_lt(fd->next_seq, fd->ooo->seq)) {
         ra->stats.holes_acked++;
-        give_up_first_hole(ra, f, d, meta);
+        give_up_first_hole(ra, f, d, meta, NULL);
     }
 }
 
-static void enforce_caps(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, const iiss_packet_meta *meta)
+/* `refused`: the budget could not hold all of the last segment, so the
+ * oldest hole goes, making room for what follows it. */
+static void enforce_caps(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d, bool refused,
+                         const iiss_packet_meta *meta)
 {
     flow_dir *fd = &f->dir[d];
     while (fd->ooo && (fd->buffered > ra->opts.max_buffered_per_direction || fd->ranges > MAX_RANGES_PER_DIRECTION)) {
         ra->stats.caps_per_direction++;
-        give_up_first_hole(ra, f, d, meta);
+        give_up_first_hole(ra, f, d, meta, IISS_TCP_LIMIT_PER_DIRECTION);
     }
-    while (fd->ooo && ra->stats.buffered_bytes > ra->opts.max_buffered_total) {
+    if (refused) {
         ra->stats.caps_total++;
-        give_up_first_hole(ra, f, d, meta);
+        if (fd->ooo)
+            give_up_first_hole(ra, f, d, meta, IISS_TCP_LIMIT_MEMORY);
     }
 }
 
@@ -775,8 +901,8 @@ static void add_payload(iiss_tcp_reassembler *ra, tcp_flow *f, iiss_direction d,
         return;
     }
     ra->stats.out_of_order++;
-    buffer_segment(ra, fd, seq, data, len, lost, meta);
-    enforce_caps(ra, f, d, meta);
+    bool held = buffer_segment(ra, f, fd, seq, data, len, lost, meta);
+    enforce_caps(ra, f, d, !held, meta);
 }
 
 static bool direction_complete(const flow_dir *fd)
@@ -823,6 +949,7 @@ void iiss_tcp_reassembler_add(iiss_tcp_reassembler *ra, const iiss_tcp_segment *
     ra->last_flow = f;
     f->last_meta = *meta;
     lru_touch(ra, f);
+    iiss_memory_touch(ra->memory, &f->memory);
 
     uint32_t data_seq = seg->seq;
     if (syn) {
@@ -881,8 +1008,7 @@ iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_config *opts, cons
     if (opts) {
         if (opts->max_buffered_per_direction)
             ra->opts.max_buffered_per_direction = opts->max_buffered_per_direction;
-        if (opts->max_buffered_total)
-            ra->opts.max_buffered_total = opts->max_buffered_total;
+        ra->opts.memory = opts->memory;
         if (opts->idle_timeout_sec)
             ra->opts.idle_timeout_sec = opts->idle_timeout_sec;
         if (opts->max_flows)
@@ -890,9 +1016,24 @@ iiss_tcp_reassembler *iiss_tcp_reassembler_new(const iiss_tcp_config *opts, cons
     }
     if (sink)
         ra->sink = *sink;
+    ra->memory = ra->opts.memory;
+    if (!ra->memory) {
+        ra->own_memory = iiss_memory_budget_new(NULL);
+        if (!ra->own_memory) {
+            free(ra);
+            return NULL;
+        }
+        ra->memory = ra->own_memory;
+    }
+    iiss_memory_add_reclaimer(ra->memory, reclaim_memory, ra);
     ra->flows = g_hash_table_new(flow_key_hash, flow_key_equal);
     ra->known_servers = g_hash_table_new_full(endpoint_key_hash, endpoint_key_equal, free, NULL);
     return ra;
+}
+
+iiss_memory_budget *iiss_tcp_reassembler_memory(iiss_tcp_reassembler *ra)
+{
+    return ra->memory;
 }
 
 static int compare_stream_id(const void *a, const void *b)
@@ -905,6 +1046,9 @@ void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra)
 {
     if (!ra)
         return;
+    /* The flows are closed in an order fixed below: the budget must not
+     * retire one of them meanwhile. */
+    ra->flushing = true;
     size_t n = (size_t)ra->stats.flows_now;
     tcp_flow **order = n ? malloc(n * sizeof *order) : NULL;
     if (n && !order)
@@ -924,6 +1068,7 @@ void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra)
     for (int l = 0; l < 2; l++)
         while (ra->lists[l].head)
             retire_flow(ra, ra->lists[l].head);
+    ra->flushing = false;
 }
 
 void iiss_tcp_reassembler_get_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out)
@@ -936,7 +1081,9 @@ void iiss_tcp_reassembler_free(iiss_tcp_reassembler *ra)
     if (!ra)
         return;
     iiss_tcp_reassembler_flush(ra);
+    iiss_memory_remove_reclaimer(ra->memory, ra);
     g_hash_table_destroy(ra->flows);
     g_hash_table_destroy(ra->known_servers);
+    iiss_memory_budget_free(ra->own_memory);
     free(ra);
 }

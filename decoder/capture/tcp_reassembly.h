@@ -20,9 +20,10 @@
  *   reported by on_gap where they fall, and a later copy does not replace
  *   them (every copy is cut by the same snapshot length anyway).
  * - In-order data is passed to the sink straight from the packet buffer;
- *   only out-of-order segments are copied, bounded per direction and in
- *   total. Going over a bound gives up the oldest hole in that direction:
- *   on_gap, then the buffered bytes after it.
+ *   only out-of-order segments are copied, bounded per direction and by the
+ *   chain's memory budget (memory_budget.h). Going over a bound gives up the
+ *   oldest hole in that direction: on_gap (with stream->limit naming the
+ *   bound), then the buffered bytes after it.
  * - A hole is also given up when the peer acknowledges bytes past it (they
  *   were received, just not captured: no retransmission will come), when the
  *   connection is reset or retired, and at flush.
@@ -41,6 +42,15 @@
  * - Idle flows (no packet for `idle_timeout_sec` of capture time) are
  *   retired; past `max_flows` a lingering closed flow is dropped, or else
  *   the least recently active open flow is retired.
+ * - Memory: every flow is charged to the budget (and owns the charges of
+ *   the stages after it, through stream->memory). When a charge does not
+ *   fit, this stage makes room, one step at a time, never from the flow
+ *   being charged: a lingering closed flow goes first; then the flow
+ *   holding buffered data that was active least recently in capture time
+ *   gives it up (the sink's on_shed, and its out-of-order bytes as a gap);
+ *   then the least recently active open flow is retired (stream->limit
+ *   says why at on_close). A new flow the budget cannot hold is not
+ *   followed (counted).
  * - on_close is called once per stream that delivered anything (on_data or
  *   on_gap); the iiss_tcp_stream pointer stays valid until then. */
 #ifndef IISS_TCP_REASSEMBLY_H
@@ -55,10 +65,17 @@
 
 typedef struct iiss_tcp_config {
     uint64_t max_buffered_per_direction; /* out-of-order bytes held per direction; default 4 MiB */
-    uint64_t max_buffered_total;         /* out-of-order bytes held over all flows; default 64 MiB */
     uint32_t idle_timeout_sec;           /* capture time without packets before a flow is retired; default 600 */
     uint32_t max_flows;                  /* flows tracked at once (open or lingering closed); default 100000 */
+    /* The chain's budget, shared with the other stages; NULL: the stage
+     * makes one of its own with the default limits. Outlives the stage. */
+    iiss_memory_budget *memory;
 } iiss_tcp_config;
+
+/* The names stream->limit takes. */
+#define IISS_TCP_LIMIT_MEMORY "memory limit"
+#define IISS_TCP_LIMIT_FLOWS "limit on connections followed at once"
+#define IISS_TCP_LIMIT_PER_DIRECTION "limit on out-of-order bytes per direction"
 
 void iiss_tcp_config_default(iiss_tcp_config *opts);
 
@@ -76,11 +93,12 @@ typedef struct iiss_tcp_stats {
     uint64_t overlap_conflicts; /* overlapping bytes that differed from the first copy */
     uint64_t out_of_window;     /* segments too far ahead to be believed */
     uint64_t caps_per_direction; /* times the per-direction bound (bytes, or 4096 held ranges) forced a hole to be given up */
-    uint64_t caps_total;        /* times the total bound forced a hole to be given up */
+    uint64_t caps_total;        /* times the memory budget refused a held segment (a hole was given up) */
     uint64_t holes_acked;       /* holes given up because the peer acknowledged past them */
     uint64_t port_reuses;       /* new handshakes on a flow that had a stream */
     uint64_t flows_retired_idle;
     uint64_t flows_evicted;     /* retired by the max_flows bound */
+    uint64_t flows_refused;     /* new connections not followed: the memory budget could not hold them */
     uint64_t buffered_bytes;    /* out-of-order bytes held now */
     uint64_t buffered_peak;     /* most ever held at once */
     uint64_t flows_now;
@@ -104,6 +122,8 @@ void iiss_tcp_reassembler_add(iiss_tcp_reassembler *ra, const iiss_tcp_segment *
 void iiss_tcp_reassembler_flush(iiss_tcp_reassembler *ra);
 
 void iiss_tcp_reassembler_get_stats(const iiss_tcp_reassembler *ra, iiss_tcp_stats *out);
+/* The budget the stage charges (its own or the one given). */
+iiss_memory_budget *iiss_tcp_reassembler_memory(iiss_tcp_reassembler *ra);
 
 /* Flushes, then frees. NULL is fine. */
 void iiss_tcp_reassembler_free(iiss_tcp_reassembler *ra);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memory_budget.h"
+
 /* Where a packet sits in the capture: frame numbers are 1-based and count
  * every record of every input file the way tshark counts them for one file
  * (the pipeline restarts numbering for each input file). */
@@ -40,6 +42,13 @@ typedef struct iiss_tcp_stream {
     iiss_endpoint server;
     bool handshake_seen;         /* false: joined midstream */
     void *app;                   /* owned by the application stage */
+    /* What the connection's memory is charged to (NULL: nothing, for
+     * streams built by hand). */
+    iiss_memory_owner *memory;
+    /* During on_gap and on_close: the limit that gave the bytes up or ended
+     * the stream early ("the memory limit" ...); NULL when the capture lost
+     * the bytes or the stream ended by itself. */
+    const char *limit;
 } iiss_tcp_stream;
 
 typedef struct iiss_stream_sink {
@@ -56,6 +65,10 @@ typedef struct iiss_stream_sink {
     /* The connection ended (FIN/RST both ways, retired idle, or end of
      * input); the application stage frees stream->app here. */
     void (*on_close)(void *user, iiss_tcp_stream *stream);
+    /* The memory budget takes the stream's buffered data (partial PDUs,
+     * stubs) to make room: give it up and release it; the stream goes on.
+     * May be NULL. */
+    void (*on_shed)(void *user, iiss_tcp_stream *stream, const iiss_packet_meta *meta);
 } iiss_stream_sink;
 
 #endif

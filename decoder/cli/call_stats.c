@@ -35,6 +35,7 @@ static void table_clear(iissdump_count_table *t)
 void iissdump_stats_init(iissdump_timeline_stats *stats)
 {
     stats->calls = 0;
+    stats->limits = NULL;
     table_init(&stats->by_method);
     table_init(&stats->by_result);
     table_init(&stats->by_server);
@@ -86,5 +87,7 @@ void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stat
     print_table(out, "by method", &stats->by_method);
     print_table(out, "by result", &stats->by_result);
     print_table(out, "by server", &stats->by_server);
+    if (stats->limits)
+        iissdump_limits_text(out, stats->limits);
 }
 

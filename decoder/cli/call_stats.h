@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "iiss_calls.h"
+#include "limit_report.h"
 
 /* Counts for --stats, keyed by label, in first-seen order. */
 typedef struct iissdump_count_table {
@@ -23,6 +24,7 @@ typedef struct iissdump_timeline_stats {
     iissdump_count_table by_method;
     iissdump_count_table by_result;
     iissdump_count_table by_server;
+    const iissdump_limits *limits; /* the limits the run reached; NULL: none */
 } iissdump_timeline_stats;
 
 void iissdump_stats_init(iissdump_timeline_stats *stats);

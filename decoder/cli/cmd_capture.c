@@ -15,6 +15,7 @@
 #include "call_stats.h"
 #include "credential_options.h"
 #include "iissdump.h"
+#include "limit_report.h"
 #include "output_json.h"
 #include "pipeline.h"
 #include "timeline_formats.h"
@@ -153,9 +154,24 @@ static gboolean parse_size(const char *text, uint64_t *out)
     return TRUE;
 }
 
+/* A plain decimal count (no unit). */
+static gboolean parse_count(const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    if (!g_ascii_isdigit(text[0]))
+        return FALSE;
+    errno = 0;
+    guint64 v = g_ascii_strtoull(text, &end, 10);
+    if (errno || *end != '\0')
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
 /* What GOptionContext allocated for us, freed on every way out. */
 typedef struct option_strings {
-    gchar *filter, *max_flow, *max_total, *max_stub, *format;
+    gchar *filter, *max_flow, *max_memory, *max_flow_memory, *max_flows, *max_stub, *max_pending,
+        *max_pending_per_flow, *format;
     gchar **files;
     gchar **passwords, **password_files, **nt_hashes, **nt_hash_files, **keytabs;
     iiss_credentials *credentials;
@@ -186,8 +202,12 @@ static void option_strings_free(option_strings *o)
     g_free(o->filter);
     g_free(o->format);
     g_free(o->max_flow);
-    g_free(o->max_total);
+    g_free(o->max_memory);
+    g_free(o->max_flow_memory);
+    g_free(o->max_flows);
     g_free(o->max_stub);
+    g_free(o->max_pending);
+    g_free(o->max_pending_per_flow);
     g_strfreev(o->files);
 }
 
@@ -215,13 +235,22 @@ int iissdump_capture_main(int argc, char **argv)
         {"filter", 'f', 0, G_OPTION_ARG_STRING, &o.filter, "Read only packets matching this BPF filter", "EXPR"},
         {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
          "Do not recognise calls whose bind was not captured", NULL},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &o.max_memory,
+         "Memory for every connection's state and buffers together (flow table, out-of-order data, partial "
+         "PDUs, waiting calls; default 40M): when full, the connections that waited longest give theirs up",
+         "N[K|M|G]"},
+        {"max-flow-memory", 0, 0, G_OPTION_ARG_STRING, &o.max_flow_memory,
+         "The most one connection may hold of it (default 16M)", "N[K|M|G]"},
+        {"max-flows", 0, 0, G_OPTION_ARG_STRING, &o.max_flows, "Connections followed at once (default 100000)",
+         "N"},
         {"max-flow-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_flow,
          "Out-of-order bytes held per connection direction (default 4M)", "N[K|M|G]"},
-        {"max-total-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_total,
-         "Bytes held over all connections, by the TCP stage (out-of-order data, default 64M) and by the "
-         "DCE/RPC stage (partial PDUs and stubs, default 32M) each", "N[K|M|G]"},
         {"max-stub-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_stub,
          "Largest reassembled request or response of one call (default 16M)", "N[K|M|G]"},
+        {"max-pending-calls", 0, 0, G_OPTION_ARG_STRING, &o.max_pending,
+         "Calls waiting for their response, over all connections (default 8192)", "N"},
+        {"max-pending-per-flow", 0, 0, G_OPTION_ARG_STRING, &o.max_pending_per_flow,
+         "Calls waiting for their response on one connection (default 256)", "N"},
         {"password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.passwords,
          "Decrypt NTLMSSP-sealed calls with this password (repeatable; --password-file keeps it out of ps)",
          "PASSWORD"},
@@ -283,21 +312,40 @@ int iissdump_capture_main(int argc, char **argv)
     pcfg.filter = o.filter;
     pcfg.calls.no_infer = no_infer;
     uint64_t size;
+    if (o.max_memory) {
+        if (!parse_size(o.max_memory, &size) || size == 0)
+            return usage_error(octx, &o, "bad --max-memory '%s'", o.max_memory);
+        pcfg.memory.limit = size;
+    }
+    if (o.max_flow_memory) {
+        if (!parse_size(o.max_flow_memory, &size) || size == 0)
+            return usage_error(octx, &o, "bad --max-flow-memory '%s'", o.max_flow_memory);
+        pcfg.memory.owner_limit = size;
+    }
+    if (o.max_flows) {
+        if (!parse_count(o.max_flows, &size) || size == 0 || size > UINT32_MAX)
+            return usage_error(octx, &o, "bad --max-flows '%s'", o.max_flows);
+        pcfg.tcp.max_flows = (uint32_t)size;
+    }
     if (o.max_flow) {
         if (!parse_size(o.max_flow, &size) || size == 0)
             return usage_error(octx, &o, "bad --max-flow-bytes '%s'", o.max_flow);
         pcfg.tcp.max_buffered_per_direction = size;
     }
-    if (o.max_total) {
-        if (!parse_size(o.max_total, &size) || size == 0)
-            return usage_error(octx, &o, "bad --max-total-bytes '%s'", o.max_total);
-        pcfg.tcp.max_buffered_total = size;
-        pcfg.dce.max_buffered_total = size > SIZE_MAX ? SIZE_MAX : (size_t)size;
-    }
     if (o.max_stub) {
         if (!parse_size(o.max_stub, &size) || size == 0 || size > SIZE_MAX)
             return usage_error(octx, &o, "bad --max-stub-bytes '%s'", o.max_stub);
         pcfg.dce.max_call_stub = (size_t)size;
+    }
+    if (o.max_pending) {
+        if (!parse_count(o.max_pending, &size) || size == 0 || size > SIZE_MAX)
+            return usage_error(octx, &o, "bad --max-pending-calls '%s'", o.max_pending);
+        pcfg.dce.max_pending_total = (size_t)size;
+    }
+    if (o.max_pending_per_flow) {
+        if (!parse_count(o.max_pending_per_flow, &size) || size == 0 || size > SIZE_MAX)
+            return usage_error(octx, &o, "bad --max-pending-per-flow '%s'", o.max_pending_per_flow);
+        pcfg.dce.max_pending_per_conn = (size_t)size;
     }
     if (o.filter) {
         char why[512];
@@ -359,6 +407,11 @@ int iissdump_capture_main(int argc, char **argv)
     }
     size_t failed = iiss_pipeline_run_files(pl, (const char *const *)files, count, &cb);
     clear_progress(&run);
+    iiss_pipeline_stats pstats;
+    iiss_pipeline_get_stats(pl, &pstats);
+    iissdump_limits limits;
+    iissdump_limits_collect(&limits, &pstats, &pcfg);
+    run.stats.limits = &limits;
 
     if (stats) {
         if (format == IISSDUMP_FORMAT_JSONL) {
@@ -373,8 +426,7 @@ int iissdump_capture_main(int argc, char **argv)
         iissdump_stats_clear(&run.stats);
     }
     fflush(run.out);
-    iiss_pipeline_stats pstats;
-    iiss_pipeline_get_stats(pl, &pstats);
+    iissdump_limits_warn(stderr, &limits);
     if (pstats.calls.out_of_order > 0)
         fprintf(stderr,
                 "iissdump: %" PRIu64 " call(s) printed ahead of an older one still waiting for its response "

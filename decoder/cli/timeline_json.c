@@ -294,6 +294,23 @@ static void add_counts(yajl_gen g, const char *name, const iissdump_count_table 
     yajl_gen_map_close(g);
 }
 
+/* "limits_reached": {NAME: {"times", "limit", "option"}}, empty when none was. */
+static void add_limits(yajl_gen g, const iissdump_limits *limits)
+{
+    iissdump_json_key(g, "limits_reached");
+    yajl_gen_map_open(g);
+    for (size_t i = 0; limits && i < limits->count; i++) {
+        const iissdump_limit_hit *h = &limits->hits[i];
+        iissdump_json_key(g, h->name);
+        yajl_gen_map_open(g);
+        iissdump_json_add_int(g, "times", (int64_t)h->times);
+        iissdump_json_add_int(g, "limit", (int64_t)h->setting);
+        iissdump_json_add_string(g, "option", h->option);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_map_close(g);
+}
+
 void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *stats)
 {
     yajl_gen_map_open(g);
@@ -303,6 +320,7 @@ void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *sta
     add_counts(g, "by_method", &stats->by_method);
     add_counts(g, "by_result", &stats->by_result);
     add_counts(g, "by_server", &stats->by_server);
+    add_limits(g, stats->limits);
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
 }

@@ -1366,7 +1366,7 @@ static void test_pipeline_over_several_files(void **state)
     const char *paths[] = {a, missing, b, wlan};
     static run_log log;
     memset(&log, 0, sizeof log);
-    iiss_stream_sink sink = {&log, pl_data, pl_gap, pl_close};
+    iiss_stream_sink sink = {&log, pl_data, pl_gap, pl_close, NULL};
     iiss_pipeline_callbacks cb = {&log, pl_start, pl_end, pl_progress};
     iiss_pipeline_stats stats;
     assert_int_equal(run_streams(paths, 4, &sink, &cb, &stats), 2);
@@ -1502,7 +1502,7 @@ static void check_sample(const char *path, const struct sample_expectation *rows
     memset(&c, 0, sizeof c);
     for (size_t k = 0; k < SAMPLE_MAX_STREAMS; k++)
         c.fnv[k][0] = c.fnv[k][1] = FNV_OFFSET;
-    iiss_stream_sink sink = {&c, sc_data, sc_gap, sc_close};
+    iiss_stream_sink sink = {&c, sc_data, sc_gap, sc_close, NULL};
     const char *paths[] = {path};
     iiss_pipeline_stats stats;
     assert_int_equal(run_streams(paths, 1, &sink, NULL, &stats), 0);

@@ -676,35 +676,65 @@ static void hostile_lengths(void **state)
     harness_free(h);
 }
 
-/* All buffers share one budget: a PDU that cannot be buffered is passed
- * over without losing the framing, a stub stops growing. */
-static void memory_budget(void **state)
+/* Every buffer is charged to the one memory budget: a PDU that cannot be
+ * buffered is handed on as far as it came, its call noted limit_reached, and
+ * the framing holds; a stub stops growing, kept as a prefix. */
+static void memory_budget_setup(harness *h)
 {
-    (void)state;
-    iiss_dce_config cfg;
-    iiss_dce_config_default(&cfg);
-    cfg.max_buffered_total = 1024;
-    harness *h = harness_new(&cfg);
     bytes c = {0}, s = {0};
     bind_iiss(&c, &s);
     feed(h, IISS_DIR_CLIENT_TO_SERVER, c.d, c.n);
     feed(h, IISS_DIR_SERVER_TO_CLIENT, s.d, s.n);
-    uint8_t big[1500];
-    memset(big, 0x33, sizeof big);
-    bytes r = {0}, p = {0};
+    bytes r = {0};
     put_request(&r, 0x03, 2, 0, 10, false, REQ_STUB, 36, 36, NULL);
     put_request(&r, 0x03, 3, 0, 11, false, REQ_STUB, 32, 32, NULL);
-    put_response(&p, 0x03, 2, big, sizeof big, NULL);       /* 1524 bytes: over budget */
-    put_response(&p, 0x03, 3, RESP_STUB, sizeof RESP_STUB, NULL);
     feed(h, IISS_DIR_CLIENT_TO_SERVER, r.d, r.n);
+}
+
+static void memory_budget(void **state)
+{
+    (void)state;
+    /* What the connection and its two waiting calls cost, measured. */
+    harness *probe = harness_new(NULL);
+    memory_budget_setup(probe);
+    iiss_memory_stats ms;
+    iiss_memory_get_stats(iiss_dce_memory(probe->dce), &ms);
+    uint64_t setup_cost = ms.used;
+    assert_true(setup_cost > 0);
+    assert_int_equal(ms.used_by[IISS_MEMORY_FLOWS] + ms.used_by[IISS_MEMORY_CALL_SLOTS] + ms.used_by[IISS_MEMORY_STUBS],
+                     setup_cost);
+    harness_free(probe);
+
+    iiss_memory_config mc = {.limit = setup_cost + 1024};
+    iiss_memory_budget *budget = iiss_memory_budget_new(&mc);
+    iiss_dce_config cfg;
+    iiss_dce_config_default(&cfg);
+    cfg.memory = budget;
+    harness *h = harness_new(&cfg);
+    memory_budget_setup(h);
+    uint8_t big[1500];
+    memset(big, 0x33, sizeof big);
+    bytes p = {0};
+    put_response(&p, 0x03, 2, big, sizeof big, NULL);       /* 1524 bytes: over the 1024 left */
+    put_response(&p, 0x03, 3, RESP_STUB, sizeof RESP_STUB, NULL);
     /* the big response arrives in two chunks, so it would need buffering */
     feed(h, IISS_DIR_SERVER_TO_CLIENT, p.d, 700);
     feed(h, IISS_DIR_SERVER_TO_CLIENT, p.d + 700, p.n - 700);
-    assert_int_equal(h->count, 1); /* call 3 answered, call 2 still waiting */
-    assert_int_equal(h->seen[0].call.call_id, 3);
-    assert_true(h->seen[0].call.response.stub_complete);
+    assert_int_equal(h->count, 2);
+    const iiss_dce_call *cut = &h->seen[0].call;
+    assert_int_equal(cut->call_id, 2);
+    assert_true(cut->response.present);
+    assert_false(cut->response.stub_complete);
+    assert_int_equal(cut->notes[0].kind, IISS_NOTE_LIMIT_REACHED);
+    assert_non_null(strstr(cut->notes[0].message, "700 of 1524 bytes"));
+    /* the framing held: the next response is whole */
+    assert_int_equal(h->seen[1].call.call_id, 3);
+    assert_true(h->seen[1].call.response.stub_complete);
     assert_int_equal(dce_stats(h->dce).pdus_dropped, 1);
-    assert_true(dce_stats(h->dce).buffered_peak <= 1024);
+    assert_int_equal(dce_stats(h->dce).pdus_truncated, 0);
+    iiss_memory_get_stats(budget, &ms);
+    assert_true(ms.peak <= mc.limit);
+    assert_true(ms.refusals >= 1);
     /* fragments of 600 bytes: the stub stops at the budget, kept as a prefix */
     bytes r2 = {0}, p2 = {0};
     put_request(&r2, 0x03, 4, 0, 10, false, REQ_STUB, 36, 36, NULL);
@@ -713,14 +743,20 @@ static void memory_budget(void **state)
     put_response(&p2, 0x02, 4, big, 600, NULL);
     feed(h, IISS_DIR_CLIENT_TO_SERVER, r2.d, r2.n);
     feed(h, IISS_DIR_SERVER_TO_CLIENT, p2.d, p2.n);
-    assert_int_equal(h->count, 2);
-    const iiss_dce_call *a = &h->seen[1].call;
+    assert_int_equal(h->count, 3);
+    const iiss_dce_call *a = &h->seen[2].call;
     assert_int_equal(a->call_id, 4);
     assert_false(a->response.stub_complete);
     assert_true(a->response.stub_is_prefix);
-    assert_true(a->response.stub_len < 1024);
-    assert_int_equal(a->notes[0].kind, IISS_NOTE_STUB_TOO_LARGE);
+    assert_true(a->response.stub_len >= 600 && a->response.stub_len < 1800);
+    assert_int_equal(a->notes[0].kind, IISS_NOTE_LIMIT_REACHED);
+    assert_int_equal(dce_stats(h->dce).stubs_capped, 0);
+    assert_true(dce_stats(h->dce).stubs_cut_by_memory >= 1);
     harness_free(h);
+    iiss_memory_get_stats(budget, &ms);
+    assert_int_equal(ms.used_by[IISS_MEMORY_FLOWS], 0);
+    assert_int_equal(ms.used_by[IISS_MEMORY_PARTIAL_PDUS], 0);
+    iiss_memory_budget_free(budget);
 }
 
 static void resync_after_gap(void **state)

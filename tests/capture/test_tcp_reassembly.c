@@ -34,6 +34,7 @@ typedef struct stream_record {
     size_t len[2];
     uint64_t gap_bytes[2];
     int gaps[2];
+    const char *gap_limit[2]; /* stream->limit at the last gap */
     int closes;
 } stream_record;
 
@@ -78,6 +79,7 @@ static void rec_gap(void *user, iiss_tcp_stream *s, iiss_direction dir, uint64_t
     assert_true(missing > 0);
     sr->gaps[dir]++;
     sr->gap_bytes[dir] += missing;
+    sr->gap_limit[dir] = s->limit;
     add_event(r, EV_GAP, s, dir, missing, meta);
 }
 
@@ -101,7 +103,7 @@ static fixture *fixture_new(const iiss_tcp_config *opts)
 {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    iiss_stream_sink sink = {&fx->rec, rec_data, rec_gap, rec_close};
+    iiss_stream_sink sink = {&fx->rec, rec_data, rec_gap, rec_close, NULL};
     fx->ra = iiss_tcp_reassembler_new(opts, &sink);
     assert_non_null(fx->ra);
     fx->now = 1700000000;
@@ -559,47 +561,146 @@ static void test_cap_on_held_ranges(void **state)
     fixture_free(fx);
 }
 
-static void test_cap_total(void **state)
+/* Two flows each with a hole and 200 held bytes, flow 2's segments sent. */
+static void two_waiting_flows(fixture *fx, iiss_tcp_segment *seg, iiss_packet_meta *meta, const char *chunk)
+{
+    send_seg(fx, C, PA, 100, 0, "a", 0);
+    send_seg(fx, C, PA, 200, 0, chunk, 0);
+    memset(seg, 0, sizeof *seg);
+    seg->src = endpoint(6, 50001);
+    seg->dst = endpoint(9, SERVER_PORT);
+    seg->flags = PA;
+    seg->payload = (const uint8_t *)chunk;
+    *meta = (iiss_packet_meta){.frame = 10, .ts_sec = fx->now + 1};
+    seg->seq = 1;
+    seg->payload_len = 1;
+    iiss_tcp_reassembler_add(fx->ra, seg, meta);
+    seg->payload_len = 200;
+    seg->seq = 100;
+    iiss_tcp_reassembler_add(fx->ra, seg, meta);
+}
+
+/* The budget is full: the flow that waited longest (flow 1) gives up what
+ * it holds, as a gap named by the memory limit; flow 2, being read, keeps
+ * its hole open. */
+static void test_budget_sheds_the_oldest_waiting_flow(void **state)
 {
     (void)state;
-    iiss_tcp_config opts = {.max_buffered_total = 500};
-    fixture *fx = fixture_new(&opts);
     char chunk[201];
     memset(chunk, 'y', 200);
     chunk[200] = '\0';
-    /* Two flows, each with a hole and 200 held bytes: fine, then a third
-     * held segment in flow 2 goes over the total. */
-    send_seg(fx, C, PA, 100, 0, "a", 0);
-    send_seg(fx, C, PA, 200, 0, chunk, 0);
-    iiss_tcp_segment seg = {0};
-    seg.src = endpoint(6, 50001);
-    seg.dst = endpoint(9, SERVER_PORT);
-    seg.flags = PA;
-    seg.payload_len = 200;
-    seg.payload = (const uint8_t *)chunk;
-    iiss_packet_meta meta = {.frame = 10, .ts_sec = fx->now};
-    seg.seq = 1;
-    seg.payload_len = 1;
-    iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
-    seg.payload_len = 200;
-    seg.seq = 100;
-    iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
+    /* What two flows with 200 held bytes each cost, measured. */
+    fixture *probe = fixture_new(NULL);
+    iiss_tcp_segment seg;
+    iiss_packet_meta meta;
+    two_waiting_flows(probe, &seg, &meta, chunk);
+    iiss_memory_stats ms;
+    iiss_memory_get_stats(iiss_tcp_reassembler_memory(probe->ra), &ms);
+    uint64_t cost = ms.used;
+    assert_int_equal(ms.used_by[IISS_MEMORY_OUT_OF_ORDER], stats_of(probe).buffered_bytes);
+    fixture_free(probe);
+
+    iiss_memory_config mc = {.limit = cost + 100};
+    iiss_memory_budget *budget = iiss_memory_budget_new(&mc);
+    iiss_tcp_config opts = {.memory = budget};
+    fixture *fx = fixture_new(&opts);
+    two_waiting_flows(fx, &seg, &meta, chunk);
     assert_int_equal(stats_of(fx).caps_total, 0);
     seg.seq = 400;
+    meta.frame = 11;
     iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
     iiss_tcp_stats st = stats_of(fx);
-    /* Flow 2's first hole (2..99) is given up; that is enough. */
-    assert_int_equal(st.caps_total, 1);
-    assert_true(st.buffered_bytes <= 500);
-    assert_int_equal(fx->rec.streams[1].gap_bytes[0], 98);
-    assert_int_equal(fx->rec.streams[1].len[0], 201);
-    assert_int_equal(fx->rec.streams[0].len[0], 1); /* flow 1 keeps waiting */
+    assert_int_equal(st.caps_total, 0); /* held, once flow 1 made room */
+    iiss_memory_get_stats(budget, &ms);
+    assert_int_equal(ms.buffers_shed, 1);
+    assert_int_equal(ms.flows_ended, 0);
+    assert_true(ms.peak <= mc.limit);
+    /* flow 1: its hole and held bytes, 101..399, given up */
+    assert_int_equal(fx->rec.streams[0].len[0], 1);
+    assert_int_equal(fx->rec.streams[0].gap_bytes[0], 299);
+    assert_string_equal(fx->rec.streams[0].gap_limit[0], IISS_TCP_LIMIT_MEMORY);
+    /* flow 2 still waits for 2..99 */
+    assert_int_equal(fx->rec.streams[1].len[0], 1);
+    assert_int_equal(fx->rec.streams[1].gaps[0], 0);
+    /* flow 1 goes on after its gap */
+    send_seg(fx, C, PA, 400, 0, "b", 0);
+    assert_int_equal(fx->rec.streams[0].len[0], 2);
     iiss_tcp_reassembler_flush(fx->ra);
-    assert_int_equal(fx->rec.streams[0].len[0], 201);
-    assert_int_equal(fx->rec.streams[0].gap_bytes[0], 99);
     assert_int_equal(fx->rec.streams[1].len[0], 401);
-    assert_int_equal(fx->rec.streams[1].gap_bytes[0], 98 + 100);
+    assert_int_equal(fx->rec.streams[1].gap_bytes[0], 198);
+    assert_null(fx->rec.streams[1].gap_limit[0]); /* lost by the capture */
     fixture_free(fx);
+    iiss_memory_get_stats(budget, &ms);
+    assert_int_equal(ms.used, 0);
+    iiss_memory_budget_free(budget);
+}
+
+/* Alone, a flow over the budget gives up its own oldest hole. */
+static void test_budget_refuses_the_flow_alone(void **state)
+{
+    (void)state;
+    iiss_memory_config mc = {.limit = 2000};
+    iiss_memory_budget *budget = iiss_memory_budget_new(&mc);
+    iiss_tcp_config opts = {.memory = budget};
+    fixture *fx = fixture_new(&opts);
+    char chunk[601];
+    memset(chunk, 'z', 600);
+    chunk[600] = '\0';
+    send_seg(fx, C, PA, 100, 0, "a", 0);
+    send_seg(fx, C, PA, 1000, 0, chunk, 0);
+    send_seg(fx, C, PA, 2000, 0, chunk, 0);
+    send_seg(fx, C, PA, 3000, 0, chunk, 0);
+    iiss_tcp_stats st = stats_of(fx);
+    assert_true(st.caps_total >= 1);
+    assert_true(fx->rec.streams[0].gaps[0] >= 1);
+    assert_string_equal(fx->rec.streams[0].gap_limit[0], IISS_TCP_LIMIT_MEMORY);
+    iiss_memory_stats ms;
+    iiss_memory_get_stats(budget, &ms);
+    assert_true(ms.peak <= mc.limit);
+    assert_true(ms.refusals >= 1);
+    fixture_free(fx);
+    iiss_memory_budget_free(budget);
+}
+
+/* With no buffered data to give, the least recently active open flow is
+ * ended early to make room for a new one, and says so at its close. */
+static void test_budget_ends_the_oldest_flow(void **state)
+{
+    (void)state;
+    fixture *probe = fixture_new(NULL);
+    send_seg(probe, C, PA, 100, 0, "a", 0);
+    iiss_memory_stats ms;
+    iiss_memory_get_stats(iiss_tcp_reassembler_memory(probe->ra), &ms);
+    uint64_t one_flow = ms.used;
+    fixture_free(probe);
+
+    iiss_memory_config mc = {.limit = 2 * one_flow};
+    iiss_memory_budget *budget = iiss_memory_budget_new(&mc);
+    iiss_tcp_config opts = {.memory = budget};
+    fixture *fx = fixture_new(&opts);
+    iiss_packet_meta meta = {.frame = 1, .ts_sec = fx->now};
+    for (uint16_t i = 0; i < 3; i++) {
+        iiss_tcp_segment seg = {0};
+        seg.src = endpoint((uint8_t)(20 + i), 50000);
+        seg.dst = endpoint(9, SERVER_PORT);
+        seg.flags = PA;
+        seg.seq = 1;
+        seg.payload = (const uint8_t *)"x";
+        seg.payload_len = 1;
+        meta.frame++;
+        meta.ts_sec++;
+        iiss_tcp_reassembler_add(fx->ra, &seg, &meta);
+    }
+    iiss_memory_get_stats(budget, &ms);
+    assert_int_equal(ms.flows_ended, 1);
+    assert_int_equal(fx->rec.streams[0].closes, 1);
+    assert_string_equal(fx->rec.streams[0].copy.limit, IISS_TCP_LIMIT_MEMORY);
+    assert_int_equal(fx->rec.streams[1].closes, 0);
+    assert_int_equal(fx->rec.streams[2].len[0], 1);
+    iiss_tcp_reassembler_flush(fx->ra);
+    assert_null(fx->rec.streams[2].copy.limit);
+    fixture_free(fx);
+    iiss_memory_budget_free(budget);
 }
 
 /* Sequence numbers wrap at 2^32 in the middle of the data. */
@@ -856,7 +957,7 @@ static void run_model(int rounds, bool pressure)
         uint32_t isn = (round % 4 == 0) ? 0xFFFFFFFFu - rnd(&seed) % 4000 : rnd(&seed);
         model_sink *m = calloc(1, sizeof *m);
         assert_non_null(m);
-        iiss_stream_sink sink = {m, model_data, model_gap, NULL};
+        iiss_stream_sink sink = {m, model_data, model_gap, NULL, NULL};
         iiss_tcp_config opts = {.max_buffered_per_direction = pressure ? 700 : 0};
         iiss_tcp_reassembler *ra = iiss_tcp_reassembler_new(&opts, &sink);
         iiss_tcp_segment seg = {0};
@@ -958,7 +1059,9 @@ int main(void)
         cmocka_unit_test(test_snaplen_missing_bytes_are_a_gap),
         cmocka_unit_test(test_cap_per_direction),
         cmocka_unit_test(test_cap_on_held_ranges),
-        cmocka_unit_test(test_cap_total),
+        cmocka_unit_test(test_budget_sheds_the_oldest_waiting_flow),
+        cmocka_unit_test(test_budget_refuses_the_flow_alone),
+        cmocka_unit_test(test_budget_ends_the_oldest_flow),
         cmocka_unit_test(test_sequence_wraparound),
         cmocka_unit_test(test_out_of_window_dropped),
         cmocka_unit_test(test_rst_closes),
