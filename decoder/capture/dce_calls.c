@@ -434,9 +434,10 @@ static void half_append(iiss_dce_calls *calls, iiss_dce_slot *slot, iiss_dce_hal
                      "reassembled stub would exceed %zu bytes; the rest was dropped", calls->cfg.max_call_stub);
         } else {
             calls->stats->stubs_cut_by_memory++;
+            /* Room overall but none for this connection: its own limit. */
+            bool own = iiss_memory_fits(calls->budget->memory, NULL, stub->stub_len);
             note_add(slot, IISS_NOTE_LIMIT_REACHED, meta->frame, "the %s was reached; the rest of the stub was dropped",
-                     iiss_memory_fits(calls->budget->memory, NULL, stub->stub_len) ? "connection's memory share"
-                                                                                  : "memory limit");
+                     own ? "memory limit of the connection" : "memory limit");
         }
     }
     if (v->truncated)

@@ -260,6 +260,8 @@ void iiss_dce_on_data(void *user, iiss_tcp_stream *stream, iiss_direction dir, c
         return;
     conn->current_dir = dir;
     iiss_dce_framer_data(&dce->framing, &conn->dir[dir], data, len, meta, conn);
+    if (conn->calls.n_contexts > 0)
+        stream->keep_longer = true; /* its calls need the bind: lose it last */
 }
 
 void iiss_dce_on_gap(void *user, iiss_tcp_stream *stream, iiss_direction dir, uint64_t missing_bytes,

@@ -691,6 +691,22 @@ static tcp_flow *other_than(tcp_flow *f, const iiss_memory_owner *keep)
     return f;
 }
 
+/* How far down the open flows the budget looks for one that carries
+ * nothing to keep: bounded, so a capture of many such flows costs little. */
+#define END_SCAN_FLOWS 64
+
+/* The open flow to end for room: among the least recently active, the
+ * first without stream.keep_longer, else the least recently active. */
+static tcp_flow *flow_to_end(iiss_tcp_reassembler *ra, const iiss_memory_owner *keep)
+{
+    tcp_flow *first = other_than(ra->lists[FLOW_OPEN].head, keep);
+    tcp_flow *f = first;
+    for (int n = 0; f && n < END_SCAN_FLOWS; n++, f = other_than(f->lru_next, keep))
+        if (!f->stream.keep_longer)
+            return f;
+    return first;
+}
+
 /* The budget's reclaimer: one step of making room (tcp_reassembly.h). */
 static bool reclaim_memory(void *user, const iiss_memory_owner *keep)
 {
@@ -708,7 +724,7 @@ static bool reclaim_memory(void *user, const iiss_memory_owner *keep)
         shed_flow(ra, flow_of_owner(o));
         return true;
     }
-    f = other_than(ra->lists[FLOW_OPEN].head, keep);
+    f = flow_to_end(ra, keep);
     if (f) {
         iiss_memory_count_flow_ended(ra->memory);
         end_flow_early(ra, f, IISS_TCP_LIMIT_MEMORY);

@@ -49,7 +49,8 @@
  *   holding buffered data that was active least recently in capture time
  *   gives it up (the sink's on_shed, and its out-of-order bytes as a gap);
  *   then the least recently active open flow is retired (stream->limit
- *   says why at on_close). A new flow the budget cannot hold is not
+ *   says why at on_close), preferring, among the 64 least recently
+ *   active, one whose stream is not marked keep_longer. A new flow the budget cannot hold is not
  *   followed (counted).
  * - on_close is called once per stream that delivered anything (on_data or
  *   on_gap); the iiss_tcp_stream pointer stays valid until then. */

@@ -49,6 +49,11 @@ typedef struct iiss_tcp_stream {
      * the stream early ("the memory limit" ...); NULL when the capture lost
      * the bytes or the stream ended by itself. */
     const char *limit;
+    /* Set by the application stage once the stream carries something a
+     * later packet needs (a bound presentation context): among the
+     * connections that waited longest, the memory budget ends those without
+     * it first. */
+    bool keep_longer;
 } iiss_tcp_stream;
 
 typedef struct iiss_stream_sink {

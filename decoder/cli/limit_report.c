@@ -34,7 +34,7 @@ void iissdump_limits_collect(iissdump_limits *out, const iiss_pipeline_stats *st
                  "%" PRIu64 " waiting connection(s) gave up their buffered data, %" PRIu64
                  " were ended early, %" PRIu64 " allocation(s) refused (%" PRIu64 " new connection(s) not followed)",
                  m->buffers_shed, m->flows_ended, m->refusals, st->tcp.flows_refused);
-    h = add(out, "flow_memory", "memory share of one connection", "--max-flow-memory", m->owner_limit, true,
+    h = add(out, "flow_memory", "memory limit of one connection", "--max-flow-memory", m->owner_limit, true,
             m->owner_refusals);
     if (h)
         snprintf(h->detail, sizeof h->detail, "%" PRIu64 " allocation(s) refused", m->owner_refusals);
@@ -42,19 +42,19 @@ void iissdump_limits_collect(iissdump_limits *out, const iiss_pipeline_stats *st
             st->tcp.flows_evicted);
     if (h)
         snprintf(h->detail, sizeof h->detail, "the least recently active connection was ended early");
-    h = add(out, "flow_out_of_order", "out-of-order bytes per connection direction", "--max-flow-bytes",
+    h = add(out, "flow_out_of_order", "limit on out-of-order bytes per connection direction", "--max-flow-bytes",
             cfg->tcp.max_buffered_per_direction, true, st->tcp.caps_per_direction);
     if (h)
         snprintf(h->detail, sizeof h->detail, "the oldest hole was given up");
-    h = add(out, "stub", "reassembled stub size", "--max-stub-bytes", cfg->dce.max_call_stub, true,
+    h = add(out, "stub", "limit on a call's reassembled stub", "--max-stub-bytes", cfg->dce.max_call_stub, true,
             st->dce.stubs_capped);
     if (h)
         snprintf(h->detail, sizeof h->detail, "the rest of the stub was dropped");
-    h = add(out, "pending_per_flow", "outstanding calls per connection", "--max-pending-per-flow",
+    h = add(out, "pending_per_flow", "limit on waiting calls per connection", "--max-pending-per-flow",
             cfg->dce.max_pending_per_conn, false, st->dce.abandoned_per_conn_cap);
     if (h)
         snprintf(h->detail, sizeof h->detail, "the oldest call stopped waiting for its response");
-    h = add(out, "pending", "outstanding calls", "--max-pending-calls", cfg->dce.max_pending_total, false,
+    h = add(out, "pending", "limit on waiting calls", "--max-pending-calls", cfg->dce.max_pending_total, false,
             st->dce.abandoned_total_cap);
     if (h)
         snprintf(h->detail, sizeof h->detail, "the oldest call stopped waiting for its response");
@@ -83,8 +83,8 @@ void iissdump_limits_warn(FILE *err, const iissdump_limits *l)
         char setting[32];
         format_setting(setting, sizeof setting, h);
         fprintf(err,
-                "iissdump: the %s (%s) was reached %" PRIu64 " time(s): %s; the calls that lost data carry a "
-                "limit_reached anomaly (%s raises it)\n",
+                "iissdump: %s (%s) reached %" PRIu64 " time(s): %s; a call that lost data to it says "
+                "limit_reached; %s raises it\n",
                 h->what, setting, h->times, h->detail, h->option);
     }
 }
@@ -93,12 +93,12 @@ void iissdump_limits_text(FILE *out, const iissdump_limits *l)
 {
     if (l->count == 0)
         return;
-    char labels[IISSDUMP_LIMITS_MAX][96];
+    char labels[IISSDUMP_LIMITS_MAX][128];
     size_t width = 0;
     for (size_t i = 0; i < l->count; i++) {
         char setting[32];
         format_setting(setting, sizeof setting, &l->hits[i]);
-        snprintf(labels[i], sizeof labels[i], "%s %s", l->hits[i].option, setting);
+        snprintf(labels[i], sizeof labels[i], "%s (%s %s)", l->hits[i].what, l->hits[i].option, setting);
         size_t len = strlen(labels[i]);
         if (len > width)
             width = len;

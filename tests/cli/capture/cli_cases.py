@@ -8,6 +8,9 @@ whose reply claims a conformance of 0xFFFFFFFF over 64 bytes, a PDU whose
 auth_length exceeds its frag_length, a Kill that must still be found after
 it, and a request announcing a 65535-byte fragment that never comes.
 
+The flood cases write their captures with flood_capture.py (floods of
+unfinished requests, then genuine calls) into WORKDIR at test time.
+
 The merged and gzip cases need Wireshark's command-line tools (mergecap,
 editcap, tshark: Debian's wireshark-common and tshark); without them they
 exit 77, which ctest reports as skipped."""
@@ -19,6 +22,9 @@ import shutil
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flood_capture  # noqa: E402  (the flood captures' genuine calls)
 
 SKIPPED = 77
 
@@ -665,6 +671,97 @@ def case_gzip(iissdump, samples, work):
     rc, out, err = run(iissdump, os.path.join(work, "iisreset-remote.pcap.gz"), "--json")
     check([c["frame_request"] for c in json_calls(out)] ==
           [c["frame_request"] for c in expected_calls(samples, "iisreset-remote")], "gzip: frames differ")
+
+
+# ---- floods (flood_capture.py writes them here, at test time) ----
+
+def flood(work, name, connections, *args):
+    path = os.path.join(work, name)
+    gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flood_capture.py")
+    subprocess.run([sys.executable, gen, path, str(connections), *args], check=True)
+    return path
+
+
+def check_genuine(calls, where):
+    """The genuine connection's calls, exactly as flood_capture.GENUINE says."""
+    genuine = [c for c in calls if c["client"] == flood_capture.GENUINE_CLIENT]
+    check(len(genuine) == len(flood_capture.GENUINE), f"{where}: genuine calls {genuine!r}")
+    for got, want in zip(genuine, flood_capture.GENUINE):
+        check(got["server"] == flood_capture.GENUINE_SERVER, f"{where}: server {got['server']}")
+        for key, value in want.items():
+            have = got[key]
+            if key == "services":
+                have = [s["name"] for s in have]
+            check(have == value, f"{where}: {want['method']} {key} is {have!r}, expected {value!r}")
+
+
+def limit_lines(stderr):
+    return [l for l in stderr.splitlines() if " reached " in l and "limit" in l]
+
+
+def case_flood(iissdump, samples, work):
+    """6,000 connections each leave a 65535-byte request unfinished, a few KB
+    in, then a genuine connection binds and calls: it decodes exactly with
+    the default limits; the memory limit is told once on stderr, with the
+    option that raises it, and in --stats."""
+    path = flood(work, "flood-after.pcap", 6000)
+    rc, out, err = run(iissdump, "--json", "--stats", path)
+    check(rc == 0, f"exit {rc}: {err}")
+    lines = json_calls(out)
+    check_genuine(lines[:-1], "flood, default limits")
+    hits = limit_lines(err)
+    check(len(hits) == 1 and hits[0].startswith("iissdump: memory limit (40M) reached ") and "--max-memory" in hits[0],
+          f"stderr: {err!r}")
+    memory = lines[-1]["stats"]["limits_reached"].get("memory")
+    check(memory and memory["times"] > 0 and memory["option"] == "--max-memory" and memory["limit"] == 40 << 20,
+          f"--stats limits_reached: {lines[-1]['stats']['limits_reached']!r}")
+    rc, out, err = run(iissdump, "--stats", "-q", path)
+    check(rc == 0 and "limits reached:\n  memory limit (--max-memory 40M)  " in out, f"--stats text: {out!r}")
+    # raised far enough, nothing is reached and nothing said
+    rc, out, err = run(iissdump, "--json", "--stats", "--max-memory", "1G", path)
+    lines = json_calls(out)
+    check(rc == 0 and limit_lines(err) == [] and lines[-1]["stats"]["limits_reached"] == {},
+          f"--max-memory 1G: exit {rc}, {err!r}, {lines[-1]!r}")
+    check_genuine(lines[:-1], "flood, --max-memory 1G")
+
+
+def case_flood_before(iissdump, samples, work):
+    """The genuine connection binds before the flood and calls after it: the
+    budget takes the flood's stalled data (16M), then ends flood connections
+    that carry no bound context, never the genuine one (its calls stay
+    bound): 2M puts the flow table itself under pressure."""
+    path = flood(work, "flood-before.pcap", 3000, "--genuine", "before")
+    for args in (["--max-memory", "16M"], ["--max-memory", "2M"]):
+        rc, out, err = run(iissdump, "--json", "--stats", *args, path)
+        check(rc == 0, f"{args}: exit {rc}: {err}")
+        lines = json_calls(out)
+        check_genuine(lines[:-1], f"flood before, {args}")
+        check(len(limit_lines(err)) == 1, f"{args}: stderr {err!r}")
+    memory = lines[-1]["stats"]["limits_reached"]["memory"]
+    check(memory["limit"] == 2 << 20 and memory["times"] > 3000, f"2M: {memory!r}")
+    check("were ended early" in err and " 0 were ended early" not in err, f"2M: no connection ended: {err!r}")
+
+
+def case_flood_flow_memory(iissdump, samples, work):
+    """One connection's share: over it a call loses its stub, and says so
+    (limit_reached), and stderr names --max-flow-memory."""
+    path = flood(work, "flood-small.pcap", 10)
+    rc, out, err = run(iissdump, "--json", "--max-flow-memory", "3K", path)
+    calls = [c for c in json_calls(out) if c["client"] == flood_capture.GENUINE_CLIENT]
+    check(rc == 0 and len(calls) == 2, f"exit {rc}, {len(calls)} calls")
+    for c in calls:
+        kinds = [a["kind"] for a in c["anomalies"]]
+        check("limit_reached" in kinds, f"{c['method']}: anomalies {kinds}")
+    hits = limit_lines(err)
+    check(len(hits) == 1 and "memory limit of one connection (3K)" in hits[0] and "--max-flow-memory" in hits[0],
+          f"stderr {err!r}")
+    rc, out, err = run(iissdump, "--json", path)
+    check(rc == 0, f"exit {rc}")
+    check_genuine(json_calls(out), "10 flood connections")
+    for bad in (["--max-memory", "0"], ["--max-flows", "12K"], ["--max-pending-calls", "-1"],
+                ["--max-flow-memory", "lots"]):
+        rc, out, err = run(iissdump, *bad, path)
+        check(rc == 2 and bad[0] in err, f"{bad}: exit {rc}, {err!r}")
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
