@@ -228,10 +228,13 @@ void iiss_memory_touch(iiss_memory_budget *b, iiss_memory_owner *owner)
     }
 }
 
-iiss_memory_owner *iiss_memory_oldest_buffered(const iiss_memory_budget *b, const iiss_memory_owner *keep)
+iiss_memory_owner *iiss_memory_oldest_buffered(const iiss_memory_budget *b, const void *holder,
+                                               const iiss_memory_owner *keep)
 {
+    /* Owners of no stage (streams built by hand) are rare: walking past
+     * them is cheap. */
     iiss_memory_owner *o = b->oldest;
-    if (o && o == keep)
+    while (o && (o == keep || o->holder != holder))
         o = o->next;
     return o;
 }

@@ -45,6 +45,7 @@ const char *iiss_memory_kind_name(iiss_memory_kind kind);
 /* One connection's share. Zero-initialised; charge and release through the
  * budget only. */
 typedef struct iiss_memory_owner {
+    const void *holder; /* the stage that may reclaim from it (the TCP stage's flows); NULL: none */
     uint64_t held;     /* everything charged to it */
     uint64_t buffered; /* of which buffered data */
     bool listed;       /* in the budget's list of owners holding buffered data */
@@ -105,9 +106,10 @@ void iiss_memory_transfer(iiss_memory_budget *b, iiss_memory_owner *from, iiss_m
 
 /* The owner was active: it moves to the end of the waiting list. */
 void iiss_memory_touch(iiss_memory_budget *b, iiss_memory_owner *owner);
-/* The owner holding buffered data that was active least recently, other
- * than `keep`; NULL when none. */
-iiss_memory_owner *iiss_memory_oldest_buffered(const iiss_memory_budget *b, const iiss_memory_owner *keep);
+/* The owner of `holder` holding buffered data that was active least
+ * recently, other than `keep`; NULL when none. */
+iiss_memory_owner *iiss_memory_oldest_buffered(const iiss_memory_budget *b, const void *holder,
+                                               const iiss_memory_owner *keep);
 
 /* Counted by the stage that gave the data up. */
 void iiss_memory_count_shed(iiss_memory_budget *b);

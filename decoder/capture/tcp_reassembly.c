@@ -718,7 +718,7 @@ static bool reclaim_memory(void *user, const iiss_memory_owner *keep)
         retire_flow(ra, f);
         return true;
     }
-    iiss_memory_owner *o = iiss_memory_oldest_buffered(ra->memory, keep);
+    iiss_memory_owner *o = iiss_memory_oldest_buffered(ra->memory, ra, keep);
     if (o) {
         iiss_memory_count_shed(ra->memory);
         shed_flow(ra, flow_of_owner(o));
@@ -779,6 +779,7 @@ static tcp_flow *create_flow(iiss_tcp_reassembler *ra, const flow_key *key)
         return NULL;
     }
     f->key = *key;
+    f->memory.holder = ra;
     f->state = FLOW_CLOSED;
     g_hash_table_insert(ra->flows, &f->key, f);
     lru_append(ra, f);

@@ -230,14 +230,15 @@ int iissdump_capture_main(int argc, char **argv)
         {"format", 0, 0, G_OPTION_ARG_STRING, &o.format,
          "Output format: text (default), jsonl, timesketch, ecs (Elastic Common Schema) or csv", "FORMAT"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call (--format jsonl)", NULL},
-        {"stats", 0, 0, G_OPTION_ARG_NONE, &stats, "End with counts per method, result and server", NULL},
+        {"stats", 0, 0, G_OPTION_ARG_NONE, &stats,
+         "End with counts per method, result and server, and the limits reached", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No line per call (with --stats: only the counts)", NULL},
         {"filter", 'f', 0, G_OPTION_ARG_STRING, &o.filter, "Read only packets matching this BPF filter", "EXPR"},
         {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
          "Do not recognise calls whose bind was not captured", NULL},
         {"max-memory", 0, 0, G_OPTION_ARG_STRING, &o.max_memory,
-         "Memory for every connection's state and buffers together (flow table, out-of-order data, partial "
-         "PDUs, waiting calls; default 40M): when full, the connections that waited longest give theirs up",
+         "Memory for all connections' state and buffers (default 40M); when full, the connections that waited "
+         "longest give theirs up",
          "N[K|M|G]"},
         {"max-flow-memory", 0, 0, G_OPTION_ARG_STRING, &o.max_flow_memory,
          "The most one connection may hold of it (default 16M)", "N[K|M|G]"},

@@ -87,21 +87,26 @@ static void test_waiting_list(void **state)
     iiss_memory_owner o[3];
     memset(o, 0, sizeof o);
     assert_true(iiss_memory_charge(b, &o[0], IISS_MEMORY_FLOWS, 10));
-    assert_null(iiss_memory_oldest_buffered(b, NULL)); /* state only */
+    assert_null(iiss_memory_oldest_buffered(b, NULL, NULL)); /* state only */
     for (int i = 0; i < 3; i++)
         assert_true(iiss_memory_charge(b, &o[i], IISS_MEMORY_OUT_OF_ORDER, 10));
-    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL), &o[0]);
-    assert_ptr_equal(iiss_memory_oldest_buffered(b, &o[0]), &o[1]); /* the one being charged is kept */
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL, NULL), &o[0]);
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL, &o[0]), &o[1]); /* the one being charged is kept */
     iiss_memory_touch(b, &o[0]);
-    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL), &o[1]);
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL, NULL), &o[1]);
     iiss_memory_release(b, &o[1], IISS_MEMORY_OUT_OF_ORDER, 10);
-    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL), &o[2]);
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL, NULL), &o[2]);
     /* a recycled buffer changing hands changes who holds it */
     iiss_memory_transfer(b, &o[2], NULL, IISS_MEMORY_OUT_OF_ORDER, 10);
-    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL), &o[0]);
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL, NULL), &o[0]);
     assert_int_equal(stats_of(b).used, 30);
     iiss_memory_transfer(b, NULL, &o[1], IISS_MEMORY_OUT_OF_ORDER, 10);
-    assert_ptr_equal(iiss_memory_oldest_buffered(b, &o[0]), &o[1]);
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, NULL, &o[0]), &o[1]);
+    /* only the owners of the stage that asks */
+    static const int stage = 0;
+    assert_null(iiss_memory_oldest_buffered(b, &stage, NULL));
+    o[1].holder = &stage;
+    assert_ptr_equal(iiss_memory_oldest_buffered(b, &stage, NULL), &o[1]);
     iiss_memory_budget_free(b);
 }
 

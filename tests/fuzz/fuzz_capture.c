@@ -5,8 +5,13 @@
  *   odd:  the rest is a script of TCP stream events fed straight to the
  *         chain's DCE/RPC stage: each event starts with a byte h, bit 7 = direction
  *         (server to client when set); (h & 0x7F) == 0x7F is a gap, == 0x7E
- *         closes the stream and opens a new one, otherwise (h & 0x7F) * 8 + 1
- *         bytes (or what is left) are delivered.
+ *         closes the stream and opens a new one, == 0x7D has the memory
+ *         budget take the stream's buffered data (on_shed), otherwise
+ *         (h & 0x7F) * 8 + 1 bytes (or what is left) are delivered.
+ * Memory limits are small so they are reached: the script's stream has a
+ * share of 16 KiB in a 64 KiB budget; a capture file of odd size runs in a
+ * 48 KiB budget (connections give up their data and are ended to make room),
+ * one of even size with the defaults.
  * Besides the sanitizers, every record's strings are read in full and every
  * span the decoders report must lie inside its stub. Both entries run with
  * fixed credentials (the passwords of the sealed samples), so the seeds'
@@ -93,7 +98,10 @@ static void run_pipeline(const uint8_t *data, size_t size)
     iiss_pipeline_config_default(&cfg);
     cfg.dce.max_call_stub = 1 << 20;
     cfg.tcp.max_buffered_per_direction = 256 * 1024;
-    cfg.tcp.max_buffered_total = 1024 * 1024;
+    if (size & 1) {
+        cfg.memory.limit = 48 * 1024;
+        cfg.memory.owner_limit = 16 * 1024;
+    }
     cfg.dce.auth.credentials = fixed_credentials();
     iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
     if (pl) {
@@ -115,12 +123,16 @@ static void run_stream_script(const uint8_t *data, size_t size)
     iiss_pipeline_config_default(&cfg);
     cfg.dce.max_call_stub = 4096; /* small, so the cap is reached too */
     cfg.dce.max_pending_per_conn = 4;
+    cfg.memory.limit = 64 * 1024;
+    cfg.memory.owner_limit = 16 * 1024;
     cfg.dce.auth.credentials = fixed_credentials();
     iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
     if (!pl)
         return;
     iiss_stream_sink sink = iiss_pipeline_stream_sink(pl);
-    iiss_tcp_stream stream = {.id = 1, .client = {.family = 4, .port = 49712}, .server = {.family = 4, .port = 135}};
+    iiss_memory_owner owner = {0};
+    iiss_tcp_stream stream = {
+        .id = 1, .client = {.family = 4, .port = 49712}, .server = {.family = 4, .port = 135}, .memory = &owner};
     iiss_packet_meta meta = {.frame = 0, .ts_sec = 1715679000};
     size_t at = 0;
     while (at < size) {
@@ -130,6 +142,10 @@ static void run_stream_script(const uint8_t *data, size_t size)
         meta.ts_sec += h & 3;
         if ((h & 0x7F) == 0x7F) {
             sink.on_gap(sink.user, &stream, dir, h, &meta);
+            continue;
+        }
+        if ((h & 0x7F) == 0x7D) {
+            sink.on_shed(sink.user, &stream, &meta);
             continue;
         }
         if ((h & 0x7F) == 0x7E) {
