@@ -58,7 +58,7 @@ static void slot_free(iiss_dce_calls *calls, iiss_dce_slot *s, iiss_memory_owner
 {
     iiss_dce_buf_free(calls->budget, owner, IISS_MEMORY_STUBS, &s->req_stub);
     iiss_dce_buf_free(calls->budget, owner, IISS_MEMORY_STUBS, &s->resp_stub);
-    iiss_memory_release(calls->budget->memory, owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
+    iiss_memory_release(calls->budget->memory, NULL, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
     free(s);
 }
 
@@ -289,7 +289,6 @@ static void slot_finish(iiss_dce_calls *calls, iiss_dce_slot *slot, const uint8_
     iiss_dce_buf_recycle(calls->budget, owner, IISS_MEMORY_STUBS, &slot->resp_stub, KEEP_STUB_BYTES);
     iiss_memory_transfer(calls->budget->memory, owner, NULL, IISS_MEMORY_STUBS,
                          slot->req_stub.cap + slot->resp_stub.cap);
-    iiss_memory_transfer(calls->budget->memory, owner, NULL, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
     slot->conn_next = calls->free_slots;
     calls->free_slots = slot;
 }
@@ -336,15 +335,15 @@ static iiss_dce_slot *slot_new(iiss_dce_calls *calls, iiss_dce_calls_conn *conn,
         calls->free_slots = slot->conn_next;
         iiss_memory_transfer(calls->budget->memory, NULL, conn->owner, IISS_MEMORY_STUBS,
                              slot->req_stub.cap + slot->resp_stub.cap);
-        iiss_memory_transfer(calls->budget->memory, NULL, conn->owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
     } else {
         /* A call's state is charged even past the limit (the budget makes
-         * what room it can first): the pending-call caps bound it, and
-         * refusing it would lose the call without a word. */
-        iiss_memory_charge_anyway(calls->budget->memory, conn->owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
+         * what room it can first), and to no connection: the pending-call
+         * caps bound it, and refusing it would lose the call without a
+         * word. */
+        iiss_memory_charge_anyway(calls->budget->memory, NULL, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
         slot = calloc(1, sizeof *slot);
         if (!slot) {
-            iiss_memory_release(calls->budget->memory, conn->owner, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
+            iiss_memory_release(calls->budget->memory, NULL, IISS_MEMORY_CALL_SLOTS, SLOT_CHARGE);
             calls->stats->alloc_failures++;
             return NULL;
         }

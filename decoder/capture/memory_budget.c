@@ -155,14 +155,18 @@ static void reclaim(iiss_memory_budget *b, const iiss_memory_owner *keep, uint64
     b->reclaiming = false;
 }
 
-static bool owner_fits(const iiss_memory_budget *b, const iiss_memory_owner *owner, uint64_t bytes)
+/* The share caps what a connection buffers, not its state: a connection
+ * can always be followed while the budget has room. */
+static bool owner_fits(const iiss_memory_budget *b, const iiss_memory_owner *owner, iiss_memory_kind kind,
+                       uint64_t bytes)
 {
-    return !owner || (owner->held <= b->stats.owner_limit && bytes <= b->stats.owner_limit - owner->held);
+    return !owner || !is_buffered(kind) ||
+           (owner->buffered <= b->stats.owner_limit && bytes <= b->stats.owner_limit - owner->buffered);
 }
 
 bool iiss_memory_fits(const iiss_memory_budget *b, const iiss_memory_owner *owner, uint64_t bytes)
 {
-    return owner_fits(b, owner, bytes) && fits(b, bytes);
+    return owner_fits(b, owner, IISS_MEMORY_STUBS, bytes) && fits(b, bytes);
 }
 
 static void add_used(iiss_memory_budget *b, iiss_memory_owner *owner, iiss_memory_kind kind, uint64_t bytes)
@@ -180,7 +184,7 @@ bool iiss_memory_charge(iiss_memory_budget *b, iiss_memory_owner *owner, iiss_me
 {
     if (bytes == 0)
         return true;
-    if (!owner_fits(b, owner, bytes)) {
+    if (!owner_fits(b, owner, kind, bytes)) {
         b->stats.owner_refusals++;
         return false;
     }
@@ -220,9 +224,9 @@ void iiss_memory_transfer(iiss_memory_budget *b, iiss_memory_owner *from, iiss_m
     owner_add(b, to, kind, bytes);
 }
 
-void iiss_memory_touch(iiss_memory_budget *b, iiss_memory_owner *owner)
+void iiss_memory_touch_listed(iiss_memory_budget *b, iiss_memory_owner *owner)
 {
-    if (owner && owner->listed && b->newest != owner) {
+    if (owner->listed && b->newest != owner) {
         unlist(b, owner);
         list_at_end(b, owner);
     }

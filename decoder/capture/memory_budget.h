@@ -4,7 +4,8 @@
  * their reassembled stubs all charge it and release what they charged.
  *
  * Memory is charged to an owner, one per connection (embedded in the TCP
- * flow), so that one connection can be capped at its share, and so that
+ * flow), so that what one connection buffers can be capped at its share
+ * (its state is not: a connection can always be followed), and so that
  * room is made fairly: when a charge does not fit, the budget asks its
  * reclaimers, in the order they were added, to free something (recycled
  * buffers nobody uses, then the connections that waited longest, in capture
@@ -23,12 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IISS_MEMORY_DEFAULT_LIMIT (40u * 1024u * 1024u)
+#define IISS_MEMORY_DEFAULT_LIMIT (32u * 1024u * 1024u)
 #define IISS_MEMORY_DEFAULT_OWNER_LIMIT (16u * 1024u * 1024u)
 
 typedef enum iiss_memory_kind {
     IISS_MEMORY_FLOWS = 0,     /* per-connection state: the TCP flow, its DCE/RPC state */
-    IISS_MEMORY_CALL_SLOTS,    /* outstanding calls (their state, not their stubs) */
+    IISS_MEMORY_CALL_SLOTS,    /* outstanding and recycled calls (their state, not their stubs; no connection's) */
     IISS_MEMORY_OUT_OF_ORDER,  /* TCP segments held ahead of a hole */
     IISS_MEMORY_PARTIAL_PDUS,  /* DCE/RPC PDUs not yet complete */
     IISS_MEMORY_STUBS,         /* reassembled request and response stubs */
@@ -55,7 +56,7 @@ typedef struct iiss_memory_owner {
 /* Zero fields take the defaults. */
 typedef struct iiss_memory_config {
     uint64_t limit;       /* bytes over everything charged */
-    uint64_t owner_limit; /* bytes one connection may hold */
+    uint64_t owner_limit; /* buffered bytes one connection may hold (its state aside) */
 } iiss_memory_config;
 
 void iiss_memory_config_default(iiss_memory_config *cfg);
@@ -96,7 +97,8 @@ bool iiss_memory_charge(iiss_memory_budget *b, iiss_memory_owner *owner, iiss_me
  * state another limit bounds, whose refusal would lose more than it saves. */
 void iiss_memory_charge_anyway(iiss_memory_budget *b, iiss_memory_owner *owner, iiss_memory_kind kind,
                                uint64_t bytes);
-/* Whether a charge would fit now, without reclaiming or counting. */
+/* Whether a charge of buffered data would fit now, without reclaiming or
+ * counting. */
 bool iiss_memory_fits(const iiss_memory_budget *b, const iiss_memory_owner *owner, uint64_t bytes);
 void iiss_memory_release(iiss_memory_budget *b, iiss_memory_owner *owner, iiss_memory_kind kind, uint64_t bytes);
 /* Hands bytes already charged from one owner to another (either may be
@@ -104,8 +106,14 @@ void iiss_memory_release(iiss_memory_budget *b, iiss_memory_owner *owner, iiss_m
 void iiss_memory_transfer(iiss_memory_budget *b, iiss_memory_owner *from, iiss_memory_owner *to,
                           iiss_memory_kind kind, uint64_t bytes);
 
-/* The owner was active: it moves to the end of the waiting list. */
-void iiss_memory_touch(iiss_memory_budget *b, iiss_memory_owner *owner);
+/* The owner was active: it moves to the end of the waiting list. Called
+ * per packet: an owner holding no buffered data costs a test. */
+void iiss_memory_touch_listed(iiss_memory_budget *b, iiss_memory_owner *owner);
+static inline void iiss_memory_touch(iiss_memory_budget *b, iiss_memory_owner *owner)
+{
+    if (owner && owner->listed)
+        iiss_memory_touch_listed(b, owner);
+}
 /* The owner of `holder` holding buffered data that was active least
  * recently, other than `keep`; NULL when none. */
 iiss_memory_owner *iiss_memory_oldest_buffered(const iiss_memory_budget *b, const void *holder,

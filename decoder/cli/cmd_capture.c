@@ -237,11 +237,11 @@ int iissdump_capture_main(int argc, char **argv)
         {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
          "Do not recognise calls whose bind was not captured", NULL},
         {"max-memory", 0, 0, G_OPTION_ARG_STRING, &o.max_memory,
-         "Memory for all connections' state and buffers (default 40M); when full, the connections that waited "
+         "Memory for all connections' state and buffers (default 32M); when full, the connections that waited "
          "longest give theirs up",
          "N[K|M|G]"},
         {"max-flow-memory", 0, 0, G_OPTION_ARG_STRING, &o.max_flow_memory,
-         "The most one connection may hold of it (default 16M)", "N[K|M|G]"},
+         "The most one connection may buffer of it (default 16M)", "N[K|M|G]"},
         {"max-flows", 0, 0, G_OPTION_ARG_STRING, &o.max_flows, "Connections followed at once (default 100000)",
          "N"},
         {"max-flow-bytes", 0, 0, G_OPTION_ARG_STRING, &o.max_flow,

@@ -60,7 +60,7 @@ void iissdump_limits_collect(iissdump_limits *out, const iiss_pipeline_stats *st
         snprintf(h->detail, sizeof h->detail, "the oldest call stopped waiting for its response");
 }
 
-/* The setting as the option takes it: 40M, 512K, 1000. */
+/* The setting as the option takes it: 32M, 512K, 1000. */
 static void format_setting(char *buf, size_t n, const iissdump_limit_hit *h)
 {
     static const char units[] = "KMG";

@@ -22,13 +22,19 @@ and prints seconds (best of RUNS; tshark best of TSHARK_RUNS), CPU seconds,
 MB/s, packets/s, peak RSS (largest of the runs), every figure as a multiple of
 the floor, the comparisons, and each target of issue 13 as met or not met.
 
+Two more shapes measure memory under a flood (issue 9), written by
+tests/cli/capture/flood_capture.py: 6,000 and 100,000 connections that each
+leave a 65535-byte request unfinished a few KB in, then a genuine connection's
+two calls; the floors and iissdump only (no tshark), with the default limits,
+against the target of a peak RSS under 64 MiB, the genuine calls decoded.
+
 tshark loads the plugin through tests/plugin/plugin_test.py's Env (a staged
 world-readable folder, tshark run as nobody when we are root): one place for
 that logic. Every reader reads the same staged copy of the capture.
 
 Environment: RUNS (3), TSHARK_RUNS (1), TSHARK=0 skips tshark, SHAPES
-(short,short-sealed,long-lived), BENCH_UPDATE_README=1 rewrites README's block between
-<!-- bench:begin --> and <!-- bench:end --> with this run's figures.
+(short,short-sealed,long-lived,flood-6000,flood-100000), BENCH_UPDATE_README=1 rewrites
+README's block between <!-- bench:begin --> and <!-- bench:end --> with this run's figures.
 """
 import argparse
 import datetime
@@ -76,7 +82,20 @@ SHAPES = {
         "gen": ["long-lived", "200", "500"],
         "what": "200 long-lived connections of 500 calls, nine in ten a Status",
     },
+    "flood-6000": {
+        "file": "bench-flood-6000.pcap",
+        "flood": ["6000", "--sent", "6000"],
+        "what": "6,000 connections each leaving a 65535-byte request unfinished 6,000 bytes in, then 2 genuine calls",
+    },
+    "flood-100000": {
+        "file": "bench-flood-100000.pcap",
+        "flood": ["100000", "--sent", "3000", "--genuine", "before"],
+        "what": "100,000 connections each leaving a 65535-byte request unfinished 3,000 bytes in, between a "
+                "genuine bind and its 2 calls",
+    },
 }
+FLOOD_GEN = os.path.join(HERE, "..", "cli", "capture", "flood_capture.py")
+TARGET_FLOOD_RSS_KIB = 64 * 1024
 
 # name, label, what it runs ("floor", "iissdump", "tshark"), arguments before the capture, after it
 READERS = [
@@ -184,6 +203,10 @@ class Bench:
         spec = SHAPES[shape]
         os.makedirs(self.args.work_dir, exist_ok=True)
         path = os.path.join(self.args.work_dir, spec["file"])
+        if "flood" in spec:
+            if not os.path.exists(path) or os.path.getmtime(path) < os.path.getmtime(FLOOD_GEN):
+                subprocess.run([sys.executable, FLOOD_GEN, path] + spec["flood"], check=True)
+            return path
         sample = os.path.join(self.args.samples_dir, spec.get("sample", "iisreset-remote.pcap"))
         newest_input = max(os.path.getmtime(sample), os.path.getmtime(self.args.bench_gen))
         if not os.path.exists(path) or os.path.getmtime(path) < newest_input:
@@ -218,7 +241,7 @@ class Bench:
                                               [capture])
         text_bytes, _ = self.count_output([self.args.iissdump, "--no-progress"] + self.credentials + [capture])
         info = {"shape": shape, "what": SHAPES[shape]["what"], "frames": frames, "size": size, "calls": calls,
-                "json_bytes": json_bytes, "text_bytes": text_bytes}
+                "json_bytes": json_bytes, "text_bytes": text_bytes, "flood": "flood" in SHAPES[shape]}
         print("\n== %s: %s\n   %s, %d frames, %.1f MiB, %d calls decoded (text %.0f MB, JSON %.0f MB)"
               % (shape, info["what"], capture, frames, size / MIB, calls, text_bytes / 1e6, json_bytes / 1e6),
               flush=True)
@@ -228,7 +251,7 @@ class Bench:
         for _ in range(self.runs):
             for name, _label, kind, pre, post in fast:
                 self.record(results, name, self.measure(kind, pre, capture, post))
-        if self.env and not spec.get("credentials"):
+        if self.env and not spec.get("credentials") and not info["flood"]:
             for _ in range(self.tshark_runs):
                 for name, _label, kind, pre, post in READERS:
                     if kind == "tshark":
@@ -313,6 +336,14 @@ def report(info, markdown, plain=None):
                      "(%.2f s vs %.2f s)" % (bullet, r["tshark-ek"]["wall"] / r["iissdump-json"]["wall"],
                                              r["iissdump-json"]["wall"], r["tshark-ek"]["wall"]))
     targets = []
+    if info.get("flood"):
+        rss = {n: r[n]["rss"] for n in TARGET_FLOOR_RATIO}
+        targets.append("iissdump peak RSS under 64 MiB under the flood, default limits: %s, %s" % (
+            ", ".join("%s %.1f MiB" % (n.replace("iissdump-", ""), v / 1024) for n, v in rss.items()),
+            verdict(max(rss.values()) < TARGET_FLOOD_RSS_KIB)))
+        targets.append("the genuine calls decoded: %d of 2, %s" % (info["calls"], verdict(info["calls"] == 2)))
+        lines += ["%starget: %s" % (bullet, t) for t in targets]
+        return lines
     for name, limit in TARGET_FLOOR_RATIO.items():
         ratio = r[name]["wall"] / floor
         targets.append("%s within %.0fx the floor: %.1fx, %s" % (LABEL[name].split(" (")[0], limit, ratio,
@@ -372,7 +403,8 @@ def main():
     ap.add_argument("--ws-version", default="")
     ap.add_argument("--readme", default="")
     args = ap.parse_args()
-    shapes = [s for s in os.environ.get("SHAPES", "short,short-sealed,long-lived").split(",") if s]
+    shapes = [s for s in os.environ.get("SHAPES", "short,short-sealed,long-lived,flood-6000,flood-100000").split(",")
+              if s]
     for s in shapes:
         if s not in SHAPES:
             print("unknown shape %s (known: %s)" % (s, ", ".join(SHAPES)))

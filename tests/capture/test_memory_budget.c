@@ -24,12 +24,12 @@ static void test_defaults_and_names(void **state)
     iiss_memory_budget *b = iiss_memory_budget_new(NULL);
     assert_non_null(b);
     iiss_memory_stats st = stats_of(b);
-    assert_int_equal(st.limit, 40u << 20);
+    assert_int_equal(st.limit, 32u << 20);
     assert_int_equal(st.owner_limit, 16u << 20);
     iiss_memory_budget_free(b);
     iiss_memory_config zero = {0};
     b = iiss_memory_budget_new(&zero); /* zero fields: the defaults */
-    assert_int_equal(stats_of(b).limit, 40u << 20);
+    assert_int_equal(stats_of(b).limit, 32u << 20);
     iiss_memory_budget_free(b);
     assert_string_equal(iiss_memory_kind_name(IISS_MEMORY_FLOWS), "flows");
     assert_string_equal(iiss_memory_kind_name(IISS_MEMORY_PARTIAL_PDUS), "partial_pdus");
@@ -51,8 +51,9 @@ static void test_accounting(void **state)
     assert_int_equal(st.used_by[IISS_MEMORY_STUBS], 350);
     assert_int_equal(a.held, 400);
     assert_int_equal(a.buffered, 300); /* flows are state, stubs are buffered */
-    /* over the connection's share: refused, nothing reclaimed */
-    assert_false(iiss_memory_charge(b, &a, IISS_MEMORY_STUBS, 201));
+    /* over the connection's share of buffered data: refused, nothing
+     * reclaimed; its state is not capped by the share */
+    assert_false(iiss_memory_charge(b, &a, IISS_MEMORY_STUBS, 301));
     assert_int_equal(stats_of(b).owner_refusals, 1);
     assert_true(iiss_memory_fits(b, &a, 150));
     /* over the limit: refused (no reclaimer) */

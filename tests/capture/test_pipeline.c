@@ -135,6 +135,15 @@ static void zero_config_is_default(void **state)
     iiss_pipeline_get_stats(pl, &st);
     assert_int_equal(st.dce.stubs_capped, 0);
     assert_int_equal(st.files_ok, 2);
+    /* One budget, the default one; after each input nothing of a
+     * connection is held (recycled calls are no connection's). */
+    assert_int_equal(st.memory.limit, IISS_MEMORY_DEFAULT_LIMIT);
+    assert_true(st.memory.peak > 0 && st.memory.peak < 1024 * 1024);
+    assert_true(st.memory.peak_by[IISS_MEMORY_FLOWS] > 0);
+    assert_int_equal(st.memory.used_by[IISS_MEMORY_FLOWS], 0);
+    assert_int_equal(st.memory.used_by[IISS_MEMORY_OUT_OF_ORDER], 0);
+    assert_int_equal(st.memory.used_by[IISS_MEMORY_PARTIAL_PDUS], 0);
+    assert_int_equal(st.memory.refusals + st.memory.buffers_shed + st.memory.flows_ended, 0);
     iiss_pipeline_free(pl);
 
     memset(&s, 0, sizeof s);
