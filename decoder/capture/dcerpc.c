@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dce_framing.h"
+#include "ntlmssp_session.h"
 
 typedef struct dce_conn {
     iiss_dce *dce;
@@ -18,13 +19,16 @@ typedef struct dce_conn {
 } dce_conn;
 
 /* What a connection's state costs the budget: its DCE/RPC state, the
- * NTLMSSP identity most authenticated connections get, malloc's overhead. */
+ * NTLMSSP identity most authenticated connections get, malloc's overhead;
+ * with credentials, the NTLMSSP session each authenticated one gets too. */
 #define CONN_CHARGE (sizeof(dce_conn) + sizeof(iiss_ntlm_identity) + 32u)
+#define CONN_CHARGE_WITH_CREDENTIALS (CONN_CHARGE + sizeof(iiss_ntlm_session) + 16u)
 
 struct iiss_dce {
     iiss_dce_config cfg;
     iiss_dce_stats stats;
     iiss_memory_budget *own_memory; /* when the config gave none */
+    size_t conn_charge;
     iiss_dce_budget budget;
     iiss_dce_framing framing;
     iiss_dce_auth *auth;
@@ -72,6 +76,7 @@ iiss_dce *iiss_dce_new(const iiss_dce_config *cfg, iiss_dce_call_fn on_call, voi
         dce->cfg.memory = dce->own_memory;
     }
     dce->budget.memory = dce->cfg.memory;
+    dce->conn_charge = dce->cfg.auth.credentials ? CONN_CHARGE_WITH_CREDENTIALS : CONN_CHARGE;
     dce->budget.stats = &dce->stats;
     dce->framing.budget = &dce->budget;
     dce->framing.stats = &dce->stats;
@@ -225,13 +230,13 @@ static void on_pdu(void *user, const uint8_t *data, size_t len, size_t frag_leng
 static dce_conn *conn_get(iiss_dce *dce, iiss_tcp_stream *stream)
 {
     if (!stream->app) {
-        if (!iiss_memory_charge(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, CONN_CHARGE)) {
+        if (!iiss_memory_charge(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, dce->conn_charge)) {
             dce->stats.conns_unread++; /* counted per attempt: each delivery asks again */
             return NULL;
         }
         dce_conn *conn = malloc(sizeof *conn);
         if (!conn) {
-            iiss_memory_release(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, CONN_CHARGE);
+            iiss_memory_release(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, dce->conn_charge);
             dce->stats.alloc_failures++; /* the connection goes unread */
             return NULL;
         }
@@ -307,6 +312,6 @@ void iiss_dce_on_close(void *user, iiss_tcp_stream *stream)
     iiss_dce_framer_free(&dce->framing, &conn->dir[1]);
     iiss_dce_auth_conn_clear(&conn->auth);
     free(conn);
-    iiss_memory_release(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, CONN_CHARGE);
+    iiss_memory_release(dce->cfg.memory, stream->memory, IISS_MEMORY_FLOWS, dce->conn_charge);
     stream->app = NULL;
 }
