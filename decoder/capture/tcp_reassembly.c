@@ -720,9 +720,13 @@ static bool reclaim_memory(void *user, const iiss_memory_owner *keep)
     }
     iiss_memory_owner *o = iiss_memory_oldest_buffered(ra->memory, ra, keep);
     if (o) {
+        uint64_t before = o->buffered;
         iiss_memory_count_shed(ra->memory);
         shed_flow(ra, flow_of_owner(o));
-        return true;
+        if (o->buffered < before)
+            return true;
+        /* Nothing it holds could be given up: end a flow instead, so the
+         * budget is not stuck on it. */
     }
     f = flow_to_end(ra, keep);
     if (f) {
@@ -757,8 +761,9 @@ static tcp_flow *find_flow(iiss_tcp_reassembler *ra, const flow_key *key)
 static tcp_flow *create_flow(iiss_tcp_reassembler *ra, const flow_key *key)
 {
     while (ra->stats.flows_now >= ra->opts.max_flows) {
-        /* A lingering closed flow goes before any open one. */
-        tcp_flow *victim = ra->lists[FLOW_CLOSED].head ? ra->lists[FLOW_CLOSED].head : ra->lists[FLOW_OPEN].head;
+        /* A lingering closed flow goes before any open one, and an open one
+         * without something to keep before one with (flow_to_end). */
+        tcp_flow *victim = ra->lists[FLOW_CLOSED].head ? ra->lists[FLOW_CLOSED].head : flow_to_end(ra, NULL);
         if (!victim)
             break;
         if (victim->state == FLOW_OPEN) {

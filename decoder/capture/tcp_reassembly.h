@@ -41,7 +41,8 @@
  *   starts a new stream with a new id.
  * - Idle flows (no packet for `idle_timeout_sec` of capture time) are
  *   retired; past `max_flows` a lingering closed flow is dropped, or else
- *   the least recently active open flow is retired.
+ *   the least recently active open flow is retired (as below, preferring
+ *   one not marked keep_longer; stream->limit says why at on_close).
  * - Memory: every flow is charged to the budget (and owns the charges of
  *   the stages after it, through stream->memory). When a charge does not
  *   fit, this stage makes room, one step at a time, never from the flow

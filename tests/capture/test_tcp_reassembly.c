@@ -43,6 +43,7 @@ typedef struct recorder {
     size_t n_events;
     stream_record streams[MAX_STREAMS];
     const uint8_t *last_data_ptr;
+    uint64_t keep_stream_plus1; /* the stream (id + 1) the sink marks keep_longer, as DCE/RPC marks a bound one */
 } recorder;
 
 static stream_record *record_of(recorder *r, iiss_tcp_stream *s)
@@ -68,6 +69,8 @@ static void rec_data(void *user, iiss_tcp_stream *s, iiss_direction dir, const u
     memcpy(sr->bytes[dir] + sr->len[dir], data, len);
     sr->len[dir] += len;
     r->last_data_ptr = data;
+    if (r->keep_stream_plus1 == s->id + 1)
+        s->keep_longer = true;
     add_event(r, EV_DATA, s, dir, len, meta);
 }
 
@@ -785,16 +788,34 @@ static void test_idle_and_flow_bound(void **state)
     meta.frame = 4;
     iiss_tcp_reassembler_add(fx->ra, &seg, &meta); /* stream 3 evicts stream 1 */
     assert_int_equal(fx->rec.streams[1].closes, 1);
+    assert_string_equal(fx->rec.streams[1].copy.limit, IISS_TCP_LIMIT_FLOWS);
     assert_int_equal(fx->rec.streams[2].closes, 0);
     iiss_tcp_stats st = stats_of(fx);
     assert_int_equal(st.flows_evicted, 1);
+    /* a stream the sink wants kept longer is passed over: stream 4
+     * evicts stream 3, not the older stream 2 */
+    fx->rec.keep_stream_plus1 = 2 + 1;
+    seg.seq = 4; /* new bytes, after "two" */
+    seg.src = endpoint(8, 50008);
+    meta.frame = 5;
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta); /* stream 2 again: marked */
+    seg.src = endpoint(10, 50010);
+    meta.frame = 6;
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta); /* stream 3 again, now the most recent */
+    seg.src = endpoint(11, 50011);
+    seg.seq = 1;
+    meta.frame = 7;
+    iiss_tcp_reassembler_add(fx->ra, &seg, &meta); /* stream 4 */
+    assert_int_equal(fx->rec.streams[2].closes, 0);
+    assert_int_equal(fx->rec.streams[3].closes, 1);
+    assert_int_equal(stats_of(fx).flows_evicted, 2);
     assert_int_equal(st.flows_now, 2);
     /* Flush closes the rest in stream order. */
     size_t before = fx->rec.n_events;
     iiss_tcp_reassembler_flush(fx->ra);
     assert_int_equal(fx->rec.n_events, before + 2);
     assert_int_equal(fx->rec.events[before].stream, 2);
-    assert_int_equal(fx->rec.events[before + 1].stream, 3);
+    assert_int_equal(fx->rec.events[before + 1].stream, 4);
     assert_int_equal(stats_of(fx).flows_now, 0);
     fixture_free(fx);
 }
