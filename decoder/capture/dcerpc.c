@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dce_framing.h"
+#include "kerberos_session.h"
 #include "ntlmssp_session.h"
 
 typedef struct dce_conn {
@@ -19,10 +20,11 @@ typedef struct dce_conn {
 } dce_conn;
 
 /* What a connection's state costs the budget: its DCE/RPC state, the
- * NTLMSSP identity most authenticated connections get, malloc's overhead;
- * with credentials, the NTLMSSP session each authenticated one gets too. */
+ * identity most authenticated connections get, malloc's overhead; with
+ * credentials, the NTLMSSP or Kerberos session an authenticated one gets
+ * too (counted as if both). */
 #define CONN_CHARGE (sizeof(dce_conn) + sizeof(iiss_ntlm_identity) + 32u)
-#define CONN_CHARGE_WITH_CREDENTIALS (CONN_CHARGE + sizeof(iiss_ntlm_session) + 16u)
+#define CONN_CHARGE_WITH_CREDENTIALS (CONN_CHARGE + sizeof(iiss_ntlm_session) + sizeof(iiss_krb_session) + 32u)
 
 struct iiss_dce {
     iiss_dce_config cfg;
