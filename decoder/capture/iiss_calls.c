@@ -413,3 +413,37 @@ void iiss_calls_on_dce_call(void *user, const iiss_dce_call *call)
     }
     release_ready(calls, call->oldest_pending_seq);
 }
+
+void iiss_call_record_result(const iiss_call_record *rec, iiss_call_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->has_response = rec->has_response;
+    out->is_fault = rec->has_response && rec->is_fault;
+    out->fault_status = out->is_fault ? rec->fault_status : 0;
+    out->sealed = rec->sealed;
+    out->has_hresult = rec->has_response && !rec->is_fault && !rec->sealed && rec->response_decoded &&
+                       rec->response.hresult.present;
+    out->hresult = out->has_hresult ? rec->response.hresult.value : 0;
+}
+
+iiss_call_outcome iiss_call_result_outcome(const iiss_call_result *r)
+{
+    if (r->is_fault)
+        return IISS_OUTCOME_FAILURE;
+    if (!r->has_hresult)
+        return IISS_OUTCOME_UNKNOWN;
+    return (r->hresult & 0x80000000u) ? IISS_OUTCOME_FAILURE : IISS_OUTCOME_SUCCESS;
+}
+
+const char *iiss_call_outcome_name(iiss_call_outcome outcome)
+{
+    switch (outcome) {
+    case IISS_OUTCOME_SUCCESS:
+        return "success";
+    case IISS_OUTCOME_FAILURE:
+        return "failure";
+    case IISS_OUTCOME_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}

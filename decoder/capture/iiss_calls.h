@@ -74,6 +74,28 @@ typedef struct iiss_call_record {
 
 typedef void (*iiss_call_fn)(void *user, const iiss_call_record *rec);
 
+/* A call's result, as far as the capture shows it: no response, a fault,
+ * sealed, an HRESULT, or unreadable (no HRESULT read). */
+typedef struct iiss_call_result {
+    bool has_response;
+    bool is_fault;
+    uint32_t fault_status;
+    bool sealed;
+    bool has_hresult;
+    uint32_t hresult;
+} iiss_call_result;
+
+typedef enum iiss_call_outcome {
+    IISS_OUTCOME_UNKNOWN = 0, /* no response, sealed, unreadable */
+    IISS_OUTCOME_SUCCESS,     /* an HRESULT without the failure bit */
+    IISS_OUTCOME_FAILURE,     /* a failure HRESULT or a fault */
+} iiss_call_outcome;
+
+void iiss_call_record_result(const iiss_call_record *rec, iiss_call_result *out);
+iiss_call_outcome iiss_call_result_outcome(const iiss_call_result *result);
+/* "success", "failure", "unknown" (ECS's event.outcome values). */
+const char *iiss_call_outcome_name(iiss_call_outcome outcome);
+
 #define IISS_CALLS_DEFAULT_MAX_REORDER 256u
 
 /* Zero fields take the defaults. */

@@ -144,3 +144,28 @@ iiss_ntlm_message_type iiss_ntlmssp_read_identity(const uint8_t *auth_value, siz
     }
     return IISS_NTLM_NONE;
 }
+
+const char *iiss_identity_server_name(const iiss_ntlm_identity *id, char *buf, size_t n)
+{
+    if (n == 0)
+        return buf;
+    buf[0] = '\0';
+    const char *name = id->server_dns[0] ? id->server_dns : id->server_netbios[0] ? id->server_netbios : NULL;
+    size_t len = name ? strlen(name) : 0;
+    if (!name && id->service_principal[0]) {
+        /* service/host[:port]@REALM (RFC 4120 6.2): the host part */
+        const char *sp = id->service_principal;
+        const char *slash = strchr(sp, '/');
+        if (slash) {
+            name = slash + 1;
+            len = strcspn(name, "/:@");
+        }
+    }
+    if (!name)
+        return buf;
+    if (len >= n)
+        len = n - 1;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    return buf;
+}

@@ -44,6 +44,11 @@ typedef enum iiss_ntlm_message_type {
 /* Looks for an NTLMSSP message in an auth value (raw as with auth type 10,
  * or wrapped in SPNEGO as with auth type 9) and copies the names it carries
  * into *id, leaving the other fields as they were. Returns the message type. */
+/* The server's own name: the CHALLENGE's DNS name, else its NetBIOS name,
+ * else the host of the Kerberos service principal ("web01.contoso.local"
+ * of "host/web01.contoso.local@CONTOSO.LOCAL"); "" when unknown. */
+const char *iiss_identity_server_name(const iiss_ntlm_identity *id, char *buf, size_t n);
+
 iiss_ntlm_message_type iiss_ntlmssp_read_identity(const uint8_t *auth_value, size_t len, iiss_ntlm_identity *id);
 
 #endif

@@ -1,6 +1,6 @@
 /* The capture chain wired once: capture_file → netlayer → tcp_reassembly →
- * dcerpc → iiss_calls (or a caller's stream sink), fed by files or packet
- * by packet. */
+ * dcerpc → iiss_calls → iiss_actions (or a caller's stream sink), fed by
+ * files or packet by packet. */
 #define _DEFAULT_SOURCE /* stat under -std=c11 */
 
 #include "pipeline.h"
@@ -18,6 +18,9 @@ struct iiss_pipeline {
     iiss_pipeline_config cfg;
     iiss_memory_budget *memory;
     iiss_calls *calls; /* NULL in a streams-only chain */
+    iiss_call_fn on_record;
+    void *record_user;
+    iiss_actions *actions; /* NULL until an action callback is set */
     iiss_dce *dce;
     iiss_tcp_reassembler *tcp;
     iiss_pipeline_stats stats; /* files, frames, bytes and net; the stages keep theirs */
@@ -30,6 +33,7 @@ void iiss_pipeline_config_default(iiss_pipeline_config *cfg)
     iiss_tcp_config_default(&cfg->tcp);
     iiss_dce_config_default(&cfg->dce);
     iiss_calls_config_default(&cfg->calls);
+    iiss_actions_config_default(&cfg->actions);
     cfg->progress_interval_bytes = DEFAULT_PROGRESS_INTERVAL;
 }
 
@@ -52,12 +56,24 @@ static iiss_pipeline *pipeline_alloc(const iiss_pipeline_config *cfg)
     return pl;
 }
 
+/* Each call record goes to the caller, then to the action stage. */
+static void on_call_record(void *user, const iiss_call_record *rec)
+{
+    iiss_pipeline *pl = user;
+    if (pl->on_record)
+        pl->on_record(pl->record_user, rec);
+    if (pl->actions)
+        iiss_actions_on_call(pl->actions, rec);
+}
+
 iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn on_record, void *user)
 {
     iiss_pipeline *pl = pipeline_alloc(cfg);
     if (!pl)
         return NULL;
-    pl->calls = iiss_calls_new(&pl->cfg.calls, on_record, user);
+    pl->on_record = on_record;
+    pl->record_user = user;
+    pl->calls = iiss_calls_new(&pl->cfg.calls, on_call_record, pl);
     pl->dce = pl->calls ? iiss_dce_new(&pl->cfg.dce, iiss_calls_on_dce_call, pl->calls) : NULL;
     if (pl->dce) {
         iiss_stream_sink sink = iiss_dce_sink(pl->dce);
@@ -68,6 +84,14 @@ iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn o
         return NULL;
     }
     return pl;
+}
+
+void iiss_pipeline_set_action_fn(iiss_pipeline *pl, iiss_action_fn on_action, void *user)
+{
+    iiss_actions_free(pl->actions);
+    pl->actions = on_action && pl->calls ? iiss_actions_new(&pl->cfg.actions, on_action, user) : NULL;
+    if (on_action && pl->calls && !pl->actions)
+        pl->stats.actions.records_dropped++;
 }
 
 iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const iiss_stream_sink *sink)
@@ -101,6 +125,9 @@ void iiss_pipeline_end_input(iiss_pipeline *pl)
     iiss_tcp_reassembler_flush(pl->tcp);
     if (pl->calls)
         iiss_calls_flush(pl->calls);
+    /* Every call of the input is in: no action stays open across inputs. */
+    if (pl->actions)
+        iiss_actions_flush(pl->actions);
 }
 
 iiss_stream_sink iiss_pipeline_stream_sink(iiss_pipeline *pl)
@@ -118,12 +145,14 @@ void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out)
         iiss_dce_get_stats(pl->dce, &out->dce);
     if (pl->calls)
         iiss_calls_get_stats(pl->calls, &out->calls);
+    if (pl->actions)
+        iiss_actions_get_stats(pl->actions, &out->actions);
 }
 
 uint64_t iiss_pipeline_alloc_failures(const iiss_pipeline_stats *stats)
 {
     return stats->tcp.alloc_failures + stats->dce.alloc_failures + stats->calls.records_dropped +
-           stats->calls.blobs_dropped;
+           stats->calls.blobs_dropped + stats->actions.records_dropped;
 }
 
 void iiss_pipeline_free(iiss_pipeline *pl)
@@ -137,6 +166,7 @@ void iiss_pipeline_free(iiss_pipeline *pl)
     iiss_tcp_reassembler_free(pl->tcp);
     iiss_dce_free(pl->dce);
     iiss_calls_free(pl->calls);
+    iiss_actions_free(pl->actions);
     iiss_memory_budget_free(pl->memory);
     free(pl);
 }

@@ -1,5 +1,6 @@
 /* The capture chain, wired once: packets → link/IP (netlayer) → TCP
- * reassembly → DCE/RPC → IIS calls → the caller's record callback. Fed
+ * reassembly → DCE/RPC → IIS calls → the caller's record callback (and
+ * the actions grouping them, iiss_pipeline_set_action_fn). Fed
  * either capture files (iiss_pipeline_run_files) or packets one by one
  * (iiss_pipeline_feed: a live capture, a test, a fuzz target), each input
  * ended by iiss_pipeline_end_input. A chain made with
@@ -22,7 +23,7 @@
  * allocation was for (a flow, a held segment, a connection's DCE/RPC state,
  * a call, a buffer growth, an identity, a call record, a STATUS_BLOB's
  * decoding) is lost and counted (tcp.alloc_failures, dce.alloc_failures,
- * calls.records_dropped and blobs_dropped: see iiss_pipeline_alloc_failures), so a front end can say its output is
+ * calls.records_dropped and blobs_dropped, actions.records_dropped: see iiss_pipeline_alloc_failures), so a front end can say its output is
  * incomplete (iissdump does, and exits 1). */
 #ifndef IISS_PIPELINE_H
 #define IISS_PIPELINE_H
@@ -33,6 +34,7 @@
 
 #include "capture_file.h"
 #include "dcerpc.h"
+#include "iiss_actions.h"
 #include "iiss_calls.h"
 #include "netlayer.h"
 #include "tcp_reassembly.h"
@@ -45,6 +47,7 @@ typedef struct iiss_pipeline_config {
     iiss_tcp_config tcp; /* its memory field is the chain's budget, whatever it says */
     iiss_dce_config dce; /* likewise */
     iiss_calls_config calls;
+    iiss_actions_config actions;
     /* Bytes read between two progress callbacks (0: 4 MiB). */
     uint64_t progress_interval_bytes;
 } iiss_pipeline_config;
@@ -111,6 +114,7 @@ typedef struct iiss_pipeline_stats {
     iiss_tcp_stats tcp;
     iiss_dce_stats dce;
     iiss_calls_stats calls;
+    iiss_actions_stats actions;
 } iiss_pipeline_stats;
 
 void iiss_pipeline_config_default(iiss_pipeline_config *cfg);
@@ -120,6 +124,10 @@ typedef struct iiss_pipeline iiss_pipeline;
 /* The whole chain, handing each IIS call record to on_record (in request
  * order; the record is valid during the call). NULL when out of memory. */
 iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn on_record, void *user);
+/* The actions too (iiss_actions.h): the calls grouped into iisreset runs,
+ * each handed to on_action once no later call can join it, at the latest
+ * at the end of its input. NULL: not wanted (the stage then does nothing). */
+void iiss_pipeline_set_action_fn(iiss_pipeline *pl, iiss_action_fn on_action, void *user);
 /* The transport half only: TCP streams into `sink` (copied). */
 iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const iiss_stream_sink *sink);
 

@@ -39,6 +39,8 @@ void iissdump_stats_init(iissdump_timeline_stats *stats)
     table_init(&stats->by_method);
     table_init(&stats->by_result);
     table_init(&stats->by_server);
+    stats->actions = 0;
+    table_init(&stats->by_action);
 }
 
 void iissdump_stats_add(iissdump_timeline_stats *stats, const iiss_call_record *rec)
@@ -56,8 +58,17 @@ void iissdump_stats_add(iissdump_timeline_stats *stats, const iiss_call_record *
     table_add(&stats->by_server, iiss_endpoint_format(&rec->server, server, sizeof server));
 }
 
+void iissdump_stats_add_action(iissdump_timeline_stats *stats, const iiss_action_record *rec)
+{
+    char label[64];
+    stats->actions++;
+    snprintf(label, sizeof label, "%s %s", iiss_action_kind_name(rec->kind), iiss_call_outcome_name(rec->outcome));
+    table_add(&stats->by_action, label);
+}
+
 void iissdump_stats_clear(iissdump_timeline_stats *stats)
 {
+    table_clear(&stats->by_action);
     table_clear(&stats->by_method);
     table_clear(&stats->by_result);
     table_clear(&stats->by_server);
@@ -87,6 +98,8 @@ void iissdump_timeline_text_stats(FILE *out, const iissdump_timeline_stats *stat
     print_table(out, "by method", &stats->by_method);
     print_table(out, "by result", &stats->by_result);
     print_table(out, "by server", &stats->by_server);
+    fprintf(out, "%" G_GUINT64_FORMAT " action%s\n", stats->actions, stats->actions == 1 ? "" : "s");
+    print_table(out, "by action", &stats->by_action);
     if (stats->limits)
         iissdump_limits_text(out, stats->limits);
 }

@@ -69,33 +69,38 @@ const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n
     return buf;
 }
 
-const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n)
+const char *iissdump_result_text(const iiss_call_result *r, char *buf, size_t n)
 {
-    if (!rec->has_response) {
+    if (!r->has_response) {
         snprintf(buf, n, "no response");
-    } else if (rec->is_fault) {
-        const char *name = iiss_lookup(iiss_fault_status_names, rec->fault_status);
+    } else if (r->is_fault) {
+        const char *name = iiss_lookup(iiss_fault_status_names, r->fault_status);
         if (name)
             snprintf(buf, n, "fault %s", name);
         else
-            snprintf(buf, n, "fault 0x%08" PRIX32, rec->fault_status);
-    } else if (rec->sealed) {
+            snprintf(buf, n, "fault 0x%08" PRIX32, r->fault_status);
+    } else if (r->sealed) {
         snprintf(buf, n, "sealed");
-    } else if (rec->response_decoded && rec->response.hresult.present) {
-        iiss_hresult_format(rec->response.hresult.value, buf, n);
+    } else if (r->has_hresult) {
+        iiss_hresult_format(r->hresult, buf, n);
     } else {
         snprintf(buf, n, "result unreadable");
     }
     return buf;
 }
 
+const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n)
+{
+    iiss_call_result r;
+    iiss_call_record_result(rec, &r);
+    return iissdump_result_text(&r, buf, n);
+}
+
 const char *iissdump_call_outcome(const iiss_call_record *rec)
 {
-    if (rec->has_response && rec->is_fault)
-        return "failure";
-    if (!rec->has_response || rec->sealed || !rec->response_decoded || !rec->response.hresult.present)
-        return "unknown";
-    return (rec->response.hresult.value & 0x80000000u) ? "failure" : "success";
+    iiss_call_result r;
+    iiss_call_record_result(rec, &r);
+    return iiss_call_outcome_name(iiss_call_result_outcome(&r));
 }
 
 const char *iissdump_endpoint_ip(const iiss_endpoint *ep, char *buf, size_t n)

@@ -19,6 +19,8 @@ const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n
  * "sealed", "no response", "result unreadable" (stub cut short). */
 #define IISSDUMP_RESULT_MAX 128
 const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n);
+/* The same text for a result kept apart from its record (an action's calls). */
+const char *iissdump_result_text(const iiss_call_result *result, char *buf, size_t n);
 
 /* Did the call work: "success" (an HRESULT without the failure bit),
  * "failure" (a failure HRESULT or a fault), "unknown" (no response, sealed,

@@ -19,6 +19,7 @@
 #include "output_json.h"
 #include "pipeline.h"
 #include "timeline_formats.h"
+#include "timeline_actions.h"
 #include "timeline_json.h"
 #include "timeline_text.h"
 
@@ -37,6 +38,7 @@ typedef struct capture_run {
     iissdump_format format;
     gboolean quiet;
     gboolean stats_wanted;
+    gboolean actions_wanted;      /* --actions: one record per action instead of per call */
     gboolean show_progress;
     gboolean progress_drawn;
     FILE *out;
@@ -46,6 +48,7 @@ typedef struct capture_run {
     iissdump_buf scratch;         /* a JSON format's message text, a CSV list cell */
     iissdump_endpoint_names endpoints;
     uint64_t calls;
+    uint64_t actions;
     iissdump_timeline_stats stats;
 } capture_run;
 
@@ -63,7 +66,7 @@ static void on_record(void *user, const iiss_call_record *rec)
     run->calls++;
     if (run->stats_wanted)
         iissdump_stats_add(&run->stats, rec);
-    if (run->quiet)
+    if (run->quiet || run->actions_wanted)
         return;
     clear_progress(run); /* stdout may share the terminal */
     switch (run->format) {
@@ -85,6 +88,40 @@ static void on_record(void *user, const iiss_call_record *rec)
         break;
     case IISSDUMP_FORMAT_TEXT:
         iissdump_timeline_text_call(&run->text, &run->table, &run->endpoints, rec);
+        iissdump_buf_write(&run->text, run->out);
+        break;
+    }
+}
+
+static void on_action(void *user, const iiss_action_record *rec)
+{
+    capture_run *run = user;
+    run->actions++;
+    if (run->stats_wanted)
+        iissdump_stats_add_action(&run->stats, rec);
+    if (run->quiet || !run->actions_wanted)
+        return;
+    clear_progress(run);
+    switch (run->format) {
+    case IISSDUMP_FORMAT_JSONL:
+        iissdump_action_json(run->json_gen, rec);
+        iissdump_json_write(run->json_gen, run->out);
+        break;
+    case IISSDUMP_FORMAT_TIMESKETCH:
+        iissdump_timeline_timesketch_action(run->json_gen, &run->scratch, rec);
+        iissdump_json_write(run->json_gen, run->out);
+        break;
+    case IISSDUMP_FORMAT_ECS:
+        iissdump_timeline_ecs_action(run->json_gen, &run->scratch, rec);
+        iissdump_json_write(run->json_gen, run->out);
+        break;
+    case IISSDUMP_FORMAT_CSV:
+        iissdump_timeline_csv_action(&run->text, &run->scratch, rec);
+        iissdump_buf_write(&run->text, run->out);
+        break;
+    case IISSDUMP_FORMAT_TEXT:
+        iissdump_action_text_line(&run->text, rec);
+        iissdump_buf_char(&run->text, '\n');
         iissdump_buf_write(&run->text, run->out);
         break;
     }
@@ -223,15 +260,18 @@ static int usage_error(GOptionContext *octx, option_strings *o, const char *fmt,
 
 int iissdump_capture_main(int argc, char **argv)
 {
-    gboolean json = FALSE, stats = FALSE, quiet = FALSE, no_infer = FALSE, progress = FALSE, no_progress = FALSE;
+    gboolean json = FALSE, stats = FALSE, actions = FALSE, quiet = FALSE, no_infer = FALSE, progress = FALSE, no_progress = FALSE;
     gboolean version = FALSE;
     option_strings o = {0};
     GOptionEntry entries[] = {
         {"format", 0, 0, G_OPTION_ARG_STRING, &o.format,
          "Output format: text (default), jsonl, timesketch, ecs (Elastic Common Schema) or csv", "FORMAT"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call (--format jsonl)", NULL},
+        {"actions", 0, 0, G_OPTION_ARG_NONE, &actions,
+         "One line (object, row) per action: the calls of one iisreset run grouped, named /restart, /stop ...",
+         NULL},
         {"stats", 0, 0, G_OPTION_ARG_NONE, &stats,
-         "End with counts per method, result and server, and the limits reached", NULL},
+         "End with counts per method, result, server and action, and the limits reached", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No line per call (with --stats: only the counts)", NULL},
         {"filter", 'f', 0, G_OPTION_ARG_STRING, &o.filter, "Read only packets matching this BPF filter", "EXPR"},
         {"no-infer", 0, 0, G_OPTION_ARG_NONE, &no_infer,
@@ -371,7 +411,8 @@ int iissdump_capture_main(int argc, char **argv)
      * a reader there sees each call as it comes, between progress lines. */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER_BYTES);
-    capture_run run = {.format = format, .quiet = quiet, .stats_wanted = stats, .out = stdout};
+    capture_run run = {
+        .format = format, .quiet = quiet, .stats_wanted = stats, .actions_wanted = actions, .out = stdout};
     if (stats)
         iissdump_stats_init(&run.stats);
     if (!no_progress && isatty(STDERR_FILENO)) {
@@ -386,6 +427,8 @@ int iissdump_capture_main(int argc, char **argv)
     }
 
     iiss_pipeline *pl = iiss_pipeline_new(&pcfg, on_record, &run);
+    if (pl && (actions || stats))
+        iiss_pipeline_set_action_fn(pl, on_action, &run);
     run.json_gen = json_out ? iissdump_json_new(false) : NULL;
     if (!pl || (json_out && !run.json_gen)) {
         fprintf(stderr, "iissdump: out of memory\n");
@@ -403,7 +446,10 @@ int iissdump_capture_main(int argc, char **argv)
         .on_progress = run.show_progress ? on_progress : NULL,
     };
     if (format == IISSDUMP_FORMAT_CSV && !quiet) {
-        iissdump_timeline_csv_header(&run.text);
+        if (actions)
+            iissdump_timeline_csv_action_header(&run.text);
+        else
+            iissdump_timeline_csv_header(&run.text);
         iissdump_buf_write(&run.text, run.out);
     }
     size_t failed = iiss_pipeline_run_files(pl, (const char *const *)files, count, &cb);
@@ -422,7 +468,7 @@ int iissdump_capture_main(int argc, char **argv)
             fflush(run.out);
             iissdump_timeline_text_stats(stderr, &run.stats, FALSE);
         } else {
-            iissdump_timeline_text_stats(run.out, &run.stats, !quiet && run.calls > 0);
+            iissdump_timeline_text_stats(run.out, &run.stats, !quiet && (actions ? run.actions : run.calls) > 0);
         }
         iissdump_stats_clear(&run.stats);
     }

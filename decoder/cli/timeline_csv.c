@@ -11,7 +11,9 @@
 
 #include "iiss/infer.h"
 #include "iiss/names.h"
+#include "timeline_actions.h"
 #include "timeline_formats.h"
+#include "timeline_text.h"
 
 static const char *const columns[] = {
     "time", "frame_request", "frame_response", "client", "server", "server_name", "domain", "user", "workstation",
@@ -185,5 +187,84 @@ void iissdump_timeline_csv_call(iissdump_buf *out, iissdump_buf *cell, iissdump_
         put_str(&r, NULL);
     }
     put_u64(&r, rec->call_id);
+    end_row(&r);
+}
+
+static const char *const action_columns[] = {
+    "time", "end_time", "duration_ms", "action", "client", "server", "server_name", "caller", "domain", "user",
+    "workstation", "outcome", "failure", "call_count", "calls", "frames", "services", "tags", "ipid",
+    "activation_frame",
+};
+
+void iissdump_timeline_csv_action_header(iissdump_buf *out)
+{
+    row r = {out, 0};
+    for (size_t i = 0; i < G_N_ELEMENTS(action_columns); i++)
+        put_str(&r, action_columns[i]);
+    end_row(&r);
+}
+
+void iissdump_timeline_csv_action(iissdump_buf *out, iissdump_buf *cell, const iiss_action_record *rec)
+{
+    char text[IISSDUMP_TIME_MAX > IISSDUMP_IP_MAX ? IISSDUMP_TIME_MAX : IISSDUMP_IP_MAX];
+    row r = {out, 0};
+    const iiss_ntlm_identity *id =
+        rec->has_identity && (rec->identity.user[0] || rec->identity.domain[0]) ? &rec->identity : NULL;
+
+    put_str(&r, iissdump_format_time(rec->start.ts_sec, rec->start.ts_nsec, text, sizeof text));
+    put_str(&r, iissdump_format_time(rec->end.ts_sec, rec->end.ts_nsec, text, sizeof text));
+    int64_t us = iissdump_action_duration_ns(rec) / 1000;
+    snprintf(text, sizeof text, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
+    put_str(&r, text);
+    put_str(&r, iiss_action_kind_name(rec->kind));
+    put_str(&r, iissdump_endpoint_ip(&rec->client, text, sizeof text));
+    put_str(&r, iissdump_endpoint_ip(&rec->server, text, sizeof text));
+    put_str(&r, rec->server_name);
+    cell->len = 0;
+    if (id)
+        iissdump_text_caller(cell, id);
+    put_field(&r, cell->data, cell->len);
+    put_str(&r, id ? id->domain : NULL);
+    put_str(&r, id ? id->user : NULL);
+    put_str(&r, id ? id->workstation : NULL);
+    put_str(&r, iiss_call_outcome_name(rec->outcome));
+    cell->len = 0;
+    if (rec->has_failure)
+        iissdump_action_outcome_text(cell, rec);
+    put_field(&r, cell->data, cell->len);
+    put_u64(&r, rec->call_count);
+    /* the calls' methods, then their request frames, in the same order */
+    cell->len = 0;
+    for (size_t i = 0; i < rec->calls_listed; i++) {
+        if (i > 0)
+            iissdump_buf_char(cell, ';');
+        if (rec->calls[i].method)
+            iissdump_buf_str(cell, rec->calls[i].method);
+        else
+            iissdump_buf_printf(cell, "opnum %u", (unsigned)rec->calls[i].opnum);
+    }
+    put_field(&r, cell->data, cell->len);
+    cell->len = 0;
+    for (size_t i = 0; i < rec->calls_listed; i++)
+        iissdump_buf_printf(cell, "%s%" PRIu64, i ? ";" : "", rec->calls[i].request_meta.frame);
+    put_field(&r, cell->data, cell->len);
+    /* "W3SVC RUNNING>STOPPED>RUNNING;WAS RUNNING" */
+    cell->len = 0;
+    for (size_t i = 0; i < rec->service_count; i++) {
+        if (i > 0)
+            iissdump_buf_char(cell, ';');
+        iissdump_action_service_text(cell, &rec->services[i], ">");
+    }
+    put_field(&r, cell->data, cell->len);
+    cell->len = 0;
+    for (size_t i = 0; i < rec->tag_count; i++)
+        iissdump_buf_printf(cell, "%s%s", i ? ";" : "", rec->tags[i]->id);
+    put_field(&r, cell->data, cell->len);
+    char uuid[40];
+    put_str(&r, rec->has_ipid ? iiss_uuid_format(rec->ipid, uuid, sizeof uuid) : NULL);
+    if (rec->has_activation)
+        put_u64(&r, rec->activation_frame);
+    else
+        put_str(&r, NULL);
     end_row(&r);
 }

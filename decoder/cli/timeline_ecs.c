@@ -2,10 +2,12 @@
  * leaves a field out when it has no value, so unknown names are absent
  * here, not null; the call's own keys keep their nulls under "iiss". */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "iiss/names.h"
 #include "output_json.h"
+#include "timeline_actions.h"
 #include "timeline_formats.h"
 #include "timeline_json.h"
 #include "timeline_text.h"
@@ -138,6 +140,83 @@ void iissdump_timeline_ecs_call(yajl_gen g, iissdump_buf *scratch, iissdump_endp
     iissdump_json_key(g, "iiss");
     yajl_gen_map_open(g);
     iissdump_timeline_json_call_fields(g, endpoints, rec);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+}
+
+void iissdump_timeline_ecs_action(yajl_gen g, iissdump_buf *scratch, const iiss_action_record *rec)
+{
+    char text[IISSDUMP_TIME_MAX];
+    const iiss_ntlm_identity *id = rec->has_identity ? &rec->identity : NULL;
+    const char *server_name = rec->server_name[0] ? rec->server_name : NULL;
+
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "@timestamp", iissdump_format_time(rec->start.ts_sec, rec->start.ts_nsec, text,
+                                                                   sizeof text));
+    scratch->len = 0;
+    iissdump_action_text_line(scratch, rec);
+    iissdump_json_key(g, "message");
+    yajl_gen_string(g, (const unsigned char *)scratch->data, scratch->len);
+    iissdump_json_key(g, "ecs");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "version", ECS_VERSION);
+    yajl_gen_map_close(g);
+
+    iissdump_json_key(g, "event");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "kind", "event");
+    iissdump_json_key(g, "category");
+    yajl_gen_array_open(g);
+    iissdump_json_string(g, "network");
+    yajl_gen_array_close(g);
+    iissdump_json_key(g, "type");
+    yajl_gen_array_open(g);
+    iissdump_json_string(g, "protocol");
+    yajl_gen_array_close(g);
+    /* "iisreset-restart", "iisreset-unknown" */
+    const char *kind = iiss_action_kind_name(rec->kind);
+    char action[32];
+    snprintf(action, sizeof action, "iisreset-%s", kind[0] == '/' ? kind + 1 : kind);
+    iissdump_json_add_string(g, "action", action);
+    iissdump_json_add_string(g, "outcome", iiss_call_outcome_name(rec->outcome));
+    iissdump_json_add_string(g, "dataset", "iiss.action");
+    iissdump_json_add_string(g, "start", text);
+    char end[IISSDUMP_TIME_MAX];
+    iissdump_json_add_string(g, "end", iissdump_format_time(rec->end.ts_sec, rec->end.ts_nsec, end, sizeof end));
+    iissdump_json_add_int(g, "duration", iissdump_action_duration_ns(rec));
+    yajl_gen_map_close(g);
+
+    add_endpoint(g, "source", &rec->client, id && id->workstation[0] ? id->workstation : NULL);
+    add_endpoint(g, "destination", &rec->server, server_name);
+    iissdump_json_key(g, "network");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "transport", "tcp");
+    iissdump_json_add_string(g, "protocol", "dcerpc");
+    yajl_gen_map_close(g);
+    if (id && id->user[0]) {
+        iissdump_json_key(g, "user");
+        yajl_gen_map_open(g);
+        iissdump_json_add_string(g, "name", id->user);
+        if (id->domain[0])
+            iissdump_json_add_string(g, "domain", id->domain);
+        yajl_gen_map_close(g);
+    }
+    if (server_name) {
+        iissdump_json_key(g, "host");
+        yajl_gen_map_open(g);
+        iissdump_json_add_string(g, "name", server_name);
+        yajl_gen_map_close(g);
+    }
+    add_threat(g, rec->tags, rec->tag_count);
+    iissdump_json_key(g, "tags");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < rec->tag_count; i++)
+        iissdump_json_string(g, rec->tags[i]->id);
+    yajl_gen_array_close(g);
+
+    iissdump_json_key(g, "iiss");
+    yajl_gen_map_open(g);
+    iissdump_action_json_fields(g, rec);
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
 }

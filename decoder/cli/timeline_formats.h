@@ -10,6 +10,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "call_view.h"
+#include "iiss_actions.h"
 #include "iiss_calls.h"
 #include "text_buf.h"
 
@@ -41,5 +42,12 @@ void iissdump_timeline_ecs_call(yajl_gen g, iissdump_buf *scratch, iissdump_endp
 void iissdump_timeline_csv_header(iissdump_buf *out);
 void iissdump_timeline_csv_call(iissdump_buf *out, iissdump_buf *scratch, iissdump_endpoint_names *endpoints,
                                 const iiss_call_record *rec);
+
+/* The same formats with --actions: one document (or row) per action. The
+ * Timesketch and ECS documents wrap the jsonl keys of timeline_actions.h. */
+void iissdump_timeline_timesketch_action(yajl_gen g, iissdump_buf *scratch, const iiss_action_record *rec);
+void iissdump_timeline_ecs_action(yajl_gen g, iissdump_buf *scratch, const iiss_action_record *rec);
+void iissdump_timeline_csv_action_header(iissdump_buf *out);
+void iissdump_timeline_csv_action(iissdump_buf *out, iissdump_buf *scratch, const iiss_action_record *rec);
 
 #endif

@@ -320,6 +320,8 @@ void iissdump_timeline_json_stats(yajl_gen g, const iissdump_timeline_stats *sta
     add_counts(g, "by_method", &stats->by_method);
     add_counts(g, "by_result", &stats->by_result);
     add_counts(g, "by_server", &stats->by_server);
+    iissdump_json_add_int(g, "actions", (int64_t)stats->actions);
+    add_counts(g, "by_action", &stats->by_action);
     add_limits(g, stats->limits);
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);

@@ -78,12 +78,8 @@ static void add_params(iissdump_buf *out, const iiss_call_record *rec)
     iissdump_buf_char(out, ')');
 }
 
-static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
+void iissdump_text_caller(iissdump_buf *out, const iiss_ntlm_identity *id)
 {
-    if (!rec->has_identity || (!rec->identity.user[0] && !rec->identity.domain[0]))
-        return;
-    const iiss_ntlm_identity *id = &rec->identity;
-    iissdump_buf_add(out, "  ", 2);
     if (id->service_principal[0]) {
         /* Kerberos: the ticket's client principal, user@REALM. */
         iissdump_buf_str(out, id->user[0] ? id->user : "?");
@@ -100,6 +96,14 @@ static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
         iissdump_buf_char(out, '@');
         iissdump_buf_str(out, id->workstation);
     }
+}
+
+static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
+{
+    if (!rec->has_identity || (!rec->identity.user[0] && !rec->identity.domain[0]))
+        return;
+    iissdump_buf_add(out, "  ", 2);
+    iissdump_text_caller(out, &rec->identity);
 }
 
 static void add_notes(iissdump_buf *out, const iiss_call_record *rec, const char *indent)

@@ -16,6 +16,10 @@
  * formats that carry one: Timesketch, ECS). */
 void iissdump_timeline_text_line(iissdump_buf *out, iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
 
+/* The caller as the timeline names it: DOMAIN\user@WORKSTATION (NTLMSSP)
+ * or user@REALM (Kerberos). */
+void iissdump_text_caller(iissdump_buf *out, const iiss_ntlm_identity *id);
+
 /* Appends the call's line, its services table and its anomalies to out. */
 void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
                                  iissdump_endpoint_names *endpoints, const iiss_call_record *rec);

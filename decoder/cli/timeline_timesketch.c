@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "output_json.h"
+#include "timeline_actions.h"
 #include "timeline_formats.h"
 #include "timeline_json.h"
 #include "timeline_text.h"
@@ -26,5 +27,21 @@ void iissdump_timeline_timesketch_call(yajl_gen g, iissdump_buf *scratch, iissdu
                           rec->request_meta.ts_sec * 1000000 + (int64_t)(rec->request_meta.ts_nsec / 1000));
     iissdump_json_add_string(g, "timestamp_desc", TIMESTAMP_DESC);
     iissdump_timeline_json_call_fields(g, endpoints, rec);
+    yajl_gen_map_close(g);
+}
+
+void iissdump_timeline_timesketch_action(yajl_gen g, iissdump_buf *scratch, const iiss_action_record *rec)
+{
+    char time_text[IISSDUMP_TIME_MAX];
+    scratch->len = 0;
+    iissdump_action_text_line(scratch, rec);
+    yajl_gen_map_open(g);
+    iissdump_json_key(g, "message");
+    yajl_gen_string(g, (const unsigned char *)scratch->data, scratch->len);
+    iissdump_json_add_string(g, "datetime",
+                             iissdump_format_time(rec->start.ts_sec, rec->start.ts_nsec, time_text, sizeof time_text));
+    iissdump_json_add_int(g, "timestamp", rec->start.ts_sec * 1000000 + (int64_t)(rec->start.ts_nsec / 1000));
+    iissdump_json_add_string(g, "timestamp_desc", "Action started");
+    iissdump_action_json_fields(g, rec);
     yajl_gen_map_close(g);
 }

@@ -13,6 +13,7 @@ typedef struct sample_entry {
 
 static const sample_entry SAMPLES[] = {
     {"iisreset-remote", write_sample_iisreset_remote},
+    {"iisreset-actions", write_sample_iisreset_actions},
     {"fragmented", write_sample_fragmented},
     {"tcp-disorder", write_sample_tcp_disorder},
     {"ndr64", write_sample_ndr64},

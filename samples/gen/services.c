@@ -66,6 +66,7 @@ const char *hresult_name(uint32_t hresult)
     case HR_E_SERVICE_REQUEST_TIMEOUT: return "E_ERROR_SERVICE_REQUEST_TIMEOUT";
     case HR_E_RESOURCE_DISABLED: return "E_ERROR_RESOURCE_DISABLED";
     case HR_E_NOTIMPL: return "E_NOTIMPL";
+    case HR_E_ACCESSDENIED: return "E_ACCESSDENIED";
     default: return NULL;
     }
 }

@@ -141,9 +141,23 @@ typedef struct decoy_call {
     const char *why_not_iis;    /* what tells it from an IIS call of this opnum */
 } decoy_call;
 
+/* One iisreset run the script performed, as the expected file states it:
+ * its name, outcome, calls (indices into the expected calls) and W3SVC's
+ * states as its Status replies showed them. */
+#define SESSION_MAX_ACTION_STATES 4
+typedef struct expected_action {
+    const char *name;          /* "/restart", "/stop" ... */
+    const char *outcome;       /* "success", "failure" */
+    const char *failure;       /* "Stop E_ACCESSDENIED": the first failed call's method and result, or NULL */
+    size_t first_call;
+    size_t n_calls;
+    const char *w3svc_states[SESSION_MAX_ACTION_STATES]; /* NULL-terminated */
+} expected_action;
+
+#define SESSION_MAX_ACTIONS 12
 #define SESSION_MAX_DECOYS 24
 #define SESSION_MAX_PLACED_PDUS 8
-#define SESSION_MAX_CONNECTIONS 4
+#define SESSION_MAX_CONNECTIONS 12
 #define SESSION_MAX_CREDENTIAL_OPTIONS 8
 #define SESSION_MAX_TSHARK_DECRYPT_RUNS 4
 
@@ -206,6 +220,8 @@ typedef struct session {
     } tshark_decrypt[SESSION_MAX_TSHARK_DECRYPT_RUNS];
     decoy_call decoys[SESSION_MAX_DECOYS];
     size_t n_decoys;
+    expected_action actions[SESSION_MAX_ACTIONS];
+    size_t n_actions;
     /* Frames where stock tshark is meant to flag TCP analysis. */
     uint32_t analysis_frames[32];
     size_t n_analysis_frames;
@@ -281,6 +297,10 @@ void session_next_connection(session *s, const net_endpoint *client, uint32_t cl
 /* The same to another server (or port); the finished connection keeps its own. */
 void session_next_connection_to(session *s, const net_endpoint *client, const net_endpoint *server,
                                 uint32_t client_isn, uint32_t server_isn);
+/* The calls recorded from first_call on make one iisreset run (the
+ * expected file's "actions"); the other fields as expected_action. */
+expected_action *session_expect_action(session *s, const char *name, const char *outcome, size_t first_call);
+
 /* Writes the expected file, closes the capture; 0 on success. */
 int session_finish(session *s);
 /* <out_dir>/<name>.expected.json alone (session_expected.c). */

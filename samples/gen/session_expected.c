@@ -416,6 +416,46 @@ static void put_decoys(session *s, json_writer *j)
     json_end_array(j);
 }
 
+expected_action *session_expect_action(session *s, const char *name, const char *outcome, size_t first_call)
+{
+    if (s->n_actions == SESSION_MAX_ACTIONS)
+        return NULL;
+    expected_action *a = &s->actions[s->n_actions++];
+    memset(a, 0, sizeof *a);
+    a->name = name;
+    a->outcome = outcome;
+    a->first_call = first_call;
+    a->n_calls = s->n_calls - first_call;
+    return a;
+}
+
+/* The iisreset runs of the script: each one's name, outcome, the first
+ * failure, its calls (indices into "calls") and W3SVC's states. */
+static void put_actions(const session *s, json_writer *j)
+{
+    json_begin_array(j, "actions");
+    for (size_t i = 0; i < s->n_actions; i++) {
+        const expected_action *a = &s->actions[i];
+        json_begin_object(j, NULL);
+        json_string(j, "action", a->name);
+        json_string(j, "outcome", a->outcome);
+        if (a->failure)
+            json_string(j, "failure", a->failure);
+        else
+            json_null(j, "failure");
+        json_begin_inline_array(j, "calls");
+        for (size_t c = 0; c < a->n_calls; c++)
+            json_int(j, NULL, (int64_t)(a->first_call + c));
+        json_end_array(j);
+        json_begin_inline_array(j, "w3svc_states");
+        for (size_t k = 0; k < SESSION_MAX_ACTION_STATES && a->w3svc_states[k]; k++)
+            json_string(j, NULL, a->w3svc_states[k]);
+        json_end_array(j);
+        json_end_object(j);
+    }
+    json_end_array(j);
+}
+
 int session_write_expected(session *s)
 {
     json_writer j;
@@ -468,6 +508,8 @@ int session_write_expected(session *s)
     json_end_array(&j);
     if (s->n_decoys)
         put_decoys(s, &j);
+    if (s->n_actions)
+        put_actions(s, &j);
     put_pdus(s, &j);
     json_end_object(&j);
 
