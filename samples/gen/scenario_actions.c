@@ -55,15 +55,6 @@ static void next_run(session *s, const net_endpoint *client, const char *ipid, u
     session_bind(s);
 }
 
-static void states(expected_action *a, const char *s0, const char *s1, const char *s2)
-{
-    if (!a)
-        return;
-    a->w3svc_states[0] = s0;
-    a->w3svc_states[1] = s1;
-    a->w3svc_states[2] = s2;
-}
-
 int write_sample_iisreset_actions(const char *out_dir)
 {
     session_config cfg = scenario_default_config(
@@ -91,13 +82,13 @@ int write_sample_iisreset_actions(const char *out_dir)
     status_stopped(&s);
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 2148250);
     status_started(&s);
-    states(session_expect_action(&s, "/restart", "success", first), "RUNNING", "STOPPED", "RUNNING");
+    session_expect_action(&s, "/restart", first);
 
     /* /status from another client */
     next_run(&s, &deploy, "0000B002-0A1C-FFFF-1D2E-3F405162A7B8", 0x11111111u);
     first = s.n_calls;
     status_started(&s);
-    states(session_expect_action(&s, "/status", "success", first), "RUNNING", NULL, NULL);
+    session_expect_action(&s, "/status", first);
 
     /* /stop, refused */
     admin.port = SAMPLE_CLIENT_PORT + 2;
@@ -105,10 +96,7 @@ int write_sample_iisreset_actions(const char *out_dir)
     first = s.n_calls;
     status_started(&s);
     session_simple_call(&s, IISS_OPNUM_STOP, stop, 2, HR_E_ACCESSDENIED, 1200);
-    expected_action *a = session_expect_action(&s, "/stop", "failure", first);
-    states(a, "RUNNING", NULL, NULL);
-    if (a)
-        a->failure = "Stop E_ACCESSDENIED";
+    session_expect_action(&s, "/stop", first);
 
     /* /stop */
     admin.port = SAMPLE_CLIENT_PORT + 4;
@@ -117,7 +105,7 @@ int write_sample_iisreset_actions(const char *out_dir)
     status_started(&s);
     session_simple_call(&s, IISS_OPNUM_STOP, stop, 2, HR_S_OK, 3011800);
     status_stopped(&s);
-    states(session_expect_action(&s, "/stop", "success", first), "RUNNING", "STOPPED", NULL);
+    session_expect_action(&s, "/stop", first);
 
     /* /start */
     admin.port = SAMPLE_CLIENT_PORT + 6;
@@ -125,14 +113,14 @@ int write_sample_iisreset_actions(const char *out_dir)
     first = s.n_calls;
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 2210400);
     status_started(&s);
-    states(session_expect_action(&s, "/start", "success", first), "RUNNING", NULL, NULL);
+    session_expect_action(&s, "/start", first);
 
     /* /status again from the second client */
     deploy.port = 50213;
     next_run(&s, &deploy, "0000B006-0A1C-FFFF-5162-738495A6B7C8", 0x55555555u);
     first = s.n_calls;
     status_started(&s);
-    states(session_expect_action(&s, "/status", "success", first), "RUNNING", NULL, NULL);
+    session_expect_action(&s, "/status", first);
 
     /* /restart whose Stop times out: iisreset kills the services, then starts them */
     admin.port = SAMPLE_CLIENT_PORT + 8;
@@ -143,10 +131,7 @@ int write_sample_iisreset_actions(const char *out_dir)
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 845300);
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 2148250);
     status_started(&s);
-    a = session_expect_action(&s, "/restart", "failure", first);
-    states(a, "RUNNING", NULL, NULL);
-    if (a)
-        a->failure = "Stop E_ERROR_SERVICE_REQUEST_TIMEOUT";
+    session_expect_action(&s, "/restart", first);
 
     /* /reboot (Windows Server 2003 still reboots) */
     deploy.port = 50215;
@@ -154,7 +139,7 @@ int write_sample_iisreset_actions(const char *out_dir)
     first = s.n_calls;
     const uint32_t reboot[2] = {30000, 0};
     session_simple_call(&s, IISS_OPNUM_REBOOT, reboot, 2, HR_S_OK, 1500);
-    session_expect_action(&s, "/reboot", "success", first);
+    session_expect_action(&s, "/reboot", first);
 
     session_close_tcp(&s);
     return session_finish(&s);

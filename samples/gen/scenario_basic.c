@@ -33,6 +33,7 @@ session_config scenario_default_config(const char *name, const char *description
  * Start, Reboot (E_NOTIMPL), Kill. */
 void scenario_iisreset_calls(session *s)
 {
+    size_t first = s->n_calls;
     blob_service services[SESSION_MAX_SERVICES];
     size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
     size_t required = session_status_call(s, 512, services, n, 9500);
@@ -51,6 +52,8 @@ void scenario_iisreset_calls(session *s)
     session_simple_call(s, IISS_OPNUM_REBOOT, reboot, 2, HR_E_NOTIMPL, 610);
 
     session_simple_call(s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 845300);
+    /* Reboot and Kill after a restart: no iisreset run makes that */
+    session_expect_action(s, "unknown", first);
 }
 
 int write_sample_iisreset_remote(const char *out_dir)
@@ -138,6 +141,8 @@ int write_sample_midstream(const char *out_dir)
     const uint32_t start[1] = {20000};
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 1902300);
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 512000);
+    /* Status, Stop, Start, Kill: no iisreset run makes that sequence */
+    session_expect_action(&s, "unknown", 0);
     return session_finish(&s);
 }
 
@@ -159,6 +164,7 @@ int write_sample_midstream_bound_port(const char *out_dir)
     blob_service services[SESSION_MAX_SERVICES];
     size_t n = services_iis_running(services, SESSION_MAX_SERVICES);
     session_status_call(&s, 4096, services, n, 7600);
+    session_expect_action(&s, "/status", 0);
     session_close_tcp(&s);
 
     static const uint8_t OTHER_ADMIN_MAC[6] = {0x00, 0x15, 0x5D, 0x01, 0x02, 0x06};
@@ -174,5 +180,7 @@ int write_sample_midstream_bound_port(const char *out_dir)
     call_expect *kill = session_begin_call(&s, IISS_OPNUM_KILL);
     session_write_request(&s, kill, NULL, 0);
     session_send(&s, TCP_CLIENT, NULL, 0);
+    /* iisreset kills what Stop left running (unless /noforce) */
+    session_expect_action(&s, "/stop", 1);
     return session_finish(&s);
 }

@@ -149,6 +149,7 @@ int write_sample_integrity_tampered(const char *out_dir)
     session_close_tcp(&s);
     const char *passwords[] = {INTEGRITY_PASSWORD};
     int rc = credential_write_lines(out_dir, "integrity-tampered.password", passwords, 1);
+    session_expect_action(&s, "unknown", 0); /* Status, Stop, Status, Start, Kill */
     rc |= session_finish(&s);
     ntlm_auth_free(&auth);
     return rc;
@@ -199,6 +200,7 @@ int write_sample_sealed_two_users(const char *out_dir)
     session_status_call(&s, (uint32_t)required, services, n, 8700);
     const uint32_t stop[2] = {20000, 1};
     session_simple_call(&s, IISS_OPNUM_STOP, stop, 2, HR_S_OK, 3215400);
+    session_expect_action(&s, "/stop", 0);
     session_close_tcp(&s);
     cap_advance_us(&s.cap, 41250000); /* the second admin comes 41 s later */
 
@@ -225,6 +227,7 @@ int write_sample_sealed_two_users(const char *out_dir)
     n = services_iis_started(services, SESSION_MAX_SERVICES);
     session_status_call(&s, (uint32_t)required, services, n, 7900);
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 845300);
+    session_expect_action(&s, "unknown", 3); /* Start, Status, Kill */
     session_close_tcp(&s);
 
     const char *passwords[] = {SECOND_USER_PASSWORD, FIRST_USER_PASSWORD};

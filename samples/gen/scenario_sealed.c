@@ -226,6 +226,7 @@ int write_sample_sealed_packed(const char *out_dir)
     session_close_tcp(&s);
     const char *passwords[] = {PACKED_PASSWORD};
     int rc = credential_write_lines(out_dir, "sealed-packed.password", passwords, 1);
+    session_expect_action(&s, "unknown", 0); /* Status, Stop, Start, Status, Kill */
     rc |= session_finish(&s);
     ntlm_auth_free(&auth);
     return rc;

@@ -48,6 +48,7 @@ int write_sample_fragmented(const char *out_dir)
     const uint32_t start[1] = {20000};
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 3650100);
     session_close_tcp(&s);
+    session_expect_action(&s, "/restart", 0);
     return session_finish(&s);
 }
 
@@ -148,6 +149,7 @@ int write_sample_tcp_disorder(const char *out_dir)
 
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 690000);
     session_close_tcp(&s);
+    session_expect_action(&s, "unknown", 0);
     return session_finish(&s);
 }
 
@@ -179,6 +181,7 @@ int write_sample_ipv6_vlan(const char *out_dir)
     session_simple_call(&s, IISS_OPNUM_START, start, 1, HR_S_OK, 1987654);
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 402207);
     session_close_tcp(&s);
+    session_expect_action(&s, "unknown", 0); /* Status, Stop, Start, Kill */
     return session_finish(&s);
 }
 
@@ -205,5 +208,6 @@ int write_sample_sll(const char *out_dir)
     session_status_call(&s, (uint32_t)required, services, n, 7300);
     session_simple_call(&s, IISS_OPNUM_KILL, NULL, 0, HR_S_OK, 733100);
     session_close_tcp(&s);
+    session_expect_action(&s, "/kill", 0);
     return session_finish(&s);
 }

@@ -416,31 +416,82 @@ static void put_decoys(session *s, json_writer *j)
     json_end_array(j);
 }
 
-expected_action *session_expect_action(session *s, const char *name, const char *outcome, size_t first_call)
+void session_expect_action(session *s, const char *name, size_t first_call)
 {
     if (s->n_actions == SESSION_MAX_ACTIONS)
-        return NULL;
+        return;
     expected_action *a = &s->actions[s->n_actions++];
-    memset(a, 0, sizeof *a);
     a->name = name;
-    a->outcome = outcome;
     a->first_call = first_call;
     a->n_calls = s->n_calls - first_call;
-    return a;
 }
 
-/* The iisreset runs of the script: each one's name, outcome, the first
- * failure, its calls (indices into "calls") and W3SVC's states. */
-static void put_actions(const session *s, json_writer *j)
+/* A failed call's "Method RESULT" ("Stop E_ACCESSDENIED", "Stop fault
+ * nca_s_fault_ndr") into buf; false when the call did not fail. The first
+ * Status of a run answered E_ERROR_INSUFFICIENT_BUFFER only asks for the
+ * size: not a failure. */
+static bool call_failure(const call_expect *c, char *buf, size_t n)
+{
+    const char *method = iiss_method_name(c->opnum);
+    if (!method)
+        method = "?";
+    if (c->has_fault) {
+        const char *fault = fault_status_name(c->fault_status);
+        snprintf(buf, n, "%s fault %s", method, fault ? fault : "?");
+        return true;
+    }
+    if (!c->has_hresult || !(c->hresult & 0x80000000u))
+        return false;
+    if (c->opnum == IISS_OPNUM_STATUS && c->hresult == HR_E_INSUFFICIENT_BUFFER)
+        return false;
+    snprintf(buf, n, "%s %s", method, hresult_name(c->hresult));
+    return true;
+}
+
+/* The iisreset runs of the script: each one's name, its calls (indices
+ * into "calls"), its outcome (success: every result S_OK; failure: the
+ * first failed call; unknown: a result not readable), and W3SVC's states
+ * as the run's Status replies showed them, one per change. */
+static void put_actions(session *s, json_writer *j)
 {
     json_begin_array(j, "actions");
     for (size_t i = 0; i < s->n_actions; i++) {
         const expected_action *a = &s->actions[i];
+        char failure[128] = "";
+        bool unknown = false;
+        const char *states[16];
+        size_t n_states = 0;
+        for (size_t k = a->first_call; k < a->first_call + a->n_calls; k++) {
+            /* what the capture keeps of the call, as put_call writes it */
+            call_expect adjusted = s->calls[k];
+            const call_expect *c = &adjusted;
+            if (s->tcp.truncated) {
+                const tcp_conn *tcp = conn_tcp(s, adjusted.conn);
+                uint32_t frame_request = tcp_completion_frame(tcp, TCP_CLIENT, adjusted.request_end);
+                uint32_t frame_response =
+                    adjusted.has_response ? tcp_completion_frame(tcp, TCP_SERVER, adjusted.response_end) : 0;
+                apply_snaplen(s, &adjusted, &frame_request, &frame_response);
+            }
+            char text[128];
+            if (!failure[0] && call_failure(c, text, sizeof text))
+                snprintf(failure, sizeof failure, "%s", text);
+            if (!c->has_fault && !c->has_hresult)
+                unknown = true;
+            for (size_t v = 0; c->opnum == IISS_OPNUM_STATUS && c->has_services && v < c->n_services; v++) {
+                const blob_service *svc = &c->services[v];
+                const char *state = svc_state_name(svc->current_state);
+                if (!svc->name || strcmp(svc->name, "W3SVC") != 0 || !state)
+                    continue;
+                state += strlen("SERVICE_");
+                if ((n_states == 0 || strcmp(states[n_states - 1], state) != 0) && n_states < 16)
+                    states[n_states++] = state;
+            }
+        }
         json_begin_object(j, NULL);
         json_string(j, "action", a->name);
-        json_string(j, "outcome", a->outcome);
-        if (a->failure)
-            json_string(j, "failure", a->failure);
+        json_string(j, "outcome", failure[0] ? "failure" : unknown || a->n_calls == 0 ? "unknown" : "success");
+        if (failure[0])
+            json_string(j, "failure", failure);
         else
             json_null(j, "failure");
         json_begin_inline_array(j, "calls");
@@ -448,8 +499,8 @@ static void put_actions(const session *s, json_writer *j)
             json_int(j, NULL, (int64_t)(a->first_call + c));
         json_end_array(j);
         json_begin_inline_array(j, "w3svc_states");
-        for (size_t k = 0; k < SESSION_MAX_ACTION_STATES && a->w3svc_states[k]; k++)
-            json_string(j, NULL, a->w3svc_states[k]);
+        for (size_t k = 0; k < n_states; k++)
+            json_string(j, NULL, states[k]);
         json_end_array(j);
         json_end_object(j);
     }
@@ -508,8 +559,7 @@ int session_write_expected(session *s)
     json_end_array(&j);
     if (s->n_decoys)
         put_decoys(s, &j);
-    if (s->n_actions)
-        put_actions(s, &j);
+    put_actions(s, &j);
     put_pdus(s, &j);
     json_end_object(&j);
 

@@ -1,7 +1,7 @@
 /* Fuzzes the capture half of iissdump. The first byte picks the entry:
  *   even: the rest is a capture file (pcap/pcapng), read from memory by the
  *         capture file stage and fed packet by packet to the whole chain
- *         (link/IP, TCP reassembly, DCE/RPC, IIS calls);
+ *         (link/IP, TCP reassembly, DCE/RPC, IIS calls, actions);
  *   odd:  the rest is a script of TCP stream events fed straight to the
  *         chain's DCE/RPC stage: each event starts with a byte h, bit 7 = direction
  *         (server to client when set); (h & 0x7F) == 0x7F is a gap, == 0x7E
@@ -67,6 +67,22 @@ static void on_record(void *user, const iiss_call_record *rec)
         touch(rec->notes[i].message);
 }
 
+/* Every action's strings read in full, its counts within their arrays. */
+static void on_action(void *user, const iiss_action_record *rec)
+{
+    (void)user;
+    if (rec->calls_listed > rec->call_count || rec->calls_listed > IISS_ACTION_CALLS_MAX ||
+        rec->service_count > IISS_ACTION_SERVICES_MAX || rec->tag_count > IISS_ACTION_TAGS_MAX)
+        abort();
+    touch(rec->server_name);
+    touch(iiss_action_kind_name(rec->kind));
+    for (size_t i = 0; i < rec->service_count; i++) {
+        if (rec->services[i].state_count == 0 || rec->services[i].state_count > IISS_ACTION_STATES_MAX)
+            abort();
+        touch(rec->services[i].name);
+    }
+}
+
 /* The sealed samples' passwords (samples/README.md). */
 static const iiss_credentials *fixed_credentials(void)
 {
@@ -105,6 +121,7 @@ static void run_pipeline(const uint8_t *data, size_t size)
     cfg.dce.auth.credentials = fixed_credentials();
     iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
     if (pl) {
+        iiss_pipeline_set_action_fn(pl, on_action, NULL);
         int linktype = iiss_capture_file_linktype(cf);
         iiss_capture_packet pkt;
         while (iiss_capture_file_next(cf, &pkt) == IISS_CAPTURE_PACKET) {
@@ -129,6 +146,7 @@ static void run_stream_script(const uint8_t *data, size_t size)
     iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
     if (!pl)
         return;
+    iiss_pipeline_set_action_fn(pl, on_action, NULL);
     iiss_stream_sink sink = iiss_pipeline_stream_sink(pl);
     iiss_memory_owner owner = {0};
     iiss_tcp_stream stream = {
