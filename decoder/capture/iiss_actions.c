@@ -285,15 +285,18 @@ static void add_call(iiss_actions *a, open_action *oa, const iiss_call_record *r
         .response_meta = rec->response_meta,
     };
     iiss_call_record_result(rec, &c.result);
+    /* iisreset's first Status asks with a small buffer to learn the size
+     * it needs: that answer is part of the run, not a failure of it. */
+    bool size_probe =
+        rec->opnum == OPNUM_STATUS && c.result.has_hresult && c.result.hresult == HRESULT_INSUFFICIENT_BUFFER;
+    iiss_call_outcome outcome = size_probe ? IISS_OUTCOME_SUCCESS : iiss_call_result_outcome(&c.result);
+    c.failed = outcome == IISS_OUTCOME_FAILURE;
     r->call_count++;
     if (r->calls_listed < IISS_ACTION_CALLS_MAX)
         r->calls[r->calls_listed++] = c;
     else
         a->stats.calls_unlisted++;
-    /* iisreset's first Status asks with a small buffer to learn the size
-     * it needs: that answer is part of the run, not a failure of it. */
-    bool size_probe = rec->opnum == OPNUM_STATUS && c.result.has_hresult && c.result.hresult == HRESULT_INSUFFICIENT_BUFFER;
-    switch (size_probe ? IISS_OUTCOME_SUCCESS : iiss_call_result_outcome(&c.result)) {
+    switch (outcome) {
     case IISS_OUTCOME_FAILURE:
         if (!r->has_failure) {
             r->has_failure = true;

@@ -45,6 +45,9 @@ typedef struct iiss_action_call {
     bool has_response;
     iiss_packet_meta response_meta;
     iiss_call_result result;
+    /* The call failed the action: a failure, other than the answer to
+     * iisreset's Status size probe (E_ERROR_INSUFFICIENT_BUFFER). */
+    bool failed;
 } iiss_action_call;
 
 #define IISS_ACTION_CALLS_MAX 64    /* calls listed per action; more are counted */

@@ -18,6 +18,7 @@
 #include "limit_report.h"
 #include "output_json.h"
 #include "pipeline.h"
+#include "report_html.h"
 #include "timeline_formats.h"
 #include "timeline_actions.h"
 #include "timeline_json.h"
@@ -50,6 +51,7 @@ typedef struct capture_run {
     uint64_t calls;
     uint64_t actions;
     iissdump_timeline_stats stats;
+    iissdump_html_report *html;   /* --html: the actions kept for the report */
 } capture_run;
 
 static void clear_progress(capture_run *run)
@@ -99,6 +101,8 @@ static void on_action(void *user, const iiss_action_record *rec)
     run->actions++;
     if (run->stats_wanted)
         iissdump_stats_add_action(&run->stats, rec);
+    if (run->html)
+        iissdump_html_report_add(run->html, rec);
     if (run->quiet || !run->actions_wanted)
         return;
     clear_progress(run);
@@ -208,7 +212,7 @@ static gboolean parse_count(const char *text, uint64_t *out)
 /* What GOptionContext allocated for us, freed on every way out. */
 typedef struct option_strings {
     gchar *filter, *max_flow, *max_memory, *max_flow_memory, *max_flows, *max_stub, *max_pending,
-        *max_pending_per_flow, *format;
+        *max_pending_per_flow, *format, *html;
     gchar **files;
     gchar **passwords, **password_files, **nt_hashes, **nt_hash_files, **keytabs;
     iiss_credentials *credentials;
@@ -238,6 +242,7 @@ static void option_strings_free(option_strings *o)
     iiss_credentials_free(o->credentials);
     g_free(o->filter);
     g_free(o->format);
+    g_free(o->html);
     g_free(o->max_flow);
     g_free(o->max_memory);
     g_free(o->max_flow_memory);
@@ -270,6 +275,8 @@ int iissdump_capture_main(int argc, char **argv)
         {"actions", 0, 0, G_OPTION_ARG_NONE, &actions,
          "One line (object, row) per action: the calls of one iisreset run grouped, named /restart, /stop ...",
          NULL},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &o.html,
+         "Also write a self-contained HTML report of the actions (a timeline per server) to FILE", "FILE"},
         {"stats", 0, 0, G_OPTION_ARG_NONE, &stats,
          "End with counts per method, result, server and action, and the limits reached", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No line per call (with --stats: only the counts)", NULL},
@@ -403,6 +410,17 @@ int iissdump_capture_main(int argc, char **argv)
         iissdump_credential_options_wipe(&copts);
         pcfg.dce.auth.credentials = o.credentials;
     }
+    /* Opened first: a report that cannot be written is known before the
+     * captures are read. */
+    FILE *html_out = NULL;
+    if (o.html) {
+        html_out = fopen(o.html, "w");
+        if (!html_out) {
+            char why[512];
+            snprintf(why, sizeof why, "cannot write the report %s: %s", o.html, g_strerror(errno));
+            return usage_error(octx, &o, "%s", why);
+        }
+    }
     g_option_context_free(octx);
 
     gchar **files = o.files;
@@ -427,7 +445,9 @@ int iissdump_capture_main(int argc, char **argv)
     }
 
     iiss_pipeline *pl = iiss_pipeline_new(&pcfg, on_record, &run);
-    if (pl && (actions || stats))
+    if (html_out)
+        run.html = iissdump_html_report_new();
+    if (pl && (actions || stats || html_out))
         iiss_pipeline_set_action_fn(pl, on_action, &run);
     run.json_gen = json_out ? iissdump_json_new(false) : NULL;
     if (!pl || (json_out && !run.json_gen)) {
@@ -437,6 +457,9 @@ int iissdump_capture_main(int argc, char **argv)
         iiss_pipeline_free(pl);
         if (stats)
             iissdump_stats_clear(&run.stats);
+        if (html_out)
+            fclose(html_out);
+        iissdump_html_report_free(run.html);
         option_strings_free(&o);
         return IISSDUMP_EXIT_PARTIAL;
     }
@@ -485,6 +508,14 @@ int iissdump_capture_main(int argc, char **argv)
                         "for (%" PRIu64 " call(s) dropped)\n",
                 lost, pstats.calls.records_dropped);
     iiss_pipeline_free(pl);
+    bool html_failed = false;
+    if (html_out) {
+        html_failed = !iissdump_html_report_write(run.html, html_out, (const char *const *)files, count);
+        html_failed = fclose(html_out) != 0 || html_failed;
+        if (html_failed)
+            fprintf(stderr, "iissdump: %s: the report could not be written whole\n", o.html);
+        iissdump_html_report_free(run.html);
+    }
     iissdump_buf_free(&run.text);
     iissdump_buf_free(&run.scratch);
     iissdump_table_scratch_free(&run.table);
@@ -492,5 +523,5 @@ int iissdump_capture_main(int argc, char **argv)
     if (run.json_gen)
         yajl_gen_free(run.json_gen);
     option_strings_free(&o);
-    return failed > 0 || lost > 0 ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
+    return failed > 0 || lost > 0 || html_failed ? IISSDUMP_EXIT_PARTIAL : IISSDUMP_EXIT_OK;
 }
