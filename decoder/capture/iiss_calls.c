@@ -32,8 +32,9 @@ struct iiss_calls {
     /* Streams whose connection note (dce_auth) a record already carries. */
     GHashTable *noted_streams;
     /* Evidence for the inference rule, for the current input: the IPIDs
-     * IIS activations returned (16 bytes -> the activation frame), and the
-     * server endpoints that carried a call bound to IIsServiceControl. */
+     * IIS activations returned, each with a server address it is good for
+     * (IPID_KEY_BYTES -> the activation frame), and the server endpoints
+     * that carried a call bound to IIsServiceControl. */
     GHashTable *activation_ipids;
     GHashTable *bound_servers;
 };
@@ -44,9 +45,11 @@ struct iiss_calls {
 #define NOTED_STREAMS_MAX 65536u
 #define EVIDENCE_ENTRIES_MAX 65536u
 
-/* Keys of the evidence sets: 16 bytes (an IPID), or an endpoint laid out
- * as family, address and port with no padding left undefined. */
+/* Keys of the evidence sets: an endpoint laid out as family, address and
+ * port with no padding left undefined; an IPID (16 bytes) followed by a
+ * server address so laid out, its port 0. */
 #define ENDPOINT_KEY_BYTES 19u
+#define IPID_KEY_BYTES (16u + ENDPOINT_KEY_BYTES)
 
 static guint key_hash(const uint8_t *key, size_t n)
 {
@@ -55,8 +58,8 @@ static guint key_hash(const uint8_t *key, size_t n)
         h = (h ^ key[i]) * 16777619u;
     return h;
 }
-static guint ipid_hash(gconstpointer key) { return key_hash(key, 16); }
-static gboolean ipid_equal(gconstpointer a, gconstpointer b) { return memcmp(a, b, 16) == 0; }
+static guint ipid_hash(gconstpointer key) { return key_hash(key, IPID_KEY_BYTES); }
+static gboolean ipid_equal(gconstpointer a, gconstpointer b) { return memcmp(a, b, IPID_KEY_BYTES) == 0; }
 static guint endpoint_key_hash(gconstpointer key) { return key_hash(key, ENDPOINT_KEY_BYTES); }
 static gboolean endpoint_key_equal(gconstpointer a, gconstpointer b) { return memcmp(a, b, ENDPOINT_KEY_BYTES) == 0; }
 
@@ -67,6 +70,14 @@ static void endpoint_key(const iiss_endpoint *ep, uint8_t key[ENDPOINT_KEY_BYTES
     memcpy(key + 1, ep->addr, ep->family == 4 ? 4 : 16); /* bytes past an IPv4 address are not the address */
     key[17] = (uint8_t)(ep->port >> 8);
     key[18] = (uint8_t)ep->port;
+}
+
+static void ipid_key(const uint8_t ipid[16], const iiss_endpoint *server, uint8_t key[IPID_KEY_BYTES])
+{
+    iiss_endpoint address = *server;
+    address.port = 0;
+    memcpy(key, ipid, 16);
+    endpoint_key(&address, key + 16);
 }
 
 void iiss_calls_config_default(iiss_calls_config *cfg)
@@ -128,18 +139,19 @@ void iiss_calls_flush(iiss_calls *calls)
     g_hash_table_remove_all(calls->bound_servers);
 }
 
-bool iiss_calls_add_activation_ipid(iiss_calls *calls, const uint8_t ipid[16], uint64_t activation_frame)
+bool iiss_calls_add_activation_ipid(iiss_calls *calls, const uint8_t ipid[16], const iiss_endpoint *server,
+                                    uint64_t activation_frame)
 {
     if (g_hash_table_size(calls->activation_ipids) >= EVIDENCE_ENTRIES_MAX)
         g_hash_table_remove_all(calls->activation_ipids);
-    uint8_t *key = g_try_malloc(16);
+    uint8_t *key = g_try_malloc(IPID_KEY_BYTES);
     uint64_t *frame = g_try_new(uint64_t, 1);
     if (!key || !frame) {
         g_free(key);
         g_free(frame);
         return false;
     }
-    memcpy(key, ipid, 16);
+    ipid_key(ipid, server, key);
     *frame = activation_frame;
     g_hash_table_insert(calls->activation_ipids, key, frame); /* a later activation of the same IPID wins */
     return true;
@@ -167,9 +179,18 @@ static bool server_bound_earlier(const iiss_calls *calls, const iiss_endpoint *s
     return g_hash_table_contains(calls->bound_servers, key);
 }
 
+/* The activation that returned the call's object UUID for the call's
+ * server, when its response came before the request. */
 static const uint64_t *activation_frame_of(const iiss_calls *calls, const iiss_dce_call *call)
 {
-    return call->has_object ? g_hash_table_lookup(calls->activation_ipids, call->object) : NULL;
+    if (!call->has_object)
+        return NULL;
+    const iiss_endpoint *server =
+        call->request_dir == IISS_DIR_SERVER_TO_CLIENT ? &call->stream->client : &call->stream->server;
+    uint8_t key[IPID_KEY_BYTES];
+    ipid_key(call->object, server, key);
+    const uint64_t *frame = g_hash_table_lookup(calls->activation_ipids, key);
+    return frame && *frame < call->request.meta.frame ? frame : NULL;
 }
 
 void iiss_calls_free(iiss_calls *calls)

@@ -125,14 +125,19 @@ iiss_calls *iiss_calls_new(const iiss_calls_config *cfg, iiss_call_fn on_record,
 void iiss_calls_on_dce_call(void *calls, const iiss_dce_call *call);
 /* Evidence from the activation stage: a DCOM activation of CLSID
  * E8FB8621-588F-11D2-9D61-00C04F79C5FE returned `ipid` (16 bytes, as a
- * call's object UUID is stored) in its response at frame
- * `activation_frame`. Every later call whose object UUID is that IPID
- * carries activation_frame, and an unbound one has "activation_ipid"
- * evidence for the inference rule. Give it before the calls are handed
- * over (the activation's response precedes the calls in the input). Kept
- * until the end of the input (iiss_calls_flush), as much as memory allows;
- * false when it was not kept (out of memory). */
-bool iiss_calls_add_activation_ipid(iiss_calls *calls, const uint8_t ipid[16], uint64_t activation_frame);
+ * call's object UUID is stored) for the server at `server`'s address (its
+ * port is not compared: the activation went to port 135, the calls go to
+ * the object exporter's) in its response at frame `activation_frame`.
+ * Every later call to that address whose object UUID is that IPID carries
+ * activation_frame, and an unbound one has "activation_ipid" evidence for
+ * the inference rule; give each address the IPID is good for (the one the
+ * activation was sent to, those of its OXID bindings): captures merged
+ * from several networks may hold equal IPIDs. Give it before the calls are
+ * handed over (the activation's response precedes the calls in the input).
+ * Kept until the end of the input (iiss_calls_flush), as much as memory
+ * allows; false when it was not kept (out of memory). */
+bool iiss_calls_add_activation_ipid(iiss_calls *calls, const uint8_t ipid[16], const iiss_endpoint *server,
+                                    uint64_t activation_frame);
 /* Releases every held record (end of input, after the streams closed) and
  * forgets the input's evidence (activation IPIDs, bound server ports): a
  * run over several files gives what one run per file gives. */

@@ -1,5 +1,5 @@
 /* The capture chain wired once: capture_file → netlayer → tcp_reassembly →
- * dcerpc → iiss_calls → iiss_actions (or a caller's stream sink), fed by
+ * dcerpc → activations and iiss_calls → iiss_actions (or a caller's stream sink), fed by
  * files or packet by packet. */
 #define _DEFAULT_SOURCE /* stat under -std=c11 */
 
@@ -18,9 +18,12 @@ struct iiss_pipeline {
     iiss_pipeline_config cfg;
     iiss_memory_budget *memory;
     iiss_calls *calls; /* NULL in a streams-only chain */
+    iiss_activations *acts; /* NULL in a streams-only chain */
     iiss_call_fn on_record;
     void *record_user;
     iiss_actions *actions; /* NULL until an action callback is set */
+    iiss_activation_fn on_activation;
+    void *activation_user;
     iiss_dce *dce;
     iiss_tcp_reassembler *tcp;
     iiss_pipeline_stats stats; /* files, frames, bytes and net; the stages keep theirs */
@@ -34,6 +37,7 @@ void iiss_pipeline_config_default(iiss_pipeline_config *cfg)
     iiss_dce_config_default(&cfg->dce);
     iiss_calls_config_default(&cfg->calls);
     iiss_actions_config_default(&cfg->actions);
+    iiss_activations_config_default(&cfg->activations);
     cfg->progress_interval_bytes = DEFAULT_PROGRESS_INTERVAL;
 }
 
@@ -56,14 +60,45 @@ static iiss_pipeline *pipeline_alloc(const iiss_pipeline_config *cfg)
     return pl;
 }
 
-/* Each call record goes to the caller, then to the action stage. */
+/* Each call record goes to the caller, then to the action stage. The two
+ * record stages (activations, calls) each hold their records until every older call is
+ * finished; their outputs are merged here by request order: an activation
+ * is released before the first call record that came after it, and once
+ * every call older than it is over. */
 static void on_call_record(void *user, const iiss_call_record *rec)
 {
     iiss_pipeline *pl = user;
+    iiss_activations_release(pl->acts, rec->seq);
     if (pl->on_record)
         pl->on_record(pl->record_user, rec);
     if (pl->actions)
         iiss_actions_on_call(pl->actions, rec);
+}
+
+static void on_activation_record(void *user, const iiss_activation_record *rec)
+{
+    iiss_pipeline *pl = user;
+    if (pl->on_activation)
+        pl->on_activation(pl->activation_user, rec);
+}
+
+/* The activation stage sees each call first: an IIS call that finishes
+ * with it can then name the activation that returned its IPID. */
+static void on_dce_call(void *user, const iiss_dce_call *call)
+{
+    iiss_pipeline *pl = user;
+    iiss_activations_on_dce_call(pl->acts, call);
+    iiss_calls_on_dce_call(pl->calls, call);
+    iiss_activations_release(pl->acts, call->oldest_pending_seq);
+}
+
+/* The IPIDs IIS activations return are the call stage's evidence. */
+static void on_activation_ipid(void *user, const uint8_t ipid[16], const iiss_endpoint *server, uint64_t frame,
+                               bool iis_class)
+{
+    iiss_pipeline *pl = user;
+    if (iis_class && !iiss_calls_add_activation_ipid(pl->calls, ipid, server, frame))
+        pl->stats.activation_ipids_dropped++;
 }
 
 iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn on_record, void *user)
@@ -73,8 +108,11 @@ iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn o
         return NULL;
     pl->on_record = on_record;
     pl->record_user = user;
-    pl->calls = iiss_calls_new(&pl->cfg.calls, on_call_record, pl);
-    pl->dce = pl->calls ? iiss_dce_new(&pl->cfg.dce, iiss_calls_on_dce_call, pl->calls) : NULL;
+    pl->acts = iiss_activations_new(&pl->cfg.activations, on_activation_record, pl);
+    pl->calls = pl->acts ? iiss_calls_new(&pl->cfg.calls, on_call_record, pl) : NULL;
+    if (pl->calls)
+        iiss_activations_set_ipid_fn(pl->acts, on_activation_ipid, pl);
+    pl->dce = pl->calls ? iiss_dce_new(&pl->cfg.dce, on_dce_call, pl) : NULL;
     if (pl->dce) {
         iiss_stream_sink sink = iiss_dce_sink(pl->dce);
         pl->tcp = iiss_tcp_reassembler_new(&pl->cfg.tcp, &sink);
@@ -92,6 +130,12 @@ void iiss_pipeline_set_action_fn(iiss_pipeline *pl, iiss_action_fn on_action, vo
     pl->actions = on_action && pl->calls ? iiss_actions_new(&pl->cfg.actions, on_action, user) : NULL;
     if (on_action && pl->calls && !pl->actions)
         pl->stats.actions.records_dropped++;
+}
+
+void iiss_pipeline_set_activation_fn(iiss_pipeline *pl, iiss_activation_fn on_activation, void *user)
+{
+    pl->on_activation = on_activation;
+    pl->activation_user = user;
 }
 
 iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const iiss_stream_sink *sink)
@@ -128,6 +172,8 @@ void iiss_pipeline_end_input(iiss_pipeline *pl)
     /* Every call of the input is in: no action stays open across inputs. */
     if (pl->actions)
         iiss_actions_flush(pl->actions);
+    if (pl->acts)
+        iiss_activations_end_input(pl->acts);
 }
 
 iiss_stream_sink iiss_pipeline_stream_sink(iiss_pipeline *pl)
@@ -147,12 +193,15 @@ void iiss_pipeline_get_stats(const iiss_pipeline *pl, iiss_pipeline_stats *out)
         iiss_calls_get_stats(pl->calls, &out->calls);
     if (pl->actions)
         iiss_actions_get_stats(pl->actions, &out->actions);
+    if (pl->acts)
+        iiss_activations_get_stats(pl->acts, &out->activations);
 }
 
 uint64_t iiss_pipeline_alloc_failures(const iiss_pipeline_stats *stats)
 {
     return stats->tcp.alloc_failures + stats->dce.alloc_failures + stats->calls.records_dropped +
-           stats->calls.blobs_dropped + stats->actions.records_dropped;
+           stats->calls.blobs_dropped + stats->actions.records_dropped + stats->activations.records_dropped +
+           stats->activation_ipids_dropped;
 }
 
 void iiss_pipeline_free(iiss_pipeline *pl)
@@ -167,6 +216,7 @@ void iiss_pipeline_free(iiss_pipeline *pl)
     iiss_dce_free(pl->dce);
     iiss_calls_free(pl->calls);
     iiss_actions_free(pl->actions);
+    iiss_activations_free(pl->acts);
     iiss_memory_budget_free(pl->memory);
     free(pl);
 }

@@ -1,6 +1,7 @@
 /* The capture chain, wired once: packets → link/IP (netlayer) → TCP
- * reassembly → DCE/RPC → IIS calls → the caller's record callback (and
- * the actions grouping them, iiss_pipeline_set_action_fn). Fed
+ * reassembly → DCE/RPC → DCOM activations and IIS calls → the caller's
+ * record callbacks (one stream of records in request order; and the
+ * actions grouping the calls, iiss_pipeline_set_action_fn). Fed
  * either capture files (iiss_pipeline_run_files) or packets one by one
  * (iiss_pipeline_feed: a live capture, a test, a fuzz target), each input
  * ended by iiss_pipeline_end_input. A chain made with
@@ -23,7 +24,9 @@
  * allocation was for (a flow, a held segment, a connection's DCE/RPC state,
  * a call, a buffer growth, an identity, a call record, a STATUS_BLOB's
  * decoding) is lost and counted (tcp.alloc_failures, dce.alloc_failures,
- * calls.records_dropped and blobs_dropped, actions.records_dropped: see iiss_pipeline_alloc_failures), so a front end can say its output is
+ * calls.records_dropped and blobs_dropped, actions.records_dropped,
+ * activations.records_dropped, activation_ipids_dropped: see
+ * iiss_pipeline_alloc_failures), so a front end can say its output is
  * incomplete (iissdump does, and exits 1). */
 #ifndef IISS_PIPELINE_H
 #define IISS_PIPELINE_H
@@ -32,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "activations.h"
 #include "capture_file.h"
 #include "dcerpc.h"
 #include "iiss_actions.h"
@@ -48,6 +52,7 @@ typedef struct iiss_pipeline_config {
     iiss_dce_config dce; /* likewise */
     iiss_calls_config calls;
     iiss_actions_config actions;
+    iiss_activations_config activations;
     /* Bytes read between two progress callbacks (0: 4 MiB). */
     uint64_t progress_interval_bytes;
 } iiss_pipeline_config;
@@ -115,6 +120,8 @@ typedef struct iiss_pipeline_stats {
     iiss_dce_stats dce;
     iiss_calls_stats calls;
     iiss_actions_stats actions;
+    iiss_activations_stats activations;
+    uint64_t activation_ipids_dropped; /* IPIDs the call stage could not keep for lack of memory */
 } iiss_pipeline_stats;
 
 void iiss_pipeline_config_default(iiss_pipeline_config *cfg);
@@ -128,6 +135,11 @@ iiss_pipeline *iiss_pipeline_new(const iiss_pipeline_config *cfg, iiss_call_fn o
  * each handed to on_action once no later call can join it, at the latest
  * at the end of its input. NULL: not wanted (the stage then does nothing). */
 void iiss_pipeline_set_action_fn(iiss_pipeline *pl, iiss_action_fn on_action, void *user);
+/* The DCOM activations too (activations.h), interleaved with the call
+ * records by request order: an activation comes before every call requested
+ * after it. NULL: not wanted (the IPIDs are still used for the calls'
+ * activation_frame). */
+void iiss_pipeline_set_activation_fn(iiss_pipeline *pl, iiss_activation_fn on_activation, void *user);
 /* The transport half only: TCP streams into `sink` (copied). */
 iiss_pipeline *iiss_pipeline_new_streams(const iiss_pipeline_config *cfg, const iiss_stream_sink *sink);
 

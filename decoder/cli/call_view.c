@@ -96,6 +96,13 @@ const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t 
     return iissdump_result_text(&r, buf, n);
 }
 
+const char *iissdump_activation_result(const iiss_activation_record *rec, char *buf, size_t n)
+{
+    iiss_call_result r = {rec->has_response, rec->is_fault, rec->fault_status, rec->sealed, rec->has_hresult,
+                          rec->hresult};
+    return iissdump_result_text(&r, buf, n);
+}
+
 const char *iissdump_call_outcome(const iiss_call_record *rec)
 {
     iiss_call_result r;
@@ -171,15 +178,20 @@ void iissdump_endpoint_names_free(iissdump_endpoint_names *names)
 
 gboolean iissdump_call_rtt_ns(const iiss_call_record *rec, int64_t *out)
 {
-    if (!rec->has_response)
+    return iissdump_rtt_ns(&rec->request_meta, rec->has_response ? &rec->response_meta : NULL, out);
+}
+
+gboolean iissdump_rtt_ns(const iiss_packet_meta *request, const iiss_packet_meta *response, int64_t *out)
+{
+    if (!response)
         return FALSE;
-    int64_t a = rec->request_meta.ts_sec, b = rec->response_meta.ts_sec;
+    int64_t a = request->ts_sec, b = response->ts_sec;
     if (a > TS_SAFE_SEC || a < -TS_SAFE_SEC || b > TS_SAFE_SEC || b < -TS_SAFE_SEC)
         return FALSE;
     int64_t sec = b - a;
     if (sec > RTT_SANE_SEC || sec < -RTT_SANE_SEC)
         return FALSE;
-    *out = sec * 1000000000LL + ((int64_t)rec->response_meta.ts_nsec - (int64_t)rec->request_meta.ts_nsec);
+    *out = sec * 1000000000LL + ((int64_t)response->ts_nsec - (int64_t)request->ts_nsec);
     return TRUE;
 }
 

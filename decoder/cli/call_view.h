@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "activations.h"
 #include "iiss_calls.h"
 
 /* "2024-05-14T09:30:01.250000Z" */
@@ -21,6 +22,8 @@ const char *iissdump_format_time(int64_t sec, uint32_t nsec, char *buf, size_t n
 const char *iissdump_call_result(const iiss_call_record *rec, char *buf, size_t n);
 /* The same text for a result kept apart from its record (an action's calls). */
 const char *iissdump_result_text(const iiss_call_result *result, char *buf, size_t n);
+/* The same for an activation. */
+const char *iissdump_activation_result(const iiss_activation_record *rec, char *buf, size_t n);
 
 /* Did the call work: "success" (an HRESULT without the failure bit),
  * "failure" (a failure HRESULT or a fault), "unknown" (no response, sealed,
@@ -47,5 +50,8 @@ void iissdump_endpoint_names_free(iissdump_endpoint_names *names);
 
 /* Round trip in nanoseconds; false when there is no response. */
 gboolean iissdump_call_rtt_ns(const iiss_call_record *rec, int64_t *out);
+/* The same from a request's and a response's packet times (response NULL:
+ * none). */
+gboolean iissdump_rtt_ns(const iiss_packet_meta *request, const iiss_packet_meta *response, int64_t *out);
 
 #endif

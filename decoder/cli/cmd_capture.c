@@ -1,6 +1,6 @@
 /* `iissdump [options] CAPTURE...`: parses the options, runs the files
  * through the library's capture chain (pipeline.h) and prints each IIS call
- * record with the timeline printers. Everything else lives in the stages. */
+ * record and each DCOM activation with the timeline printers. Everything else lives in the stages. */
 #define _POSIX_C_SOURCE 200809L /* isatty, stat */
 #include <errno.h>
 #include <inttypes.h>
@@ -127,6 +127,29 @@ static void on_action(void *user, const iiss_action_record *rec)
         iissdump_action_text_line(&run->text, rec);
         iissdump_buf_char(&run->text, '\n');
         iissdump_buf_write(&run->text, run->out);
+        break;
+    }
+}
+
+/* A DCOM activation: its line among the calls, by request order. */
+static void on_activation(void *user, const iiss_activation_record *rec)
+{
+    capture_run *run = user;
+    if (run->quiet || run->actions_wanted)
+        return;
+    clear_progress(run);
+    /* Timesketch, ECS and CSV carry one event per IIS call: the activation
+     * has no row of its own there. */
+    switch (run->format) {
+    case IISSDUMP_FORMAT_JSONL:
+        iissdump_timeline_json_activation(run->json_gen, &run->endpoints, rec);
+        iissdump_json_write(run->json_gen, run->out);
+        break;
+    case IISSDUMP_FORMAT_TEXT:
+        iissdump_timeline_text_activation(&run->text, &run->endpoints, rec);
+        iissdump_buf_write(&run->text, run->out);
+        break;
+    default:
         break;
     }
 }
@@ -271,7 +294,7 @@ int iissdump_capture_main(int argc, char **argv)
     GOptionEntry entries[] = {
         {"format", 0, 0, G_OPTION_ARG_STRING, &o.format,
          "Output format: text (default), jsonl, timesketch, ecs (Elastic Common Schema) or csv", "FORMAT"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call (--format jsonl)", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Write JSON Lines, one object per call or activation (--format jsonl)", NULL},
         {"actions", 0, 0, G_OPTION_ARG_NONE, &actions,
          "One line (object, row) per action: the calls of one iisreset run grouped, named /restart, /stop ...",
          NULL},
@@ -463,6 +486,7 @@ int iissdump_capture_main(int argc, char **argv)
         option_strings_free(&o);
         return IISSDUMP_EXIT_PARTIAL;
     }
+    iiss_pipeline_set_activation_fn(pl, on_activation, &run);
     iiss_pipeline_callbacks cb = {
         .user = &run,
         .on_file_end = on_file_end,

@@ -3,6 +3,7 @@
 #include "timeline_json.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "iiss/infer.h"
@@ -64,6 +65,26 @@ static void add_params(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_map_close(g);
 }
 
+/* Transport notes: "in": "stream", offset null, the frame where they were
+ * noticed. */
+static void add_note_items(yajl_gen g, const iiss_note *notes, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const iiss_note *n = &notes[i];
+        yajl_gen_map_open(g);
+        iissdump_json_key(g, "kind");
+        iissdump_json_string_or_null(g, iiss_note_kind_name(n->kind));
+        iissdump_json_add_null(g, "offset");
+        iissdump_json_add_string(g, "message", n->message);
+        iissdump_json_add_string(g, "in", "stream");
+        if (n->frame)
+            iissdump_json_add_int(g, "frame", (int64_t)n->frame);
+        else
+            iissdump_json_add_null(g, "frame");
+        yajl_gen_map_close(g);
+    }
+}
+
 /* Stub anomalies (offsets in their stub), blob anomalies (offsets in the
  * buffer, as `iissdump blob` gives them), each tagged with the span its
  * offset counts in; then transport notes ("in": "stream", offset null, the
@@ -78,20 +99,7 @@ static void add_anomalies(yajl_gen g, const iiss_call_record *rec)
         iissdump_json_anomaly_items(g, &rec->response.anomalies, 0, "response");
     if (rec->has_blob)
         iissdump_json_anomaly_items(g, &rec->blob.anomalies, 0, "buffer");
-    for (size_t i = 0; i < rec->note_count; i++) {
-        const iiss_note *n = &rec->notes[i];
-        yajl_gen_map_open(g);
-        iissdump_json_key(g, "kind");
-        iissdump_json_string_or_null(g, iiss_note_kind_name(n->kind));
-        iissdump_json_add_null(g, "offset");
-        iissdump_json_add_string(g, "message", n->message);
-        iissdump_json_add_string(g, "in", "stream");
-        if (n->frame)
-            iissdump_json_add_int(g, "frame", (int64_t)n->frame);
-        else
-            iissdump_json_add_null(g, "frame");
-        yajl_gen_map_close(g);
-    }
+    add_note_items(g, rec->notes, rec->note_count);
     yajl_gen_array_close(g);
 }
 
@@ -104,7 +112,17 @@ static void add_name_or_number(yajl_gen g, const char *name, const char *value_n
         iissdump_json_add_int(g, name, value);
 }
 
-static void add_auth(yajl_gen g, const iiss_call_record *rec)
+/* What a call and an activation both say of their authentication. */
+typedef struct auth_view {
+    bool has_auth;
+    uint8_t auth_type;
+    uint8_t auth_level;
+    const iiss_ntlm_identity *identity; /* NULL: none */
+    iiss_dce_verified verified;
+    const char *credential;
+} auth_view;
+
+static void add_auth(yajl_gen g, const auth_view *rec)
 {
     iissdump_json_key(g, "auth");
     if (!rec->has_auth || rec->auth_type == 0) {
@@ -114,7 +132,7 @@ static void add_auth(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_map_open(g);
     add_name_or_number(g, "type", iiss_dce_auth_type_name(rec->auth_type), rec->auth_type);
     add_name_or_number(g, "level", iiss_dce_auth_level_name(rec->auth_level), rec->auth_level);
-    const iiss_ntlm_identity *id = rec->has_identity ? &rec->identity : NULL;
+    const iiss_ntlm_identity *id = rec->identity;
     add_text_or_null(g, "domain", id ? id->domain : NULL);
     add_text_or_null(g, "user", id ? id->user : NULL);
     add_text_or_null(g, "workstation", id ? id->workstation : NULL);
@@ -158,11 +176,11 @@ static void add_orpc_layout(yajl_gen g, const iiss_call_record *rec)
 
 /* Milliseconds with the microsecond precision the timestamps have, written
  * as a number with exactly three decimals. */
-static void add_rtt_ms(yajl_gen g, const iiss_call_record *rec)
+static void add_rtt_ms(yajl_gen g, const iiss_packet_meta *request, const iiss_packet_meta *response)
 {
     iissdump_json_key(g, "rtt_ms");
     int64_t rtt_ns;
-    if (!iissdump_call_rtt_ns(rec, &rtt_ns)) {
+    if (!iissdump_rtt_ns(request, response, &rtt_ns)) {
         yajl_gen_null(g);
         return;
     }
@@ -272,16 +290,179 @@ void iissdump_timeline_json_call_fields(yajl_gen g, iissdump_endpoint_names *end
     yajl_gen_bool(g, rec->sealed || rec->decrypted);
     iissdump_json_key(g, "decrypted");
     yajl_gen_bool(g, rec->decrypted);
-    add_auth(g, rec);
+    auth_view auth = {rec->has_auth, rec->auth_type, rec->auth_level, rec->has_identity ? &rec->identity : NULL,
+                      rec->verified, rec->credential};
+    add_auth(g, &auth);
     if (rec->has_ipid)
         iissdump_json_add_string(g, "ipid", iiss_uuid_format(rec->ipid, text, sizeof text));
     else
         iissdump_json_add_null(g, "ipid");
+    /* The activation response that returned this IPID. */
     if (rec->has_activation_frame)
         iissdump_json_add_int(g, "activation_frame", (int64_t)rec->activation_frame);
     else
         iissdump_json_add_null(g, "activation_frame");
-    add_rtt_ms(g, rec);
+    add_rtt_ms(g, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL);
+    iissdump_json_add_int(g, "call_id", rec->call_id);
+    yajl_gen_map_close(g);
+}
+
+/* ---- activations ---- */
+
+static void add_hresult_pair(yajl_gen g, const char *key, const char *name_key, bool present, uint32_t value)
+{
+    char text[IISSDUMP_RESULT_MAX];
+    if (!present) {
+        iissdump_json_add_null(g, key);
+        iissdump_json_add_null(g, name_key);
+        return;
+    }
+    add_hex32(g, key, value);
+    const char *name = iiss_lookup(iiss_hresult_names, value);
+    iissdump_json_add_string(g, name_key, name ? name : iiss_hresult_format(value, text, sizeof text));
+}
+
+/* A GUID and its name from the decoder's table (null when it has none). */
+static void add_guid(yajl_gen g, const char *key, const char *name_key, bool present, const uint8_t guid[16])
+{
+    char text[IISS_UUID_STR_MAX];
+    if (!present) {
+        iissdump_json_add_null(g, key);
+        if (name_key)
+            iissdump_json_add_null(g, name_key);
+        return;
+    }
+    iissdump_json_add_string(g, key, iiss_uuid_format(guid, text, sizeof text));
+    if (name_key)
+        iissdump_json_add_string_or_null(g, name_key, iiss_guid_lookup(guid));
+}
+
+/* OXIDs and OIDs are 64-bit: a "0x%016X" string, which no JSON reader
+ * rounds. */
+static void add_hex64(yajl_gen g, const char *key, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "0x%016" PRIX64, v);
+    iissdump_json_add_string(g, key, text);
+}
+
+static void add_string_bindings(yajl_gen g, const char *key, const iiss_act_bindings *b)
+{
+    iissdump_json_key(g, key);
+    if (!b->present) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_array_open(g);
+    uint32_t kept = b->string_count < IISS_ACT_STRING_BINDINGS_KEPT ? b->string_count : IISS_ACT_STRING_BINDINGS_KEPT;
+    for (uint32_t i = 0; i < kept; i++) {
+        const iiss_act_string_binding *sb = &b->strings[i];
+        yajl_gen_map_open(g);
+        add_name_or_number(g, "tower", iiss_lookup(iiss_tower_id_names, sb->tower_id), sb->tower_id);
+        iissdump_json_add_string(g, "address", sb->network_address.utf8);
+        if (sb->has_port)
+            iissdump_json_add_int(g, "port", sb->port);
+        else
+            iissdump_json_add_null(g, "port");
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+}
+
+static void add_interfaces(yajl_gen g, const iiss_activation_record *rec)
+{
+    iissdump_json_key(g, "interfaces");
+    if (!rec->response_decoded) {
+        yajl_gen_null(g);
+        return;
+    }
+    const iiss_act_response *rs = &rec->response;
+    yajl_gen_array_open(g);
+    for (uint32_t i = 0; i < rs->interfaces_kept && i < IISS_ACT_IIDS_KEPT; i++) {
+        const iiss_act_interface *intf = &rs->interfaces[i];
+        yajl_gen_map_open(g);
+        add_guid(g, "iid", "iid_name", true, intf->iid);
+        add_hresult_pair(g, "hresult", "hresult_name", true, intf->hresult);
+        bool std = intf->objref.present && intf->objref.has_std;
+        add_guid(g, "ipid", NULL, std, intf->objref.ipid);
+        if (std) {
+            add_hex64(g, "oxid", intf->objref.oxid);
+            add_hex64(g, "oid", intf->objref.oid);
+        } else {
+            iissdump_json_add_null(g, "oxid");
+            iissdump_json_add_null(g, "oid");
+        }
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+}
+
+void iissdump_timeline_json_activation(yajl_gen g, iissdump_endpoint_names *endpoints,
+                                       const iiss_activation_record *rec)
+{
+    char text[IISSDUMP_RESULT_MAX];
+    yajl_gen_map_open(g);
+    /* "time" first, as on every line: the lines sort by it. */
+    iissdump_json_add_string(g, "time",
+                             iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
+    iissdump_json_add_string(g, "record", "activation");
+    iissdump_json_add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
+    if (rec->has_response)
+        iissdump_json_add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
+    else
+        iissdump_json_add_null(g, "frame_response");
+    iissdump_json_add_string(g, "client", iissdump_endpoint_name(endpoints, &rec->client));
+    iissdump_json_add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
+    iissdump_json_add_int(g, "opnum", rec->opnum);
+    iissdump_json_add_string(g, "method", iiss_act_method_name(rec->method));
+    add_guid(g, "clsid", "clsid_name", rec->has_clsid, rec->clsid);
+    add_guid(g, "iid", "iid_name", rec->has_iid, rec->iid);
+    const iiss_act_text *server_name = rec->request_decoded ? &rec->request.server_name : NULL;
+    iissdump_json_add_string_or_null(g, "server_name",
+                                     server_name && server_name->present ? server_name->utf8 : NULL);
+    add_hresult_pair(g, "hresult", "hresult_name", rec->has_hresult, rec->hresult);
+    iissdump_json_key(g, "fault_status");
+    if (rec->is_fault) {
+        yajl_gen_map_open(g);
+        iissdump_json_add_int(g, "code", rec->fault_status);
+        add_text_or_null(g, "name", iiss_lookup(iiss_fault_status_names, rec->fault_status));
+        yajl_gen_map_close(g);
+    } else {
+        yajl_gen_null(g);
+    }
+    add_guid(g, "ipid", NULL, rec->has_ipid, rec->ipid);
+    if (rec->has_port)
+        iissdump_json_add_int(g, "port", rec->port);
+    else
+        iissdump_json_add_null(g, "port");
+    const iiss_act_response *rs = rec->response_decoded ? &rec->response : NULL;
+    if (rs && rs->has_remote_reply)
+        add_hex64(g, "oxid", rs->oxid);
+    else
+        iissdump_json_add_null(g, "oxid");
+    if (rs && rs->has_remote_reply) {
+        add_string_bindings(g, "oxid_bindings", &rs->oxid_bindings);
+    } else {
+        iissdump_json_add_null(g, "oxid_bindings");
+    }
+    add_interfaces(g, rec);
+    iissdump_json_key(g, "anomalies");
+    yajl_gen_array_open(g);
+    if (rec->request_decoded)
+        iissdump_json_anomaly_items(g, &rec->request.anomalies, 0, "request");
+    if (rec->response_decoded)
+        iissdump_json_anomaly_items(g, &rec->response.anomalies, 0, "response");
+    add_note_items(g, rec->notes, rec->note_count);
+    yajl_gen_array_close(g);
+    iissdump_json_add_string(g, "ndr", iiss_ndr_name(rec->ndr));
+    iissdump_json_key(g, "sealed");
+    yajl_gen_bool(g, rec->sealed || rec->decrypted);
+    iissdump_json_key(g, "decrypted");
+    yajl_gen_bool(g, rec->decrypted);
+    auth_view auth = {rec->has_auth, rec->auth_type, rec->auth_level, rec->has_identity ? &rec->identity : NULL,
+                      rec->verified, rec->credential};
+    add_auth(g, &auth);
+    add_rtt_ms(g, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL);
     iissdump_json_add_int(g, "call_id", rec->call_id);
 }
 

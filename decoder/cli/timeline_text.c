@@ -98,18 +98,18 @@ void iissdump_text_caller(iissdump_buf *out, const iiss_ntlm_identity *id)
     }
 }
 
-static void add_caller(iissdump_buf *out, const iiss_call_record *rec)
+static void add_caller(iissdump_buf *out, const iiss_ntlm_identity *id)
 {
-    if (!rec->has_identity || (!rec->identity.user[0] && !rec->identity.domain[0]))
+    if (!id || (!id->user[0] && !id->domain[0]))
         return;
     iissdump_buf_add(out, "  ", 2);
-    iissdump_text_caller(out, &rec->identity);
+    iissdump_text_caller(out, id);
 }
 
-static void add_notes(iissdump_buf *out, const iiss_call_record *rec, const char *indent)
+static void add_notes(iissdump_buf *out, const iiss_note *notes, size_t count, const char *indent)
 {
-    for (size_t i = 0; i < rec->note_count; i++) {
-        const iiss_note *n = &rec->notes[i];
+    for (size_t i = 0; i < count; i++) {
+        const iiss_note *n = &notes[i];
         iissdump_buf_str(out, indent);
         const char *kind = iiss_note_kind_name(n->kind);
         iissdump_buf_str(out, kind ? kind : "(null)");
@@ -144,6 +144,36 @@ static void add_rtt(iissdump_buf *out, int64_t rtt_ns)
     iissdump_buf_str(out, " ms");
 }
 
+/* " [NTLMSSP PKT_PRIVACY]" */
+static void add_auth(iissdump_buf *out, bool has_auth, uint8_t auth_type, uint8_t auth_level)
+{
+    if (!has_auth || auth_type == 0)
+        return;
+    const char *type = iiss_dce_auth_type_name(auth_type);
+    const char *level = iiss_dce_auth_level_name(auth_level);
+    iissdump_buf_str(out, " [");
+    iissdump_buf_str(out, type ? type : "auth");
+    if (level) {
+        iissdump_buf_char(out, ' ');
+        iissdump_buf_str(out, level);
+    } else {
+        iissdump_buf_str(out, " level ");
+        iissdump_buf_u64(out, auth_level);
+    }
+    iissdump_buf_char(out, ']');
+}
+
+static void add_frames(iissdump_buf *out, const iiss_packet_meta *request, const iiss_packet_meta *response)
+{
+    iissdump_buf_str(out, "  [frame ");
+    iissdump_buf_u64(out, request->frame);
+    if (response) {
+        iissdump_buf_str(out, "→");
+        iissdump_buf_u64(out, response->frame);
+    }
+    iissdump_buf_char(out, ']');
+}
+
 void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
                                  iissdump_endpoint_names *endpoints, const iiss_call_record *rec)
 {
@@ -152,7 +182,7 @@ void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *tabl
 
     if (rec->has_blob && rec->blob.service_count > 0)
         iissdump_text_services(out, table, &rec->blob, "    ");
-    add_notes(out, rec, "    ! ");
+    add_notes(out, rec->notes, rec->note_count, "    ! ");
     if (rec->request_decoded)
         iissdump_text_anomalies(out, &rec->request.anomalies, 0, "    ! request ");
     if (rec->response_decoded)
@@ -176,7 +206,7 @@ void iissdump_timeline_text_line(iissdump_buf *out, iissdump_endpoint_names *end
         iissdump_buf_str(out, rec->identity.server_dns[0] ? rec->identity.server_dns : rec->identity.server_netbios);
         iissdump_buf_char(out, ')');
     }
-    add_caller(out, rec);
+    add_caller(out, rec->has_identity ? &rec->identity : NULL);
     iissdump_buf_add(out, "  ", 2);
     if (rec->method) {
         iissdump_buf_str(out, rec->method);
@@ -203,13 +233,7 @@ void iissdump_timeline_text_line(iissdump_buf *out, iissdump_endpoint_names *end
     int64_t rtt;
     if (iissdump_call_rtt_ns(rec, &rtt))
         add_rtt(out, rtt);
-    iissdump_buf_str(out, "  [frame ");
-    iissdump_buf_u64(out, rec->request_meta.frame);
-    if (rec->has_response) {
-        iissdump_buf_str(out, "→");
-        iissdump_buf_u64(out, rec->response_meta.frame);
-    }
-    iissdump_buf_char(out, ']');
+    add_frames(out, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL);
     if (rec->inferred) {
         /* the evidence, as JSON's "inference" names it */
         const char *sep = " [inferred: ";
@@ -223,23 +247,86 @@ void iissdump_timeline_text_line(iissdump_buf *out, iissdump_endpoint_names *end
     }
     if (rec->ndr == IISS_NDR64)
         iissdump_buf_str(out, " [NDR64]");
-    if (rec->has_auth && rec->auth_type != 0) {
-        const char *type = iiss_dce_auth_type_name(rec->auth_type);
-        const char *level = iiss_dce_auth_level_name(rec->auth_level);
-        iissdump_buf_str(out, " [");
-        iissdump_buf_str(out, type ? type : "auth");
-        if (level) {
-            iissdump_buf_char(out, ' ');
-            iissdump_buf_str(out, level);
-        } else {
-            iissdump_buf_str(out, " level ");
-            iissdump_buf_u64(out, rec->auth_level);
-        }
-        iissdump_buf_char(out, ']');
-    }
+    add_auth(out, rec->has_auth, rec->auth_type, rec->auth_level);
     /* Read with a credential: the parameters above were sealed on the wire. */
     if (rec->decrypted)
         iissdump_buf_str(out, " [decrypted]");
     if (rec->verified == IISS_DCE_VERIFIED_FALSE)
         iissdump_buf_str(out, " [signature invalid]");
+}
+
+/* ---- one activation ---- */
+
+/* A GUID by its name in the decoder's table, else as text. */
+static void add_guid_name(iissdump_buf *out, const uint8_t guid[16])
+{
+    const char *name = iiss_guid_lookup(guid);
+    char text[IISS_UUID_STR_MAX];
+    iissdump_buf_str(out, name ? name : iiss_uuid_format(guid, text, sizeof text));
+}
+
+void iissdump_timeline_text_activation(iissdump_buf *out, iissdump_endpoint_names *endpoints,
+                                       const iiss_activation_record *rec)
+{
+    char text[IISSDUMP_RESULT_MAX > IISSDUMP_TIME_MAX ? IISSDUMP_RESULT_MAX : IISSDUMP_TIME_MAX];
+    static const char arrow[] = " → ";
+    iissdump_buf_str(out, iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
+    iissdump_buf_add(out, "  ", 2);
+    iissdump_buf_str(out, iissdump_endpoint_name(endpoints, &rec->client));
+    iissdump_buf_add(out, arrow, sizeof arrow - 1);
+    iissdump_buf_str(out, iissdump_endpoint_name(endpoints, &rec->server));
+    add_caller(out, rec->has_identity ? &rec->identity : NULL);
+    iissdump_buf_add(out, "  ", 2);
+    iissdump_buf_str(out, iiss_act_method_name(rec->method));
+    /* (class, interface asked for) */
+    if (rec->sealed) {
+        iissdump_buf_str(out, "(sealed)");
+    } else if (!rec->request_decoded) {
+        iissdump_buf_str(out, "(?)");
+    } else {
+        iissdump_buf_char(out, '(');
+        if (rec->has_clsid)
+            add_guid_name(out, rec->clsid);
+        else
+            iissdump_buf_char(out, '?');
+        iissdump_buf_add(out, ", ", 2);
+        if (rec->has_iid)
+            add_guid_name(out, rec->iid);
+        else
+            iissdump_buf_char(out, '?');
+        iissdump_buf_char(out, ')');
+    }
+    iissdump_buf_add(out, arrow, sizeof arrow - 1);
+    const char *result = iissdump_activation_result(rec, text, sizeof text);
+    iissdump_buf_str(out, result);
+    if (rec->has_hresult && !rec->is_fault && strcmp(result, "S_OK") != 0)
+        iissdump_buf_printf(out, " (0x%08" PRIX32 ")", rec->hresult);
+    /* Where the object exporter listens, and the IPID later calls carry. */
+    if (rec->has_port) {
+        iissdump_buf_str(out, ", port ");
+        iissdump_buf_u64(out, rec->port);
+    }
+    if (rec->has_ipid) {
+        iissdump_buf_str(out, ", IPID ");
+        iissdump_buf_str(out, iiss_uuid_format(rec->ipid, text, sizeof text));
+    }
+    int64_t rtt;
+    if (iissdump_rtt_ns(&rec->request_meta, rec->has_response ? &rec->response_meta : NULL, &rtt))
+        add_rtt(out, rtt);
+    add_frames(out, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL);
+    iissdump_buf_str(out, " [activation]");
+    if (rec->ndr == IISS_NDR64)
+        iissdump_buf_str(out, " [NDR64]");
+    add_auth(out, rec->has_auth, rec->auth_type, rec->auth_level);
+    if (rec->decrypted)
+        iissdump_buf_str(out, " [decrypted]");
+    if (rec->verified == IISS_DCE_VERIFIED_FALSE)
+        iissdump_buf_str(out, " [signature invalid]");
+    iissdump_buf_char(out, '\n');
+
+    add_notes(out, rec->notes, rec->note_count, "    ! ");
+    if (rec->request_decoded)
+        iissdump_text_anomalies(out, &rec->request.anomalies, 0, "    ! request ");
+    if (rec->response_decoded)
+        iissdump_text_anomalies(out, &rec->response.anomalies, 0, "    ! response ");
 }

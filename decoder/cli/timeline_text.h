@@ -1,5 +1,6 @@
 /* The readable timeline of `iissdump CAPTURE...`: one line per call, a
- * Status call's services as an indented table, anomalies below the call. */
+ * Status call's services as an indented table, anomalies below the call;
+ * one line per DCOM activation, marked [activation]. */
 #ifndef IISSDUMP_TIMELINE_TEXT_H
 #define IISSDUMP_TIMELINE_TEXT_H
 
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "activations.h"
 #include "call_view.h"
 #include "iiss_calls.h"
 #include "output_text.h"
@@ -23,5 +25,8 @@ void iissdump_text_caller(iissdump_buf *out, const iiss_ntlm_identity *id);
 /* Appends the call's line, its services table and its anomalies to out. */
 void iissdump_timeline_text_call(iissdump_buf *out, iissdump_table_scratch *table,
                                  iissdump_endpoint_names *endpoints, const iiss_call_record *rec);
+/* Appends the activation's line and its anomalies to out. */
+void iissdump_timeline_text_activation(iissdump_buf *out, iissdump_endpoint_names *endpoints,
+                                       const iiss_activation_record *rec);
 
 #endif

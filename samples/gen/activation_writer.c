@@ -376,3 +376,12 @@ void act_write_reply_stub(bytebuf *out, const act_reply *rep)
                               sizeof props / sizeof props[0]);
     ndr_u32(&w, rep->hresult);
 }
+
+void act_write_refusal_stub(bytebuf *out, uint32_t hresult)
+{
+    ndr_writer w;
+    ndr_init(&w, out, false);
+    ndr_orpcthat(&w, 0, NULL, 0);
+    ndr_pointer(&w, false); /* *ppActProperties */
+    ndr_u32(&w, hresult);
+}

@@ -36,5 +36,8 @@ typedef struct act_reply {
 /* Little-endian NDR20 stubs (the activation runs on the client's drep). */
 void act_write_request_stub(bytebuf *out, const act_request *req);
 void act_write_reply_stub(bytebuf *out, const act_reply *rep);
+/* A refused activation (3.1.2.5.2.3.3: a failure HRESULT): ORPCTHAT, a NULL
+ * ppActProperties, the HRESULT. */
+void act_write_refusal_stub(bytebuf *out, uint32_t hresult);
 
 #endif

@@ -27,6 +27,7 @@ static const sample_entry SAMPLES[] = {
     {"status-blob", write_sample_status_blob},
     {"decoys", write_sample_decoys},
     {"decoys-bound", write_sample_decoys_bound},
+    {"activation-interleaved", write_sample_activation_interleaved},
 #ifdef IISS_HAVE_SEALED_SCENARIO
     {"sealed", write_sample_sealed},
     {"sealed-spnego", write_sample_sealed_spnego},

@@ -100,7 +100,7 @@ static void put_bstr_blob(stub *st, const char *ascii)
 static void decoy_exchange(session *s, decoy_call d, uint16_t ctx_id, const guid *ipid, stub *rq, stub *rs)
 {
     dce_call call = {s->next_call_id++, ctx_id, d.opnum, ipid};
-    d.conn = s->n_past;
+    d.conn = s->conn;
     dce_write_request(&s->to_server, &call, rq->b.data, rq->b.len, NULL);
     d.request_end = s->to_server.bytes.len;
     session_send(s, TCP_CLIENT, NULL, 0);

@@ -25,6 +25,7 @@ int write_sample_status_blob(const char *out_dir);
 int write_sample_decoys(const char *out_dir);
 int write_sample_decoys_bound(const char *out_dir);
 int write_sample_iisreset_actions(const char *out_dir);
+int write_sample_activation_interleaved(const char *out_dir);
 
 #ifdef IISS_HAVE_SEALED_SCENARIO
 int write_sample_sealed(const char *out_dir);

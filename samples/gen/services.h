@@ -47,7 +47,7 @@ enum {
 #define HR_E_SERVICE_REQUEST_TIMEOUT 0x8007041Du
 #define HR_E_RESOURCE_DISABLED 0x800710D5u
 #define HR_E_NOTIMPL 0x80004001u
-#define HR_E_ACCESSDENIED 0x80070005u
+#define HR_E_ACCESSDENIED 0x80070005u /* a refused activation (MS-DCOM 3.2.4.1.1.1) */
 
 /* DCE/RPC fault status a Windows server sends for a stub it cannot unmarshal. */
 #define FAULT_NCA_S_FAULT_NDR 0x000006F7u

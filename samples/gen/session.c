@@ -36,6 +36,7 @@ int session_open(session *s, const session_config *cfg, const char *out_dir)
     dce_stream_init(&s->to_server, cfg->big_endian, cfg->max_frag);
     dce_stream_init(&s->to_client, cfg->big_endian, cfg->max_frag);
     s->next_call_id = FIRST_CALL_ID;
+    s->n_conns = 1;
     s->ctx_id = 0;
     s->ipid = guid_from_string("0000B001-0A1C-FFFF-6F3C-4E21A9D7C5B3");
     s->causality = guid_from_string("3D6A2B7E-91C4-4F0A-B5E2-7C19D84A6F03");
@@ -177,9 +178,13 @@ call_expect *session_begin_call(session *s, uint16_t opnum)
     c->required_size = c->num_services = -1;
     c->interface_inferred = s->interface_inferred;
     c->port_bound_earlier = s->interface_inferred && s->port_bound_earlier;
-    c->conn = s->n_past;
+    c->conn = s->conn;
     c->client = s->cfg.client;
     c->ipid = s->ipid;
+    /* The latest activation that returned this IPID. */
+    for (size_t i = 0; i < s->n_activations; i++)
+        if (s->activations[i].returned_object && memcmp(&s->activations[i].ipid, &s->ipid, sizeof s->ipid) == 0)
+            c->activation_frame = s->activations[i].frame_response;
     c->sealed = s->sealed;
     c->auth = s->auth;
     return c;
@@ -404,19 +409,54 @@ void session_close_tcp(session *s)
     tcp_close(&s->tcp, TCP_CLIENT);
 }
 
-void session_next_connection_to(session *s, const net_endpoint *client, const net_endpoint *server,
-                                uint32_t client_isn, uint32_t server_isn)
+/* The current connection's state into its slot. */
+static void park_connection(session *s)
 {
-    if (s->n_past == SESSION_MAX_CONNECTIONS) {
-        fprintf(stderr, "iiss-samplegen: too many connections in one capture\n");
-        abort();
-    }
-    past_connection *p = &s->past[s->n_past++];
+    past_connection *p = &s->past[s->conn];
     p->interface_inferred = s->interface_inferred;
     p->server = s->cfg.server;
     p->tcp = s->tcp;
     p->to_server = s->to_server;
     p->to_client = s->to_client;
+    p->queued[0] = s->queued[0];
+    p->queued[1] = s->queued[1];
+    p->next_call_id = s->next_call_id;
+    p->client = s->cfg.client;
+    p->ipid = s->ipid;
+}
+
+void session_switch_connection(session *s, size_t conn)
+{
+    if (conn >= s->n_conns) {
+        fprintf(stderr, "iiss-samplegen: no connection %zu\n", conn);
+        abort();
+    }
+    if (conn == s->conn)
+        return;
+    park_connection(s);
+    const past_connection *p = &s->past[conn];
+    s->conn = conn;
+    s->interface_inferred = p->interface_inferred;
+    s->cfg.server = p->server;
+    s->tcp = p->tcp;
+    s->to_server = p->to_server;
+    s->to_client = p->to_client;
+    s->queued[0] = p->queued[0];
+    s->queued[1] = p->queued[1];
+    s->next_call_id = p->next_call_id;
+    s->cfg.client = p->client;
+    s->ipid = p->ipid;
+}
+
+void session_next_connection_to(session *s, const net_endpoint *client, const net_endpoint *server,
+                                uint32_t client_isn, uint32_t server_isn)
+{
+    if (s->n_conns == SESSION_MAX_CONNECTIONS) {
+        fprintf(stderr, "iiss-samplegen: too many connections in one capture\n");
+        abort();
+    }
+    park_connection(s);
+    s->conn = s->n_conns++;
     s->cfg.client = *client;
     s->cfg.server = *server;
     tcp_conn_init(&s->tcp, &s->cap, &s->cfg.link, &s->cfg.client, &s->cfg.server, client_isn, server_isn);
@@ -440,7 +480,9 @@ int session_finish(session *s)
     tcp_conn_free(&s->tcp);
     dce_stream_free(&s->to_server);
     dce_stream_free(&s->to_client);
-    for (size_t i = 0; i < s->n_past; i++) {
+    for (size_t i = 0; i < s->n_conns; i++) {
+        if (i == s->conn)
+            continue;
         tcp_conn_free(&s->past[i].tcp);
         dce_stream_free(&s->past[i].to_server);
         dce_stream_free(&s->past[i].to_client);

@@ -110,6 +110,7 @@ typedef struct call_expect {
     bool interface_inferred;
     bool port_bound_earlier;   /* inferred, and an earlier connection bound IIsServiceControl on this server port */
     bool has_response;
+    uint32_t activation_frame; /* the activation response that returned the IPID (0: none) */
     size_t request_start;      /* the request's PDUs in the client stream */
     size_t request_end;
     size_t response_start;     /* the response's PDUs in the server stream */
@@ -141,6 +142,24 @@ typedef struct decoy_call {
     const char *why_not_iis;    /* what tells it from an IIS call of this opnum */
 } decoy_call;
 
+/* A DCOM activation of the capture (session_activate), as a decoder must
+ * report it. */
+typedef struct activation_expect {
+    uint32_t frame_request;
+    uint32_t frame_response;
+    net_endpoint client;
+    net_endpoint server;
+    uint32_t call_id;
+    const char *server_name;   /* COSERVERINFO */
+    uint32_t hresult;
+    bool returned_object;      /* S_OK: the interface, its OBJREF and the OXID bindings */
+    guid ipid;
+    uint64_t oxid;
+    uint64_t oid;
+    char oxid_binding[80];     /* "10.0.0.20[49155]" */
+    uint16_t port;
+} activation_expect;
+
 /* One iisreset run the script performed, as the expected file states it:
  * its name (what the scenario says the run was), its calls (indices into
  * the expected calls); outcome, first failure and W3SVC's states follow
@@ -153,19 +172,25 @@ typedef struct expected_action {
 
 #define SESSION_MAX_ACTIONS 12
 #define SESSION_MAX_DECOYS 24
-#define SESSION_MAX_PLACED_PDUS 8
+#define SESSION_MAX_PLACED_PDUS 16
+#define SESSION_MAX_ACTIVATIONS 4
 #define SESSION_MAX_CONNECTIONS 12
 #define SESSION_MAX_CREDENTIAL_OPTIONS 8
 #define SESSION_MAX_TSHARK_DECRYPT_RUNS 4
 
-/* A connection of the capture that is over: its TCP frames and PDUs stay
- * for the expected file. */
+/* A connection of the capture that is not the current one (over, or
+ * waiting for session_switch_connection): its TCP frames and PDUs stay for
+ * the expected file. */
 typedef struct past_connection {
     bool interface_inferred;   /* it had no bind in the capture */
     net_endpoint server;
     tcp_conn tcp;
     dce_stream to_server;
     dce_stream to_client;
+    size_t queued[2];
+    uint32_t next_call_id;
+    net_endpoint client;
+    guid ipid;
 } past_connection;
 
 typedef struct session {
@@ -201,8 +226,13 @@ typedef struct session {
     session_auth auth;
     placed_pdu placed[SESSION_MAX_PLACED_PDUS];
     size_t n_placed;
+    activation_expect activations[SESSION_MAX_ACTIVATIONS];
+    size_t n_activations;
+    /* Connections by id: `conn` is the current one (in tcp, to_server ...),
+     * past[k] holds every other k < n_conns. */
     past_connection past[SESSION_MAX_CONNECTIONS];
-    size_t n_past;
+    size_t conn;
+    size_t n_conns;
     /* Sealed samples: the iissdump options that give the credential (file
      * names relative to the samples folder), and tshark runs that decrypt
      * the connections of one user ("DOMAIN\\user"; the options a
@@ -231,6 +261,9 @@ void session_handshake(session *s);
  * the IPID and the OXID binding "<server>[<port>]" this session then uses),
  * on its own TCP connection from the client's port - 1. */
 void session_activate(session *s, const char *server_name);
+/* The same activation refused with `hresult` (e.g. E_ACCESSDENIED): the
+ * reply carries no activation properties, only the HRESULT. */
+void session_activate_refused(session *s, const char *server_name, uint32_t hresult);
 /* bind (IIsServiceControl ctx 0, IRemUnknown2 ctx 1; NDR20, plus NDR64 when
  * cfg.ndr64) and bind_ack accepting them, each sent in one segment. */
 void session_bind(session *s);
@@ -298,6 +331,11 @@ void session_next_connection_to(session *s, const net_endpoint *client, const ne
  * (the expected file's "actions"). */
 void session_expect_action(session *s, const char *name, size_t first_call);
 
+/* Makes connection `conn` (0 is session_open's, then one per
+ * session_next_connection) the current one again, with its client, server,
+ * IPID and call ids; the one left keeps its state for a later switch.
+ * Connections may so be open at once, their calls interleaved. */
+void session_switch_connection(session *s, size_t conn);
 /* Writes the expected file, closes the capture; 0 on success. */
 int session_finish(session *s);
 /* <out_dir>/<name>.expected.json alone (session_expected.c). */

@@ -34,7 +34,7 @@ static void place_pdus(session *s, const tcp_conn *tcp, int side, const dce_stre
     }
 }
 
-void session_activate(session *s, const char *server_name)
+static void activate(session *s, const char *server_name, uint32_t hresult)
 {
     net_endpoint client = s->cfg.client;
     net_endpoint server = s->cfg.server;
@@ -91,9 +91,12 @@ void session_activate(session *s, const char *server_name)
     rep.resolver_host = server_name;
     rep.resolver_address = address;
     rep.oxid_binding = binding;
-    rep.hresult = 0;
+    rep.hresult = hresult;
     bb_clear(&stub);
-    act_write_reply_stub(&stub, &rep);
+    if (hresult == 0)
+        act_write_reply_stub(&stub, &rep);
+    else
+        act_write_refusal_stub(&stub, hresult);
     dce_write_response(&to_client, &call, stub.data, stub.len, NULL);
     send_whole_stream(&tcp, TCP_SERVER, &to_client, &queued[TCP_SERVER]);
     bb_free(&stub);
@@ -103,8 +106,36 @@ void session_activate(session *s, const char *server_name)
 
     place_pdus(s, &tcp, TCP_CLIENT, &to_server, &CLSID_IIS_SERVICE_CONTROL);
     place_pdus(s, &tcp, TCP_SERVER, &to_client, NULL);
+    if (s->n_activations < SESSION_MAX_ACTIVATIONS) {
+        /* The request and the reply are each the last PDU of their side. */
+        activation_expect *a = &s->activations[s->n_activations++];
+        memset(a, 0, sizeof *a);
+        a->frame_request = tcp_completion_frame(&tcp, TCP_CLIENT, to_server.pdus[to_server.n_pdus - 1].stream_end);
+        a->frame_response = tcp_completion_frame(&tcp, TCP_SERVER, to_client.pdus[to_client.n_pdus - 1].stream_end);
+        a->client = client;
+        a->server = server;
+        a->call_id = call.call_id;
+        a->server_name = server_name;
+        a->hresult = hresult;
+        a->returned_object = hresult == 0;
+        a->ipid = rep.ipid;
+        a->oxid = rep.oxid;
+        a->oid = rep.oid;
+        snprintf(a->oxid_binding, sizeof a->oxid_binding, "%s", binding);
+        a->port = s->cfg.server.port;
+    }
     dce_stream_free(&to_server);
     dce_stream_free(&to_client);
     tcp_conn_free(&tcp);
 }
 
+
+void session_activate(session *s, const char *server_name)
+{
+    activate(s, server_name, 0);
+}
+
+void session_activate_refused(session *s, const char *server_name, uint32_t hresult)
+{
+    activate(s, server_name, hresult);
+}

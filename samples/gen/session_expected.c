@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation_writer.h"
 #include "json_writer.h"
 #include "services.h"
 #include "session.h"
@@ -112,7 +113,7 @@ static void apply_snaplen(const session *s, call_expect *c, uint32_t *frame_requ
  * current one. */
 static const tcp_conn *conn_tcp(const session *s, size_t conn)
 {
-    return conn < s->n_past ? &s->past[conn].tcp : &s->tcp;
+    return conn == s->conn ? &s->tcp : &s->past[conn].tcp;
 }
 
 static void put_call(session *s, json_writer *j, const call_expect *expected)
@@ -135,7 +136,7 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
         json_null(j, "frame_response");
     net_endpoint_format(&c->client, text, sizeof text);
     json_string(j, "client", text);
-    net_endpoint_format(c->conn < s->n_past ? &s->past[c->conn].server : &s->cfg.server, text, sizeof text);
+    net_endpoint_format(c->conn != s->conn ? &s->past[c->conn].server : &s->cfg.server, text, sizeof text);
     json_string(j, "server", text);
     json_int(j, "opnum", c->opnum);
     json_string(j, "method", iiss_method_name(c->opnum));
@@ -228,6 +229,10 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
     }
     guid_to_string(&c->ipid, text);
     json_string(j, "ipid", text);
+    if (c->activation_frame)
+        json_int(j, "activation_frame", c->activation_frame);
+    else
+        json_null(j, "activation_frame");
     if (frame_response) {
         uint64_t rtt_ns = cap_frame_time(&s->cap, frame_response) - cap_frame_time(&s->cap, frame_request);
         snprintf(text, sizeof text, "%llu.%03llu", (unsigned long long)(rtt_ns / 1000000u),
@@ -236,6 +241,87 @@ static void put_call(session *s, json_writer *j, const call_expect *expected)
     } else {
         json_null(j, "rtt_ms");
     }
+    json_end_object(j);
+}
+
+static void put_hex64(json_writer *j, const char *key, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "0x%016llX", (unsigned long long)v);
+    json_string(j, key, text);
+}
+
+/* One DCOM activation as a decoder must report it (MS-DCOM 3.1.2.5.2.3.3,
+ * the values session_activate wrote). */
+static void put_activation(session *s, json_writer *j, const activation_expect *a)
+{
+    char text[64];
+    json_begin_object(j, NULL);
+    cap_format_time(cap_frame_time(&s->cap, a->frame_request), text);
+    json_string(j, "time", text);
+    json_string(j, "record", "activation");
+    json_int(j, "frame_request", a->frame_request);
+    json_int(j, "frame_response", a->frame_response);
+    net_endpoint_format(&a->client, text, sizeof text);
+    json_string(j, "client", text);
+    net_endpoint_format(&a->server, text, sizeof text);
+    json_string(j, "server", text);
+    json_int(j, "opnum", ACT_OPNUM_REMOTE_CREATE_INSTANCE);
+    json_string(j, "method", "RemoteCreateInstance");
+    guid_to_string(&CLSID_IIS_SERVICE_CONTROL, text);
+    json_string(j, "clsid", text);
+    json_string(j, "clsid_name", "CLSID_IIsServiceControl");
+    guid_to_string(&IID_IIS_SERVICE_CONTROL, text);
+    json_string(j, "iid", text);
+    json_string(j, "iid_name", "IIsServiceControl");
+    json_string(j, "server_name", a->server_name);
+    json_hex32(j, "hresult", a->hresult);
+    json_string(j, "hresult_name", hresult_name(a->hresult));
+    json_null(j, "fault_status");
+    if (a->returned_object) {
+        guid_to_string(&a->ipid, text);
+        json_string(j, "ipid", text);
+        json_int(j, "port", a->port);
+        put_hex64(j, "oxid", a->oxid);
+        json_begin_array(j, "oxid_bindings");
+        json_begin_object(j, NULL);
+        json_string(j, "tower", "ncacn_ip_tcp");
+        json_string(j, "address", a->oxid_binding);
+        json_int(j, "port", a->port);
+        json_end_object(j);
+        json_end_array(j);
+        json_begin_array(j, "interfaces");
+        json_begin_object(j, NULL);
+        guid_to_string(&IID_IIS_SERVICE_CONTROL, text);
+        json_string(j, "iid", text);
+        json_string(j, "iid_name", "IIsServiceControl");
+        json_hex32(j, "hresult", HR_S_OK);
+        json_string(j, "hresult_name", "S_OK");
+        guid_to_string(&a->ipid, text);
+        json_string(j, "ipid", text);
+        put_hex64(j, "oxid", a->oxid);
+        put_hex64(j, "oid", a->oid);
+        json_end_object(j);
+        json_end_array(j);
+    } else {
+        /* Refused: no activation properties came back. */
+        json_null(j, "ipid");
+        json_null(j, "port");
+        json_null(j, "oxid");
+        json_null(j, "oxid_bindings");
+        json_begin_inline_array(j, "interfaces");
+        json_end_array(j);
+    }
+    json_begin_inline_array(j, "anomalies");
+    json_end_array(j);
+    json_string(j, "ndr", "NDR20");
+    json_bool(j, "sealed", false);
+    json_null(j, "auth");
+    uint64_t rtt_ns = cap_frame_time(&s->cap, a->frame_response) - cap_frame_time(&s->cap, a->frame_request);
+    snprintf(text, sizeof text, "%llu.%03llu", (unsigned long long)(rtt_ns / 1000000u),
+             (unsigned long long)(rtt_ns % 1000000u / 1000u));
+    json_number_text(j, "rtt_ms", text);
+    json_int(j, "call_id", a->call_id);
     json_end_object(j);
 }
 
@@ -276,23 +362,23 @@ static int by_frame_then_position(const void *a, const void *b)
 static void put_pdus(session *s, json_writer *j)
 {
     size_t total = s->n_placed;
-    for (size_t k = 0; k <= s->n_past; k++) {
-        total += k < s->n_past ? s->past[k].to_server.n_pdus + s->past[k].to_client.n_pdus
-                               : s->to_server.n_pdus + s->to_client.n_pdus;
+    for (size_t k = 0; k < s->n_conns; k++) {
+        total += k != s->conn ? s->past[k].to_server.n_pdus + s->past[k].to_client.n_pdus
+                              : s->to_server.n_pdus + s->to_client.n_pdus;
     }
     pdu_at_frame *list = calloc(total ? total : 1, sizeof *list);
     if (!list)
         abort();
     size_t n = 0;
-    for (size_t k = 0; k <= s->n_past; k++)
+    for (size_t k = 0; k < s->n_conns; k++)
     for (int side = 0; side < 2; side++) {
-        const dce_stream *d = k < s->n_past ? (side == TCP_CLIENT ? &s->past[k].to_server : &s->past[k].to_client)
-                                            : (side == TCP_CLIENT ? &s->to_server : &s->to_client);
+        const dce_stream *d = k != s->conn ? (side == TCP_CLIENT ? &s->past[k].to_server : &s->past[k].to_client)
+                                           : (side == TCP_CLIENT ? &s->to_server : &s->to_client);
         const tcp_conn *tcp = conn_tcp(s, k);
         for (size_t i = 0; i < d->n_pdus; i++) {
             const dce_pdu_record *p = &d->pdus[i];
             /* tshark names a response's opnum only when it saw the binding. */
-            bool inferred = k < s->n_past ? s->past[k].interface_inferred : s->interface_inferred;
+            bool inferred = k != s->conn ? s->past[k].interface_inferred : s->interface_inferred;
             bool opnum_known = p->pkt_type == DCE_PKT_REQUEST || !inferred;
             uint32_t frame = tcp_completion_frame(tcp, side, p->stream_end);
             bool cut = false;
@@ -398,7 +484,7 @@ static void put_decoys(session *s, json_writer *j)
         else
             json_null(j, "frame_response");
         char endpoint[64];
-        net_endpoint_format(d->conn < s->n_past ? &s->past[d->conn].server : &s->cfg.server, endpoint,
+        net_endpoint_format(d->conn != s->conn ? &s->past[d->conn].server : &s->cfg.server, endpoint,
                             sizeof endpoint);
         json_string(j, "server", endpoint);
         json_string(j, "interface", d->interface);
@@ -556,6 +642,10 @@ int session_write_expected(session *s)
     json_begin_array(&j, "calls");
     for (size_t i = 0; i < s->n_calls; i++)
         put_call(s, &j, &s->calls[i]);
+    json_end_array(&j);
+    json_begin_array(&j, "activations");
+    for (size_t i = 0; i < s->n_activations; i++)
+        put_activation(s, &j, &s->activations[i]);
     json_end_array(&j);
     if (s->n_decoys)
         put_decoys(s, &j);

@@ -493,10 +493,22 @@ static void inference_from_earlier_evidence(void **state)
     assert_int_equal(s.count, 2);
 
     /* the activation's IPID: a request alone is kept, and every call on
-     * that object, bound or not, carries the activation's frame */
-    assert_true(iiss_calls_add_activation_ipid(calls, IPID, 3));
+     * that object, bound or not, carries the activation's frame; only for
+     * that server's address (any port), and only after the activation */
+    assert_true(iiss_calls_add_activation_ipid(calls, IPID, &stream.server, 3));
     bytes kill = {0};
     put_orpcthis(&kill);
+    iiss_tcp_stream other_server = stream;
+    other_server.server.addr[3] = 30;
+    c = unbound_call(3, IISS_OPNUM_KILL, &kill, NULL);
+    c.stream = &other_server;
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 2);
+    c = unbound_call(3, IISS_OPNUM_KILL, &kill, NULL);
+    c.stream = &other_port;
+    c.request.meta.frame = 3;
+    iiss_calls_on_dce_call(calls, &c);
+    assert_int_equal(s.count, 2);
     c = unbound_call(3, IISS_OPNUM_KILL, &kill, NULL);
     c.stream = &other_port;
     iiss_calls_on_dce_call(calls, &c);

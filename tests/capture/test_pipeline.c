@@ -155,10 +155,71 @@ static void zero_config_is_default(void **state)
     iiss_pipeline_free(pl);
 }
 
+/* One stream of records in request order out of two stages: the
+ * activation-interleaved sample (samples/activation-interleaved.expected.json)
+ * has 10.0.0.7's activation requested while 10.0.0.5's Stop is running and
+ * answered before it: it must come after the Stop and 10.0.0.6's Status,
+ * before the Start. Each call names its own client's activation. */
+typedef struct merged {
+    size_t n;
+    char kind[16];            /* 'a'ctivation or 'c'all */
+    uint64_t frame[16];
+    uint64_t activation_frame[16]; /* calls: 0 when none */
+} merged;
+
+static void merged_call(void *user, const iiss_call_record *rec)
+{
+    merged *m = user;
+    assert_true(m->n < 16);
+    m->kind[m->n] = 'c';
+    m->frame[m->n] = rec->request_meta.frame;
+    m->activation_frame[m->n] = rec->has_activation_frame ? rec->activation_frame : 0;
+    m->n++;
+}
+
+static void merged_activation(void *user, const iiss_activation_record *rec)
+{
+    merged *m = user;
+    assert_true(m->n < 16);
+    m->kind[m->n] = 'a';
+    m->frame[m->n] = rec->request_meta.frame;
+    m->activation_frame[m->n] = 0;
+    m->n++;
+}
+
+static void activations_in_request_order(void **state)
+{
+    (void)state;
+    static merged m;
+    memset(&m, 0, sizeof m);
+    iiss_pipeline *pl = iiss_pipeline_new(NULL, merged_call, &m);
+    assert_non_null(pl);
+    iiss_pipeline_set_activation_fn(pl, merged_activation, &m);
+    const char *paths[] = {sample("activation-interleaved.pcap")};
+    assert_int_equal(iiss_pipeline_run_files(pl, paths, 1, NULL), 0);
+    static const char want_kind[] = "aaccc" "a" "cc";
+    static const uint64_t want_frame[] = {6, 16, 26, 29, 36, 43, 49, 52};
+    static const uint64_t want_activation[] = {0, 0, 7, 7, 17, 0, 7, 17};
+    assert_int_equal(m.n, 8);
+    for (size_t i = 0; i < 8; i++) {
+        assert_int_equal(m.kind[i], want_kind[i]);
+        assert_int_equal(m.frame[i], want_frame[i]);
+        assert_int_equal(m.activation_frame[i], want_activation[i]);
+    }
+    iiss_pipeline_stats st;
+    iiss_pipeline_get_stats(pl, &st);
+    assert_int_equal(st.activations.activations, 3);
+    assert_int_equal(st.activations.ipids, 2);
+    assert_int_equal(st.activations.out_of_order, 0);
+    assert_int_equal(st.calls.out_of_order, 0);
+    iiss_pipeline_free(pl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(files_to_records),
+        cmocka_unit_test(activations_in_request_order),
         cmocka_unit_test(packets_to_records),
         cmocka_unit_test(zero_config_is_default),
     };

@@ -1,7 +1,7 @@
 /* Fuzzes the capture half of iissdump. The first byte picks the entry:
  *   even: the rest is a capture file (pcap/pcapng), read from memory by the
  *         capture file stage and fed packet by packet to the whole chain
- *         (link/IP, TCP reassembly, DCE/RPC, IIS calls, actions);
+ *         (link/IP, TCP reassembly, DCE/RPC, DCOM activations, IIS calls, actions);
  *   odd:  the rest is a script of TCP stream events fed straight to the
  *         chain's DCE/RPC stage: each event starts with a byte h, bit 7 = direction
  *         (server to client when set); (h & 0x7F) == 0x7F is a gap, == 0x7E
@@ -83,6 +83,36 @@ static void on_action(void *user, const iiss_action_record *rec)
     }
 }
 
+/* A DCOM activation record: its strings read in full, its summary
+ * consistent with the stubs it came from. */
+static void on_activation(void *user, const iiss_activation_record *rec)
+{
+    (void)user;
+    if (rec->has_ipid && !rec->response_decoded)
+        abort();
+    if ((rec->has_clsid || rec->has_iid) && !rec->request_decoded)
+        abort();
+    if (rec->request_decoded) {
+        touch(rec->request.server_name.utf8);
+        touch(rec->request.object_name.utf8);
+        if (rec->request.properties_kept > IISS_ACT_PROPERTIES_KEPT || rec->request.iids_kept > IISS_ACT_IIDS_KEPT)
+            abort();
+    }
+    if (rec->response_decoded) {
+        const iiss_act_response *rs = &rec->response;
+        if (rs->interfaces_kept > IISS_ACT_IIDS_KEPT || rs->properties_kept > IISS_ACT_PROPERTIES_KEPT)
+            abort();
+        uint32_t kept = rs->oxid_bindings.string_count < IISS_ACT_STRING_BINDINGS_KEPT
+                            ? rs->oxid_bindings.string_count
+                            : IISS_ACT_STRING_BINDINGS_KEPT;
+        for (uint32_t i = 0; i < kept; i++)
+            touch(rs->oxid_bindings.strings[i].network_address.utf8);
+    }
+    touch(rec->identity.user);
+    for (size_t i = 0; i < rec->note_count; i++)
+        touch(rec->notes[i].message);
+}
+
 /* The sealed samples' passwords (samples/README.md). */
 static const iiss_credentials *fixed_credentials(void)
 {
@@ -122,6 +152,7 @@ static void run_pipeline(const uint8_t *data, size_t size)
     iiss_pipeline *pl = iiss_pipeline_new(&cfg, on_record, NULL);
     if (pl) {
         iiss_pipeline_set_action_fn(pl, on_action, NULL);
+        iiss_pipeline_set_activation_fn(pl, on_activation, NULL);
         int linktype = iiss_capture_file_linktype(cf);
         iiss_capture_packet pkt;
         while (iiss_capture_file_next(cf, &pkt) == IISS_CAPTURE_PACKET) {
@@ -147,6 +178,7 @@ static void run_stream_script(const uint8_t *data, size_t size)
     if (!pl)
         return;
     iiss_pipeline_set_action_fn(pl, on_action, NULL);
+    iiss_pipeline_set_activation_fn(pl, on_activation, NULL);
     iiss_stream_sink sink = iiss_pipeline_stream_sink(pl);
     iiss_memory_owner owner = {0};
     iiss_tcp_stream stream = {

@@ -46,8 +46,17 @@ def run(iissdump, *args, stdin=None):
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
-def json_calls(stdout):
+def json_records(stdout):
     return [json.loads(l) for l in stdout.splitlines() if l.strip()]
+
+
+def json_calls(stdout):
+    """The call lines (activation lines carry "record": "activation")."""
+    return [r for r in json_records(stdout) if "record" not in r]
+
+
+def json_activations(stdout):
+    return [r for r in json_records(stdout) if r.get("record") == "activation"]
 
 
 def expected_calls(samples, name):
@@ -341,7 +350,9 @@ def case_progress(iissdump, samples, work):
     seen = on_tty("--progress")
     check("iissdump: " + path in seen and "7 calls" in seen, f"no progress on a terminal: {seen!r}")
     with open(out_file, encoding="utf-8") as f:
-        check(f.read().count("→ S_OK") == 5, "calls missing with --progress")
+        lines = f.read().splitlines()
+        check(sum("→ S_OK" in l for l in lines if "[activation]" not in l) == 5, "calls missing with --progress")
+        check(sum("[activation]" in l for l in lines) == 1, "the activation missing with --progress")
     seen = on_tty()
     check("MiB" not in seen, f"progress for a small input: {seen!r}")
     seen = on_tty("--progress", "--no-progress")
@@ -592,6 +603,7 @@ def case_merged(iissdump, samples, work):
         per_iface.setdefault(int(iface), []).append(int(number))
     check(sorted(per_iface) == [0, 1, 2], f"interfaces {sorted(per_iface)}")
     want = []
+    want_activations = []
     for i, path in enumerate(inputs):
         rc, out, err = run(iissdump, path, "--json")
         check(rc == 0 and err == "", f"{path}: exit {rc}, {err!r}")
@@ -599,12 +611,27 @@ def case_merged(iissdump, samples, work):
         check(calls, f"{path}: no call")
         frame_map = {k + 1: n for k, n in enumerate(per_iface[i])}
         want += [renumber(c, frame_map) for c in calls]
+        want_activations += [renumber(a, frame_map) for a in json_activations(out)]
     rc, out, err = run(iissdump, merged, "--json")
     check(rc == 0 and err == "", f"merged: exit {rc}, {err!r}")
     got = json_calls(out)
     check(len(got) == len(want), f"merged: {len(got)} calls, the inputs have {len(want)}")
+    merged_activations = {a["frame_response"]: a for a in json_activations(out)}
+    check(sorted(merged_activations) == sorted(a["frame_response"] for a in want_activations),
+          f"merged: activations at {sorted(merged_activations)}, the inputs' at "
+          f"{[a['frame_response'] for a in want_activations]}")
     for g, w in zip(by_frames(got), by_frames(want)):
+        # The inputs share IPIDs: a call of one input to the same server may
+        # rightly name another input's earlier activation of that IPID.
+        g_frame, w_frame = g.pop("activation_frame"), w.pop("activation_frame")
         check(g == w, f"merged: call differs from its input's:\n{g}\n{w}")
+        if w_frame is not None:
+            check(g_frame == w_frame, f"merged: activation_frame {g_frame}, its input's {w_frame}")
+        elif g_frame is not None:
+            act = merged_activations.get(g_frame)
+            check(act and act["ipid"] == g["ipid"] and act["server"].rsplit(":", 1)[0] ==
+                  g["server"].rsplit(":", 1)[0] and g_frame < g["frame_request"],
+                  f"merged: activation_frame {g_frame} is no earlier activation of {g['ipid']} on its server")
     # every request and response frame is a DCE/RPC PDU where tshark sees one
     pdus = {int(l) for l in tool("tshark", "-r", merged, "-Y", "dcerpc", "-T", "fields",
                                  "-e", "frame.number").split()}
@@ -613,7 +640,7 @@ def case_merged(iissdump, samples, work):
             check(c[k] is None or c[k] in pdus, f"merged: {k} {c[k]} is no DCE/RPC frame to tshark")
     # and the text timeline has the merged order: by request time across interfaces
     rc, text, err = run(iissdump, merged)
-    check(rc == 0 and text.count("[frame ") == len(got), f"merged text: exit {rc}")
+    check(rc == 0 and text.count("[frame ") == len(got) + len(merged_activations), f"merged text: exit {rc}")
 
     # an interface of a link type iissdump does not decode (the SLL sample
     # relabelled 802.11): the other interface's calls, and its packets named

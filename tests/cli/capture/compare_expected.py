@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs `iissdump CAPTURE --json` and compares every call, field by field,
 with the "calls" of the sample's expected-decode file (written by the samples
-generator from the specs, independently of the decoder).
+generator from the specs, independently of the decoder), and every
+activation line ("record": "activation") with its "activations".
 
 Usage: compare_expected.py IISSDUMP CAPTURE EXPECTED.json
 The expected file's "iissdump_options" (credentials of sealed samples, file
@@ -125,6 +126,30 @@ class Comparer:
             else:
                 self.eq(f"{where}.{key}", w, g)
 
+    def activation(self, i, want, got):
+        where = f"activation {i + 1} (frame {want.get('frame_request')})"
+        for key, w in want.items():
+            if key not in got:
+                self.fail(f"{where}.{key}", "missing")
+                continue
+            g = got[key]
+            if key in ("interfaces", "oxid_bindings") and w is not None and g is not None:
+                if len(w) != len(g):
+                    self.fail(f"{where}.{key}", f"expected {len(w)}, got {len(g)}")
+                for k, (wi, gi) in enumerate(zip(w, g)):
+                    self.subset(f"{where}.{key}[{k}]", wi, gi)
+            elif key == "anomalies":
+                self.anomalies(f"{where}.anomalies", w, g)
+            elif key == "auth":
+                self.subset(f"{where}.auth", w, g)
+            elif key == "rtt_ms":
+                if w is None or g is None:
+                    self.eq(f"{where}.rtt_ms", w, g)
+                elif abs(float(w) - float(g)) > 0.0015:
+                    self.fail(f"{where}.rtt_ms", f"expected {w}, got {g}")
+            else:
+                self.eq(f"{where}.{key}", w, g)
+
 
 def compare(iissdump, capture, expected_path, expected, options):
     """One run of iissdump with `options`; returns the differences."""
@@ -132,13 +157,25 @@ def compare(iissdump, capture, expected_path, expected, options):
                          cwd=os.path.dirname(os.path.abspath(expected_path)))
     if run.returncode != 0:
         return [f"iissdump {' '.join(options)} exited {run.returncode}: {run.stderr}"]
-    got = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    got = [l for l in lines if "record" not in l]
     want = expected["calls"]
     c = Comparer()
     if len(want) != len(got):
         c.fail("calls", f"expected {len(want)}, got {len(got)}")
     for i, (w, g) in enumerate(zip(want, got)):
         c.call(i, w, g)
+    got_activations = [l for l in lines if l.get("record") == "activation"]
+    want_activations = expected.get("activations", [])
+    if len(want_activations) != len(got_activations):
+        c.fail("activations", f"expected {len(want_activations)}, got {len(got_activations)}")
+    for i, (w, g) in enumerate(zip(want_activations, got_activations)):
+        c.activation(i, w, g)
+    # Every line in request order: each activation before the calls
+    # requested after it.
+    times = [(l["time"], l["frame_request"]) for l in lines]
+    if times != sorted(times):
+        c.fail("order", "lines are not in request order")
     return [f"[{' '.join(options)}] {e}" if options else e for e in c.errors]
 
 
@@ -158,7 +195,7 @@ def main():
     if errors:
         print(f"{capture}: {len(errors)} difference(s)")
         return 1
-    print(f"{capture}: {len(expected['calls'])} calls match" +
+    print(f"{capture}: {len(expected['calls'])} calls and {len(expected.get('activations', []))} activations match" +
           (f" ({len(runs)} sets of options)" if len(runs) > 1 else ""))
     return 0
 

@@ -46,7 +46,9 @@ def main():
             "ports": {cols[6], cols[7]},
         }
     run = subprocess.run([iissdump, capture, "--json"], capture_output=True, text=True)
-    calls = [json.loads(l) for l in run.stdout.splitlines() if l.strip()]
+    # Call lines only: the activation lines ("record": "activation") are
+    # tshark_activations.py's.
+    calls = [c for c in (json.loads(l) for l in run.stdout.splitlines() if l.strip()) if "record" not in c]
     errors = []
     seen = set()
     ports = set()
