@@ -662,6 +662,52 @@ def case_merged(iissdump, samples, work):
     check("unsupported link type 105" in one_error_line(err, only), f"802.11 only: {err!r}")
 
 
+def case_activation_evidence(iissdump, samples, work):
+    """activation-interleaved with both binds to 49155 cut away (frames 24,
+    25, 34, 35) and 10.0.0.6's Kill left unanswered (frame 54): every call is
+    inferred, names its own client's activation, and the Kill is kept only
+    because its object UUID is an IPID an IIS activation returned. Without
+    10.0.0.6's activation (frames 14-17 too) that Kill is not kept, and its
+    Status has no activation_frame."""
+    need_tools("editcap")
+    source = os.path.join(samples, "activation-interleaved.pcap")
+    cut = os.path.join(work, "activation-no-bind.pcap")
+    tool("editcap", source, cut, "24", "25", "34", "35", "54")
+    rc, out, err = run(iissdump, cut, "--json")
+    check(rc == 0, f"exit {rc}: {err!r}")
+    calls = json_calls(out)
+    acts = json_activations(out)
+    check(len(acts) == 3, f"{len(acts)} activations")
+    by_client = {a["client"].rsplit(":", 1)[0]: a for a in acts}
+    want = [("10.0.0.5", "Status"), ("10.0.0.5", "Stop"), ("10.0.0.6", "Status"), ("10.0.0.5", "Start"),
+            ("10.0.0.6", "Kill")]
+    check([(c["client"].rsplit(":", 1)[0], c["method"]) for c in calls] == want,
+          f"calls {[(c['client'], c['method']) for c in calls]}")
+    for c in calls:
+        host = c["client"].rsplit(":", 1)[0]
+        check(c["interface"] == "inferred" and "activation_ipid" in c["inference"] and
+              "port_bound_earlier" not in c["inference"], f"{c['method']} from {host}: {c['inference']}")
+        check(c["activation_frame"] == by_client[host]["frame_response"] and c["ipid"] == by_client[host]["ipid"],
+              f"{c['method']} from {host}: activation_frame {c['activation_frame']}")
+    kill = calls[-1]
+    check(kill["frame_response"] is None and kill["inference"] == ["request_shape", "activation_ipid"],
+          f"Kill: {kill['frame_response']}, {kill['inference']}")
+    rc, text, err = run(iissdump, cut)
+    check("Kill() → no response" in text and "[inferred: request_shape, activation_ipid]" in text,
+          f"text: {text!r}")
+
+    no_activation = os.path.join(work, "activation-none.pcap")
+    tool("editcap", source, no_activation, "14-17", "24", "25", "34", "35", "54")
+    rc, out, err = run(iissdump, no_activation, "--json")
+    check(rc == 0, f"exit {rc}: {err!r}")
+    calls = json_calls(out)
+    second = [c for c in calls if c["client"].startswith("10.0.0.6:")]
+    check([c["method"] for c in second] == ["Status"], f"10.0.0.6 without its activation: {second}")
+    check(second[0]["activation_frame"] is None and "activation_ipid" not in second[0]["inference"],
+          f"10.0.0.6's Status: {second[0]}")
+    check(len(json_activations(out)) == 2, "activations left")
+
+
 def case_gzip(iissdump, samples, work):
     need_tools("mergecap", "editcap")
     _, merged = merged_inputs(samples, work)
