@@ -304,7 +304,6 @@ void iissdump_timeline_json_call_fields(yajl_gen g, iissdump_endpoint_names *end
         iissdump_json_add_null(g, "activation_frame");
     add_rtt_ms(g, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL);
     iissdump_json_add_int(g, "call_id", rec->call_id);
-    yajl_gen_map_close(g);
 }
 
 /* ---- activations ---- */
@@ -464,6 +463,7 @@ void iissdump_timeline_json_activation(yajl_gen g, iissdump_endpoint_names *endp
     add_auth(g, &auth);
     add_rtt_ms(g, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL);
     iissdump_json_add_int(g, "call_id", rec->call_id);
+    yajl_gen_map_close(g);
 }
 
 static void add_counts(yajl_gen g, const char *name, const iissdump_count_table *t)
