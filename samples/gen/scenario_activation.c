@@ -80,5 +80,9 @@ int write_sample_activation_interleaved(const char *out_dir)
 
     session_switch_connection(&s, first);
     session_close_tcp(&s);
+    /* Two iisreset runs, their calls interleaved: 10.0.0.5's /restart
+     * (Status, Stop, Start), 10.0.0.6's /kill (Status, Kill). */
+    session_expect_action_on_connection(&s, "/restart", 0, first);
+    session_expect_action_on_connection(&s, "/kill", 2, second);
     return session_finish(&s);
 }

@@ -168,6 +168,8 @@ typedef struct expected_action {
     const char *name;          /* "/restart", "/stop" ... "unknown" */
     size_t first_call;
     size_t n_calls;
+    bool one_connection;       /* only the calls of connection `conn` among them */
+    size_t conn;
 } expected_action;
 
 #define SESSION_MAX_ACTIONS 12
@@ -330,6 +332,9 @@ void session_next_connection_to(session *s, const net_endpoint *client, const ne
 /* The calls recorded from first_call on make one iisreset run named `name`
  * (the expected file's "actions"). */
 void session_expect_action(session *s, const char *name, size_t first_call);
+/* The same with only connection `conn`'s calls from first_call on: a run
+ * whose calls interleave with another client's. */
+void session_expect_action_on_connection(session *s, const char *name, size_t first_call, size_t conn);
 
 /* Makes connection `conn` (0 is session_open's, then one per
  * session_next_connection) the current one again, with its client, server,

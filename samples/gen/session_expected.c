@@ -510,6 +510,16 @@ void session_expect_action(session *s, const char *name, size_t first_call)
     a->name = name;
     a->first_call = first_call;
     a->n_calls = s->n_calls - first_call;
+    a->one_connection = false;
+}
+
+void session_expect_action_on_connection(session *s, const char *name, size_t first_call, size_t conn)
+{
+    session_expect_action(s, name, first_call);
+    if (s->n_actions > 0 && s->actions[s->n_actions - 1].first_call == first_call) {
+        s->actions[s->n_actions - 1].one_connection = true;
+        s->actions[s->n_actions - 1].conn = conn;
+    }
 }
 
 /* A failed call's "Method RESULT" ("Stop E_ACCESSDENIED", "Stop fault
@@ -547,7 +557,11 @@ static void put_actions(session *s, json_writer *j)
         bool unknown = false;
         const char *states[16];
         size_t n_states = 0;
+        size_t n_in = 0;
         for (size_t k = a->first_call; k < a->first_call + a->n_calls; k++) {
+            if (a->one_connection && s->calls[k].conn != a->conn)
+                continue;
+            n_in++;
             /* what the capture keeps of the call, as put_call writes it */
             call_expect adjusted = s->calls[k];
             const call_expect *c = &adjusted;
@@ -575,14 +589,15 @@ static void put_actions(session *s, json_writer *j)
         }
         json_begin_object(j, NULL);
         json_string(j, "action", a->name);
-        json_string(j, "outcome", failure[0] ? "failure" : unknown || a->n_calls == 0 ? "unknown" : "success");
+        json_string(j, "outcome", failure[0] ? "failure" : unknown || n_in == 0 ? "unknown" : "success");
         if (failure[0])
             json_string(j, "failure", failure);
         else
             json_null(j, "failure");
         json_begin_inline_array(j, "calls");
         for (size_t c = 0; c < a->n_calls; c++)
-            json_int(j, NULL, (int64_t)(a->first_call + c));
+            if (!a->one_connection || s->calls[a->first_call + c].conn == a->conn)
+                json_int(j, NULL, (int64_t)(a->first_call + c));
         json_end_array(j);
         json_begin_inline_array(j, "w3svc_states");
         for (size_t k = 0; k < n_states; k++)

@@ -58,7 +58,9 @@ def ip_of(endpoint):
 
 def check_sample(iissdump, samples_dir, capture, expected):
     opts = expected.get("iissdump_options", [])
-    calls = [json.loads(l) for l in run(iissdump, ["--format", "jsonl"] + opts + [capture], samples_dir).splitlines()]
+    # The call lines (activation lines carry "record": "activation").
+    calls = [c for c in (json.loads(l) for l in run(iissdump, ["--format", "jsonl"] + opts + [capture],
+                                                      samples_dir).splitlines()) if "record" not in c]
     by_frame = {c["frame_request"]: c for c in calls}
     actions = [json.loads(l) for l in
                run(iissdump, ["--actions", "--format", "jsonl"] + opts + [capture], samples_dir).splitlines()]
