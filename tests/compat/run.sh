@@ -40,13 +40,14 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
 fi
 
 # The packages of .ci/install-deps that a chroot build needs: not the host's
-# compilers for fuzzing, its GUI test tools (the GUI test skips there) or
+# compilers for fuzzing, its GUI test tools (the GUI test skips there), the
+# browser of the HTML report test (a cli test, not run there) or
 # this script's own tools.
 packages() {
     {
         sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$src/.ci/install-deps" | grep -E '^\s*apt-get install' |
             tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
-            grep -vxE 'apt-get|install|clang|libclang-rt-[0-9]+-dev|mmdebstrap|xvfb|xauth|xdotool|imagemagick|wireshark-qt|wireshark'
+            grep -vxE 'apt-get|install|clang|libclang-rt-[0-9]+-dev|mmdebstrap|xvfb|xauth|xdotool|imagemagick|chromium|wireshark-qt|wireshark'
         echo wireshark-dev
     } | sort -u
 }
