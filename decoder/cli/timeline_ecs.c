@@ -27,6 +27,34 @@ static void add_endpoint(yajl_gen g, const char *key, const iiss_endpoint *ep, c
     yajl_gen_map_close(g);
 }
 
+/* source, destination, network, and user and host.name when known (ECS
+ * leaves out what is unknown). */
+static void add_parties(yajl_gen g, const iiss_endpoint *client, const iiss_endpoint *server,
+                        const iiss_ntlm_identity *id, const char *server_name)
+{
+    add_endpoint(g, "source", client, id && id->workstation[0] ? id->workstation : NULL);
+    add_endpoint(g, "destination", server, server_name);
+    iissdump_json_key(g, "network");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "transport", "tcp");
+    iissdump_json_add_string(g, "protocol", "dcerpc");
+    yajl_gen_map_close(g);
+    if (id && id->user[0]) {
+        iissdump_json_key(g, "user");
+        yajl_gen_map_open(g);
+        iissdump_json_add_string(g, "name", id->user);
+        if (id->domain[0])
+            iissdump_json_add_string(g, "domain", id->domain);
+        yajl_gen_map_close(g);
+    }
+    if (server_name) {
+        iissdump_json_key(g, "host");
+        yajl_gen_map_open(g);
+        iissdump_json_add_string(g, "name", server_name);
+        yajl_gen_map_close(g);
+    }
+}
+
 /* "iis-stop", "iis-status" ...; "iis-opnum-N" for an opnum with no name. */
 static void add_action(yajl_gen g, const iiss_call_record *rec)
 {
@@ -113,27 +141,7 @@ void iissdump_timeline_ecs_call(yajl_gen g, iissdump_buf *scratch, iissdump_endp
     }
     yajl_gen_map_close(g);
 
-    add_endpoint(g, "source", &rec->client, id && id->workstation[0] ? id->workstation : NULL);
-    add_endpoint(g, "destination", &rec->server, server_name);
-    iissdump_json_key(g, "network");
-    yajl_gen_map_open(g);
-    iissdump_json_add_string(g, "transport", "tcp");
-    iissdump_json_add_string(g, "protocol", "dcerpc");
-    yajl_gen_map_close(g);
-    if (id && id->user[0]) {
-        iissdump_json_key(g, "user");
-        yajl_gen_map_open(g);
-        iissdump_json_add_string(g, "name", id->user);
-        if (id->domain[0])
-            iissdump_json_add_string(g, "domain", id->domain);
-        yajl_gen_map_close(g);
-    }
-    if (server_name) {
-        iissdump_json_key(g, "host");
-        yajl_gen_map_open(g);
-        iissdump_json_add_string(g, "name", server_name);
-        yajl_gen_map_close(g);
-    }
+    add_parties(g, &rec->client, &rec->server, id, server_name);
     add_threat(g, tech, ntech);
     add_technique_list(g, "tags", tech, ntech, false);
 
@@ -186,27 +194,7 @@ void iissdump_timeline_ecs_action(yajl_gen g, iissdump_buf *scratch, const iiss_
     iissdump_json_add_int(g, "duration", iissdump_action_duration_ns(rec));
     yajl_gen_map_close(g);
 
-    add_endpoint(g, "source", &rec->client, id && id->workstation[0] ? id->workstation : NULL);
-    add_endpoint(g, "destination", &rec->server, server_name);
-    iissdump_json_key(g, "network");
-    yajl_gen_map_open(g);
-    iissdump_json_add_string(g, "transport", "tcp");
-    iissdump_json_add_string(g, "protocol", "dcerpc");
-    yajl_gen_map_close(g);
-    if (id && id->user[0]) {
-        iissdump_json_key(g, "user");
-        yajl_gen_map_open(g);
-        iissdump_json_add_string(g, "name", id->user);
-        if (id->domain[0])
-            iissdump_json_add_string(g, "domain", id->domain);
-        yajl_gen_map_close(g);
-    }
-    if (server_name) {
-        iissdump_json_key(g, "host");
-        yajl_gen_map_open(g);
-        iissdump_json_add_string(g, "name", server_name);
-        yajl_gen_map_close(g);
-    }
+    add_parties(g, &rec->client, &rec->server, id, server_name);
     add_threat(g, rec->tags, rec->tag_count);
     iissdump_json_key(g, "tags");
     yajl_gen_array_open(g);
