@@ -55,6 +55,30 @@ static void add_parties(yajl_gen g, const iiss_endpoint *client, const iiss_endp
     }
 }
 
+/* After @timestamp: the message (scratch), ecs.version, and event opened
+ * with what every record shares (kind, category, type). */
+static void begin_event(yajl_gen g, const iissdump_buf *message)
+{
+    iissdump_json_key(g, "message");
+    yajl_gen_string(g, (const unsigned char *)message->data, message->len);
+    iissdump_json_key(g, "ecs");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "version", ECS_VERSION);
+    yajl_gen_map_close(g);
+
+    iissdump_json_key(g, "event");
+    yajl_gen_map_open(g);
+    iissdump_json_add_string(g, "kind", "event");
+    iissdump_json_key(g, "category");
+    yajl_gen_array_open(g);
+    iissdump_json_string(g, "network");
+    yajl_gen_array_close(g);
+    iissdump_json_key(g, "type");
+    yajl_gen_array_open(g);
+    iissdump_json_string(g, "protocol");
+    yajl_gen_array_close(g);
+}
+
 /* "iis-stop", "iis-status" ...; "iis-opnum-N" for an opnum with no name. */
 static void add_action(yajl_gen g, const iiss_call_record *rec)
 {
@@ -110,24 +134,7 @@ void iissdump_timeline_ecs_call(yajl_gen g, iissdump_buf *scratch, iissdump_endp
                              iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
     scratch->len = 0;
     iissdump_timeline_text_line(scratch, endpoints, rec);
-    iissdump_json_key(g, "message");
-    yajl_gen_string(g, (const unsigned char *)scratch->data, scratch->len);
-    iissdump_json_key(g, "ecs");
-    yajl_gen_map_open(g);
-    iissdump_json_add_string(g, "version", ECS_VERSION);
-    yajl_gen_map_close(g);
-
-    iissdump_json_key(g, "event");
-    yajl_gen_map_open(g);
-    iissdump_json_add_string(g, "kind", "event");
-    iissdump_json_key(g, "category");
-    yajl_gen_array_open(g);
-    iissdump_json_string(g, "network");
-    yajl_gen_array_close(g);
-    iissdump_json_key(g, "type");
-    yajl_gen_array_open(g);
-    iissdump_json_string(g, "protocol");
-    yajl_gen_array_close(g);
+    begin_event(g, scratch);
     add_action(g, rec);
     iissdump_json_add_string(g, "outcome", iissdump_call_outcome(rec));
     iissdump_json_add_string(g, "dataset", "iiss.call");
@@ -163,24 +170,7 @@ void iissdump_timeline_ecs_action(yajl_gen g, iissdump_buf *scratch, const iiss_
                                                                    sizeof text));
     scratch->len = 0;
     iissdump_action_text_line(scratch, rec);
-    iissdump_json_key(g, "message");
-    yajl_gen_string(g, (const unsigned char *)scratch->data, scratch->len);
-    iissdump_json_key(g, "ecs");
-    yajl_gen_map_open(g);
-    iissdump_json_add_string(g, "version", ECS_VERSION);
-    yajl_gen_map_close(g);
-
-    iissdump_json_key(g, "event");
-    yajl_gen_map_open(g);
-    iissdump_json_add_string(g, "kind", "event");
-    iissdump_json_key(g, "category");
-    yajl_gen_array_open(g);
-    iissdump_json_string(g, "network");
-    yajl_gen_array_close(g);
-    iissdump_json_key(g, "type");
-    yajl_gen_array_open(g);
-    iissdump_json_string(g, "protocol");
-    yajl_gen_array_close(g);
+    begin_event(g, scratch);
     /* "iisreset-restart", "iisreset-unknown" */
     const char *kind = iiss_action_kind_name(rec->kind);
     char action[32];

@@ -209,6 +209,21 @@ static void add_inference(yajl_gen g, const iiss_call_record *rec)
     yajl_gen_array_close(g);
 }
 
+/* frame_request, frame_response (null without one), client, server: the
+ * same keys on call and activation lines. */
+static void add_frames_and_endpoints(yajl_gen g, iissdump_endpoint_names *endpoints, const iiss_packet_meta *request,
+                                     const iiss_packet_meta *response, const iiss_endpoint *client,
+                                     const iiss_endpoint *server)
+{
+    iissdump_json_add_int(g, "frame_request", (int64_t)request->frame);
+    if (response)
+        iissdump_json_add_int(g, "frame_response", (int64_t)response->frame);
+    else
+        iissdump_json_add_null(g, "frame_response");
+    iissdump_json_add_string(g, "client", iissdump_endpoint_name(endpoints, client));
+    iissdump_json_add_string(g, "server", iissdump_endpoint_name(endpoints, server));
+}
+
 /* ATT&CK technique ids, as iiss_attack_techniques gives them. */
 static void add_tags(yajl_gen g, const iiss_call_record *rec)
 {
@@ -232,13 +247,8 @@ void iissdump_timeline_json_call_fields(yajl_gen g, iissdump_endpoint_names *end
 {
     char text[IISSDUMP_RESULT_MAX];
     iissdump_json_add_string(g, "time", iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
-    iissdump_json_add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
-    if (rec->has_response)
-        iissdump_json_add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
-    else
-        iissdump_json_add_null(g, "frame_response");
-    iissdump_json_add_string(g, "client", iissdump_endpoint_name(endpoints, &rec->client));
-    iissdump_json_add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
+    add_frames_and_endpoints(g, endpoints, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL,
+                             &rec->client, &rec->server);
     iissdump_json_add_int(g, "opnum", rec->opnum);
     add_text_or_null(g, "method", rec->method);
     add_tags(g, rec);
@@ -405,13 +415,8 @@ void iissdump_timeline_json_activation(yajl_gen g, iissdump_endpoint_names *endp
     iissdump_json_add_string(g, "time",
                              iissdump_format_time(rec->request_meta.ts_sec, rec->request_meta.ts_nsec, text, sizeof text));
     iissdump_json_add_string(g, "record", "activation");
-    iissdump_json_add_int(g, "frame_request", (int64_t)rec->request_meta.frame);
-    if (rec->has_response)
-        iissdump_json_add_int(g, "frame_response", (int64_t)rec->response_meta.frame);
-    else
-        iissdump_json_add_null(g, "frame_response");
-    iissdump_json_add_string(g, "client", iissdump_endpoint_name(endpoints, &rec->client));
-    iissdump_json_add_string(g, "server", iissdump_endpoint_name(endpoints, &rec->server));
+    add_frames_and_endpoints(g, endpoints, &rec->request_meta, rec->has_response ? &rec->response_meta : NULL,
+                             &rec->client, &rec->server);
     iissdump_json_add_int(g, "opnum", rec->opnum);
     iissdump_json_add_string(g, "method", iiss_act_method_name(rec->method));
     add_guid(g, "clsid", "clsid_name", rec->has_clsid, rec->clsid);

@@ -38,6 +38,7 @@ README's block between <!-- bench:begin --> and <!-- bench:end --> with this run
 """
 import argparse
 import datetime
+import json
 import os
 import platform
 import re
@@ -213,6 +214,12 @@ class Bench:
             subprocess.run([self.args.bench_gen, spec["gen"][0], sample, path] + spec["gen"][1:], check=True)
         return path
 
+    def count_calls(self, capture):
+        """IIS calls decoded, from --stats (JSON Lines also hold activation records)."""
+        out = subprocess.run([self.args.iissdump, "--no-progress", "--quiet", "--stats", "--json"] + self.credentials +
+                             [capture], capture_output=True, text=True).stdout
+        return json.loads(out.splitlines()[-1])["stats"]["calls"]
+
     def count_output(self, argv):
         """Bytes and lines a reader writes (untimed)."""
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -237,8 +244,9 @@ class Bench:
         floor_out = subprocess.run([self.args.floor, "pcap", capture], capture_output=True, text=True,
                                    check=True).stdout
         frames = int(floor_out.split()[0])
-        json_bytes, calls = self.count_output([self.args.iissdump, "--no-progress", "--json"] + self.credentials +
-                                              [capture])
+        json_bytes, _ = self.count_output([self.args.iissdump, "--no-progress", "--json"] + self.credentials +
+                                          [capture])
+        calls = self.count_calls(capture)
         text_bytes, _ = self.count_output([self.args.iissdump, "--no-progress"] + self.credentials + [capture])
         info = {"shape": shape, "what": SHAPES[shape]["what"], "frames": frames, "size": size, "calls": calls,
                 "json_bytes": json_bytes, "text_bytes": text_bytes, "flood": "flood" in SHAPES[shape]}
